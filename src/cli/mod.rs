@@ -1,0 +1,36 @@
+//! Subcommands, one file each: each has an `Args` (clap derive) and a `run`.
+
+pub mod replay;
+pub mod run;
+pub mod trace;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// tiersim: simulate tiered memory and storage under ML workloads.
+#[derive(Parser, Debug)]
+#[command(name = "tiersim", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run one timed simulation from a TOML config.
+    Run(run::Args),
+    /// Functional replay of a trace through eviction policies (miss ratios, MRCs).
+    Replay(replay::Args),
+    /// Generate, inspect and convert traces.
+    #[command(subcommand)]
+    Trace(trace::TraceCommand),
+}
+
+/// Runs the chosen subcommand; the exit code says success or which failure.
+pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Replay(a) => replay::run(a),
+        Command::Trace(a) => trace::run(a),
+    }
+}

@@ -1,0 +1,138 @@
+//! The event queue: a binary heap of (time, sequence) keys. Measured faster than the
+//! DES crates several times over (benches/README.md).
+
+use super::Time;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+struct Entry<E> {
+    time: Time,
+    seq: u64,
+    event: E,
+}
+
+impl<E> PartialEq for Entry<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.time == other.time && self.seq == other.seq
+    }
+}
+impl<E> Eq for Entry<E> {}
+impl<E> PartialOrd for Entry<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<E> Ord for Entry<E> {
+    // Reversed: BinaryHeap is a max-heap and we pop the earliest (time, seq).
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.time, other.seq).cmp(&(self.time, self.seq))
+    }
+}
+
+/// Pending events in time order; ties leave in the order they were scheduled.
+pub struct EventQueue<E> {
+    heap: BinaryHeap<Entry<E>>,
+    seq: u64,
+    now: Time,
+    processed: u64,
+}
+
+impl<E> Default for EventQueue<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E> EventQueue<E> {
+    pub fn new() -> Self {
+        EventQueue {
+            heap: BinaryHeap::with_capacity(1024),
+            seq: 0,
+            now: 0,
+            processed: 0,
+        }
+    }
+
+    /// The time of the event being handled (or of the last one popped).
+    #[inline]
+    pub fn now(&self) -> Time {
+        self.now
+    }
+
+    /// Events popped so far.
+    #[inline]
+    pub fn processed(&self) -> u64 {
+        self.processed
+    }
+
+    /// Pending events.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
+    /// Schedules `event` at absolute time `at` (never before now).
+    #[inline]
+    pub fn schedule_at(&mut self, at: Time, event: E) {
+        let time = at.max(self.now);
+        self.seq += 1;
+        self.heap.push(Entry {
+            time,
+            seq: self.seq,
+            event,
+        });
+    }
+
+    /// Schedules `event` after `delay`.
+    #[inline]
+    pub fn schedule_in(&mut self, delay: Time, event: E) {
+        self.schedule_at(self.now.saturating_add(delay), event);
+    }
+
+    /// The time of the next event, if any.
+    #[inline]
+    pub fn peek_time(&self) -> Option<Time> {
+        self.heap.peek().map(|e| e.time)
+    }
+
+    /// Removes the earliest event and advances the clock to its time.
+    #[inline]
+    pub fn pop(&mut self) -> Option<(Time, E)> {
+        let e = self.heap.pop()?;
+        self.now = e.time;
+        self.processed += 1;
+        Some((e.time, e.event))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_time_events_leave_in_scheduling_order() {
+        let mut q = EventQueue::new();
+        q.schedule_at(10, 'b');
+        q.schedule_at(5, 'a');
+        q.schedule_at(10, 'c');
+        q.schedule_at(10, 'd');
+        let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, vec!['a', 'b', 'c', 'd']);
+        assert_eq!(q.now(), 10);
+        assert_eq!(q.processed(), 4);
+    }
+
+    #[test]
+    fn scheduling_in_the_past_runs_now() {
+        let mut q = EventQueue::new();
+        q.schedule_at(100, 1);
+        q.pop();
+        q.schedule_at(50, 2);
+        assert_eq!(q.pop(), Some((100, 2)));
+    }
+}

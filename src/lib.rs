@@ -1,0 +1,20 @@
+//! tiersim: a simulator of tiered memory and storage under machine-learning workloads.
+//!
+//! The flow: a TOML config ([`config`]) builds a model of devices ([`device`]) arranged
+//! in a tier hierarchy ([`hierarchy`]) with policies ([`policy`]), driven by a workload
+//! ([`workload`]) through the discrete-event engine ([`engine`]); metrics ([`metrics`])
+//! land in result files ([`report`]). Replay ([`replay`]) runs the same policies
+//! functionally over a trace ([`trace`]) at cache-simulator speed.
+
+pub mod cli;
+pub mod config;
+pub mod device;
+pub mod engine;
+pub mod hierarchy;
+pub mod metrics;
+pub mod policy;
+pub mod replay;
+pub mod report;
+pub mod sim;
+pub mod trace;
+pub mod workload;

@@ -1,0 +1,110 @@
+//! Eviction policies: which object leaves a full cache tier.
+//!
+//! Every policy implements [`EvictionPolicy`] in its own file and is registered by
+//! name in [`REGISTRY`]; the contract tests in `tests/` run over every entry.
+//! Semantics follow libCacheSim: every miss inserts the object (unless it is larger
+//! than the whole cache, which is counted as a miss and not admitted), and eviction
+//! repeats until the new object fits.
+
+mod fifo;
+mod lru;
+
+pub use fifo::Fifo;
+pub use lru::Lru;
+
+use crate::trace::Request;
+
+/// An object pushed out of a cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Victim {
+    pub id: u64,
+    pub size: u32,
+}
+
+/// A cache replacement policy over objects of varying size, with capacity in bytes
+/// (or in objects when every request has size 1).
+pub trait EvictionPolicy: Send {
+    /// The registry name (`lru`, `s3fifo`, ...).
+    fn name(&self) -> &'static str;
+
+    /// Looks `req` up; on a hit updates the policy's state and returns true. On a miss,
+    /// inserts the object if it fits in the capacity at all (evicting, pushing each
+    /// victim onto `evicted`), and returns false. Hashes the id once.
+    fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool;
+
+    /// A hit updates state as [`access`](Self::access) does; a miss changes nothing.
+    fn lookup(&mut self, req: &Request) -> bool;
+
+    /// Inserts an object known to be absent, evicting as needed. Objects larger than
+    /// the capacity are not admitted.
+    fn insert(&mut self, req: &Request, evicted: &mut Vec<Victim>);
+
+    /// Removes the object if resident (migration, exclusive promotion); returns its size.
+    fn remove(&mut self, id: u64) -> Option<u32>;
+
+    /// Whether the object is resident. Changes no state.
+    fn contains(&self, id: u64) -> bool;
+
+    /// Bytes (or objects, in unit-size mode) resident.
+    fn used(&self) -> u64;
+
+    /// Capacity in bytes (or objects).
+    fn capacity(&self) -> u64;
+
+    /// Number of resident objects.
+    fn len(&self) -> usize;
+
+    /// True when nothing is resident.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Parameters of a policy as given in a config table (`kind` removed).
+pub type Params = toml::Table;
+
+/// Builds a policy from its parameters, capacity and seed.
+pub type Constructor =
+    fn(params: &Params, capacity: u64, seed: u64) -> Result<Box<dyn EvictionPolicy>, String>;
+
+/// Every eviction policy by name. Adding a policy: one file and one line here.
+pub const REGISTRY: &[(&str, Constructor)] = &[
+    ("lru", |p, c, _| {
+        no_params("lru", p).map(|_| Box::new(Lru::new(c)) as _)
+    }),
+    ("fifo", |p, c, _| {
+        no_params("fifo", p).map(|_| Box::new(Fifo::new(c)) as _)
+    }),
+];
+
+/// The registered names, in registry order.
+pub fn names() -> Vec<&'static str> {
+    REGISTRY.iter().map(|(n, _)| *n).collect()
+}
+
+/// Builds the policy registered as `kind`; an unknown name lists the known ones.
+pub fn build(
+    kind: &str,
+    params: &Params,
+    capacity: u64,
+    seed: u64,
+) -> Result<Box<dyn EvictionPolicy>, String> {
+    if capacity == 0 {
+        return Err("cache capacity must be greater than zero".into());
+    }
+    match REGISTRY.iter().find(|(n, _)| *n == kind) {
+        Some((_, ctor)) => ctor(params, capacity, seed),
+        None => Err(format!(
+            "unknown eviction policy '{kind}'; known policies: {}",
+            names().join(", ")
+        )),
+    }
+}
+
+/// Rejects any parameter for a policy that takes none.
+pub fn no_params(kind: &str, params: &Params) -> Result<(), String> {
+    match params.keys().next() {
+        None => Ok(()),
+        Some(k) => Err(format!("eviction policy '{kind}' takes no parameter '{k}'")),
+    }
+}

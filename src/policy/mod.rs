@@ -1,0 +1,5 @@
+//! Policies: eviction (which object leaves a full tier), and later migration and
+//! prefetching. One file per policy, each registered by name in its module's registry.
+
+pub mod eviction;
+pub mod hash;

@@ -1,0 +1,1 @@
+//! Functional replay: a trace through eviction policies without timing.

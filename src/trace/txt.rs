@@ -1,0 +1,52 @@
+//! libCacheSim's txt trace format: one decimal object id per line, each a read of size 1.
+
+use super::{io_err, Request, TraceError, TraceReader};
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+/// Streams a txt trace line by line.
+pub struct TxtReader {
+    path: PathBuf,
+    input: BufReader<File>,
+    line: String,
+    line_no: u64,
+}
+
+impl TxtReader {
+    pub fn open(path: &Path) -> Result<Self, TraceError> {
+        let file = File::open(path).map_err(io_err(path))?;
+        Ok(TxtReader {
+            path: path.to_path_buf(),
+            input: BufReader::with_capacity(1 << 16, file),
+            line: String::new(),
+            line_no: 0,
+        })
+    }
+}
+
+impl TraceReader for TxtReader {
+    fn next_request(&mut self) -> Result<Option<Request>, TraceError> {
+        loop {
+            self.line.clear();
+            let n = self
+                .input
+                .read_line(&mut self.line)
+                .map_err(io_err(&self.path))?;
+            if n == 0 {
+                return Ok(None);
+            }
+            self.line_no += 1;
+            let text = self.line.trim();
+            if text.is_empty() {
+                continue;
+            }
+            let id = text.parse::<u64>().map_err(|_| TraceError::Line {
+                path: self.path.clone(),
+                line: self.line_no,
+                msg: format!("expected an object id (unsigned integer), found '{text}'"),
+            })?;
+            return Ok(Some(Request::read(id, 1)));
+        }
+    }
+}
