@@ -1,12 +1,45 @@
 //! `tiersim run`: one timed simulation from a TOML config.
 
+use crate::config::Config;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
 /// Arguments of `tiersim run`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The TOML config.
-    pub config: std::path::PathBuf,
+    /// The TOML config (see configs/ and the README).
+    pub config: PathBuf,
+    /// Output folder [default: results/<config file stem>/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Run seed, overriding the config's `seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
-pub fn run(_args: Args) -> anyhow::Result<std::process::ExitCode> {
-    anyhow::bail!("tiersim run is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let (cfg, bytes) = Config::load(&args.config)?;
+    let seed = args.seed.unwrap_or(cfg.seed);
+    let out = args.out.unwrap_or_else(|| {
+        let stem = args
+            .config
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("run");
+        PathBuf::from("results").join(stem)
+    });
+    let summary = crate::runner::run_config(
+        &cfg,
+        seed,
+        &out,
+        &[(args.config.display().to_string(), bytes)],
+    )?;
+    if !args.quiet {
+        print!("{}", crate::runner::describe(&summary));
+        println!("results in {}/", out.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }

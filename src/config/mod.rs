@@ -1,1 +1,371 @@
-//! config (to be written).
+//! The run config: serde types for the TOML file, human units, and errors that name
+//! the key path (`tiers[1].capacity`) and what was expected. Unknown keys are rejected.
+//! Workloads and policies parse their own tables (`kind` + parameters) through
+//! [`parse_table`], so their errors carry full key paths too.
+
+pub mod units;
+
+use crate::device::{presets, DeviceSpec};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+pub use units::{Bandwidth, Bytes, Duration};
+
+/// A config error: the key path (may be empty) and what is wrong.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("{}{msg}", if path.is_empty() { String::new() } else { format!("{path}: ") })]
+pub struct ConfigError {
+    pub path: String,
+    pub msg: String,
+}
+
+impl ConfigError {
+    pub fn new(path: impl Into<String>, msg: impl Into<String>) -> Self {
+        ConfigError {
+            path: path.into(),
+            msg: msg.into(),
+        }
+    }
+}
+
+/// Deserializes `T` from a TOML value, naming the failing key under `prefix`.
+pub fn parse_table<T: DeserializeOwned>(
+    value: toml::Value,
+    prefix: &str,
+) -> Result<T, ConfigError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let inner = e.path().to_string();
+        let path = match (prefix.is_empty(), inner == ".") {
+            (true, _) => inner,
+            (false, true) => prefix.to_string(),
+            (false, false) => format!("{prefix}.{inner}"),
+        };
+        ConfigError::new(path, e.into_inner().message().to_string())
+    })
+}
+
+/// `kind = "..."` plus that kind's parameters, as in `[workload]` or `eviction = {...}`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct KindTable {
+    pub kind: String,
+    pub params: toml::Table,
+}
+
+impl KindTable {
+    /// Splits a table into its `kind` and the rest; a bare string is a kind alone.
+    pub fn from_value(value: toml::Value, path: &str) -> Result<Self, ConfigError> {
+        match value {
+            toml::Value::String(kind) => Ok(KindTable {
+                kind,
+                params: toml::Table::new(),
+            }),
+            toml::Value::Table(mut t) => match t.remove("kind") {
+                Some(toml::Value::String(kind)) => Ok(KindTable { kind, params: t }),
+                Some(_) => Err(ConfigError::new(
+                    format!("{path}.kind"),
+                    "expected a string",
+                )),
+                None => Err(ConfigError::new(path, "missing key 'kind'")),
+            },
+            _ => Err(ConfigError::new(
+                path,
+                "expected a table with a 'kind' key, or a kind name",
+            )),
+        }
+    }
+}
+
+/// Whether a lower tier keeps a copy of what an upper tier holds.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Inclusion {
+    /// Fills copy an object into every faster tier; dirty victims write back one tier down.
+    #[default]
+    Inclusive,
+    /// One copy above the home tier: a hit moves the object to the top tier, victims
+    /// move one tier down.
+    Exclusive,
+}
+
+/// `[sim]`: how the run proceeds.
+#[derive(Clone, Debug, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SimConfig {
+    /// Stop at this simulated time even if the workload is not done.
+    pub duration: Option<Duration>,
+    #[serde(default)]
+    pub inclusion: Inclusion,
+    /// Interval of the per-tier time series (timeseries.csv); default 1 ms, doubled
+    /// whenever the series would exceed 2,000 samples.
+    pub sample_interval: Option<Duration>,
+}
+
+/// One `[[tiers]]` (or `[[links]]`) entry: a preset plus any overridden field.
+#[derive(Clone, Debug, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceConfig {
+    pub name: String,
+    pub preset: Option<String>,
+    /// Eviction policy for a cache tier: `"lru"` or `{ kind = "s3fifo", ... }`.
+    pub eviction: Option<toml::Value>,
+    /// A `[[links]]` name that data read from this tier crosses.
+    pub link: Option<String>,
+    pub model: Option<String>,
+    pub capacity: Option<Bytes>,
+    pub read_latency: Option<Duration>,
+    pub read_latency_seq: Option<Duration>,
+    pub write_latency: Option<Duration>,
+    pub write_latency_seq: Option<Duration>,
+    pub read_bandwidth: Option<Bandwidth>,
+    pub write_bandwidth: Option<Bandwidth>,
+    pub granularity: Option<Bytes>,
+    pub channels: Option<u32>,
+    pub endurance: Option<Bytes>,
+    pub read_energy_pj_per_byte: Option<f64>,
+    pub write_energy_pj_per_byte: Option<f64>,
+    pub cost_per_gb: Option<f64>,
+}
+
+impl DeviceConfig {
+    /// The preset with every given field applied; errors name `path` + field.
+    pub fn resolve(&self, path: &str) -> Result<DeviceSpec, ConfigError> {
+        let mut s = match &self.preset {
+            Some(p) => {
+                presets::preset(p).map_err(|e| ConfigError::new(format!("{path}.preset"), e))?
+            }
+            None => {
+                let missing = [
+                    ("read_latency", self.read_latency.is_none()),
+                    ("read_bandwidth", self.read_bandwidth.is_none()),
+                ];
+                if let Some((k, _)) = missing.iter().find(|(_, m)| *m) {
+                    return Err(ConfigError::new(
+                        format!("{path}.{k}"),
+                        format!(
+                            "required when no preset is given (or name a preset: {})",
+                            presets::NAMES.join(", ")
+                        ),
+                    ));
+                }
+                DeviceSpec {
+                    model: "basic".into(),
+                    capacity: 0,
+                    read_latency: 0,
+                    read_latency_seq: 0,
+                    write_latency: 0,
+                    write_latency_seq: 0,
+                    read_bandwidth: 0.0,
+                    write_bandwidth: 0.0,
+                    granularity: 1,
+                    channels: 1,
+                    endurance_bytes: 0.0,
+                    read_energy_pj_per_byte: 0.0,
+                    write_energy_pj_per_byte: 0.0,
+                    cost_per_gb: 0.0,
+                    source: "user-defined in the config".into(),
+                }
+            }
+        };
+        if let Some(m) = &self.model {
+            s.model = m.clone();
+        }
+        if let Some(v) = self.capacity {
+            s.capacity = v.0;
+        }
+        // A latency given alone sets both its random and sequential value.
+        if let Some(v) = self.read_latency {
+            s.read_latency = v.0;
+            s.read_latency_seq = v.0;
+        }
+        if let Some(v) = self.read_latency_seq {
+            s.read_latency_seq = v.0;
+        }
+        if let Some(v) = self.write_latency {
+            s.write_latency = v.0;
+            s.write_latency_seq = v.0;
+        } else if self.preset.is_none() {
+            s.write_latency = s.read_latency;
+            s.write_latency_seq = s.read_latency_seq;
+        }
+        if let Some(v) = self.write_latency_seq {
+            s.write_latency_seq = v.0;
+        }
+        if let Some(v) = self.read_bandwidth {
+            s.read_bandwidth = v.0;
+            if self.preset.is_none() && self.write_bandwidth.is_none() {
+                s.write_bandwidth = v.0;
+            }
+        }
+        if let Some(v) = self.write_bandwidth {
+            s.write_bandwidth = v.0;
+        }
+        if let Some(v) = self.granularity {
+            s.granularity = u32::try_from(v.0)
+                .map_err(|_| ConfigError::new(format!("{path}.granularity"), "at most 4GiB"))?;
+        }
+        if let Some(v) = self.channels {
+            s.channels = v;
+        }
+        if let Some(v) = self.endurance {
+            s.endurance_bytes = v.0 as f64;
+        }
+        if let Some(v) = self.read_energy_pj_per_byte {
+            s.read_energy_pj_per_byte = v;
+        }
+        if let Some(v) = self.write_energy_pj_per_byte {
+            s.write_energy_pj_per_byte = v;
+        }
+        if let Some(v) = self.cost_per_gb {
+            s.cost_per_gb = v;
+        }
+        if self.preset.is_some() && self.overrides_device() {
+            s.source = format!("{} (fields overridden in the config)", s.source);
+        }
+        s.validate().map_err(|e| match e.split_once(": ") {
+            Some((field, msg)) => ConfigError::new(format!("{path}.{field}"), msg),
+            None => ConfigError::new(path, e),
+        })?;
+        Ok(s)
+    }
+
+    /// Whether any device field beyond capacity is set (the preset was modified).
+    fn overrides_device(&self) -> bool {
+        self.model.is_some()
+            || self.read_latency.is_some()
+            || self.read_latency_seq.is_some()
+            || self.write_latency.is_some()
+            || self.write_latency_seq.is_some()
+            || self.read_bandwidth.is_some()
+            || self.write_bandwidth.is_some()
+            || self.granularity.is_some()
+            || self.channels.is_some()
+            || self.endurance.is_some()
+            || self.read_energy_pj_per_byte.is_some()
+            || self.write_energy_pj_per_byte.is_some()
+            || self.cost_per_gb.is_some()
+    }
+}
+
+/// The whole config file.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Run seed (overridden by `--seed`).
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    #[serde(default)]
+    pub sim: SimConfig,
+    /// Tiers, fastest first; the last is the home of every object.
+    #[serde(default)]
+    pub tiers: Vec<DeviceConfig>,
+    /// Network links that tiers' data or workloads' messages cross.
+    #[serde(default)]
+    pub links: Vec<DeviceConfig>,
+    /// `kind = "..."` plus the workload's parameters.
+    pub workload: toml::Value,
+    /// Optional migration daemon: `kind = "..."` plus parameters.
+    pub migration: Option<toml::Value>,
+    /// Optional prefetcher: `kind = "..."` plus parameters.
+    pub prefetch: Option<toml::Value>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+impl Config {
+    /// Parses TOML text; `origin` names the file in errors.
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        if text.trim().is_empty() {
+            return Err(ConfigError::new(
+                "",
+                "the config is empty: it needs [[tiers]] and a [workload]",
+            ));
+        }
+        let value: toml::Value = toml::from_str(text).map_err(|e| {
+            ConfigError::new(
+                "",
+                format!("not valid TOML: {}", e.message().trim()) + &line_hint(text, e.span()),
+            )
+        })?;
+        let cfg: Config = parse_table(value, "")?;
+        cfg.check()?;
+        Ok(cfg)
+    }
+
+    /// Reads and parses a config file.
+    pub fn load(path: &Path) -> Result<(Config, Vec<u8>), anyhow::Error> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| anyhow::anyhow!("{}: cannot read the config: {e}", path.display()))?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| anyhow::anyhow!("{}: the config is not UTF-8 text", path.display()))?;
+        let cfg = Config::parse(text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        Ok((cfg, bytes))
+    }
+
+    /// Checks what serde cannot: non-empty tiers, capacities, names, links.
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.tiers.is_empty() {
+            return Err(ConfigError::new(
+                "tiers",
+                "the tier list is empty: give at least one [[tiers]] (fastest first)",
+            ));
+        }
+        if self.tiers.len() > 32 {
+            return Err(ConfigError::new("tiers", "at most 32 tiers"));
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for (i, t) in self.tiers.iter().enumerate() {
+            let path = format!("tiers[{i}]");
+            if t.name.is_empty() {
+                return Err(ConfigError::new(
+                    format!("{path}.name"),
+                    "must not be empty",
+                ));
+            }
+            if !names.insert(t.name.as_str()) {
+                return Err(ConfigError::new(
+                    format!("{path}.name"),
+                    format!("duplicate tier name '{}'", t.name),
+                ));
+            }
+            let spec = t.resolve(&path)?;
+            let last = i + 1 == self.tiers.len();
+            if !last && spec.capacity == 0 {
+                return Err(ConfigError::new(
+                    format!("{path}.capacity"),
+                    "must be greater than zero",
+                ));
+            }
+            if last && t.eviction.is_some() {
+                return Err(ConfigError::new(
+                    format!("{path}.eviction"),
+                    "the last tier is the home of every object and evicts nothing",
+                ));
+            }
+            if let Some(l) = &t.link {
+                if !self.links.iter().any(|x| &x.name == l) {
+                    return Err(ConfigError::new(
+                        format!("{path}.link"),
+                        format!("no [[links]] entry named '{l}'"),
+                    ));
+                }
+            }
+        }
+        for (i, l) in self.links.iter().enumerate() {
+            l.resolve(&format!("links[{i}]"))?;
+        }
+        Ok(())
+    }
+}
+
+/// " (line N)" for a TOML parse error's span.
+fn line_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    match span {
+        Some(r) => format!(
+            " (line {})",
+            text[..r.start.min(text.len())].matches('\n').count() + 1
+        ),
+        None => String::new(),
+    }
+}

@@ -1,1 +1,152 @@
-//! device (to be written).
+//! Devices: the data that describes a memory, storage or network device
+//! ([`DeviceSpec`]), the models that turn requests into service times behind the
+//! [`DeviceModel`] trait (one file each, registered by name), and cited presets.
+
+mod basic;
+pub mod presets;
+
+pub use basic::BasicDevice;
+
+use crate::engine::Time;
+use crate::trace::Op;
+use serde::Serialize;
+
+/// Everything that describes a device. Presets fill it; configs override any field.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct DeviceSpec {
+    /// Which model serves requests (`basic`, ...): see [`MODELS`].
+    pub model: String,
+    /// Capacity in bytes (0 for links).
+    pub capacity: u64,
+    /// Random-access read latency, picoseconds.
+    pub read_latency: Time,
+    /// Sequential read latency, picoseconds.
+    pub read_latency_seq: Time,
+    /// Random-access write latency, picoseconds.
+    pub write_latency: Time,
+    /// Sequential write latency, picoseconds.
+    pub write_latency_seq: Time,
+    /// Read bandwidth of the whole device, bytes per second.
+    pub read_bandwidth: f64,
+    /// Write bandwidth of the whole device, bytes per second.
+    pub write_bandwidth: f64,
+    /// Media access unit in bytes: transfers round up to it (write amplification).
+    pub granularity: u32,
+    /// Requests in service at once (channels, banks, queue depth).
+    pub channels: u32,
+    /// Bytes that may be written over the device's life (0 = unlimited).
+    pub endurance_bytes: f64,
+    /// Energy per byte read from the media, picojoules.
+    pub read_energy_pj_per_byte: f64,
+    /// Energy per byte written to the media, picojoules.
+    pub write_energy_pj_per_byte: f64,
+    /// Cost, US dollars per GB of capacity.
+    pub cost_per_gb: f64,
+    /// Where the figures come from.
+    pub source: String,
+}
+
+impl DeviceSpec {
+    /// Latency of one request.
+    #[inline]
+    pub fn latency(&self, op: Op, sequential: bool) -> Time {
+        match (op, sequential) {
+            (Op::Read, false) => self.read_latency,
+            (Op::Read, true) => self.read_latency_seq,
+            (Op::Write, false) => self.write_latency,
+            (Op::Write, true) => self.write_latency_seq,
+        }
+    }
+
+    /// Bytes moved on the media for a request of `bytes`: rounded up to the granularity.
+    #[inline]
+    pub fn media_bytes(&self, bytes: u64) -> u64 {
+        let g = self.granularity.max(1) as u64;
+        bytes.div_ceil(g) * g
+    }
+
+    /// Unloaded service time: latency plus media bytes over the device bandwidth.
+    pub fn unloaded_time(&self, op: Op, bytes: u64, sequential: bool) -> Time {
+        let bw = match op {
+            Op::Read => self.read_bandwidth,
+            Op::Write => self.write_bandwidth,
+        };
+        self.latency(op, sequential) + transfer_time(self.media_bytes(bytes), bw)
+    }
+
+    /// Checks the fields make sense; errors name the field.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.read_bandwidth <= 0.0 || !self.read_bandwidth.is_finite() {
+            return Err("read_bandwidth: must be greater than zero".into());
+        }
+        if self.write_bandwidth <= 0.0 || !self.write_bandwidth.is_finite() {
+            return Err("write_bandwidth: must be greater than zero".into());
+        }
+        if self.granularity == 0 {
+            return Err("granularity: must be at least 1 byte".into());
+        }
+        if self.channels == 0 {
+            return Err("channels: must be at least 1".into());
+        }
+        if !MODELS.iter().any(|(n, _)| *n == self.model) {
+            let names: Vec<_> = MODELS.iter().map(|(n, _)| *n).collect();
+            return Err(format!(
+                "model: unknown device model '{}'; known models: {}",
+                self.model,
+                names.join(", ")
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Time to move `bytes` at `bandwidth` bytes per second, in picoseconds (rounded).
+#[inline]
+pub fn transfer_time(bytes: u64, bandwidth: f64) -> Time {
+    (bytes as f64 * 1e12 / bandwidth).round() as Time
+}
+
+/// Cumulative counters of one device.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct DeviceStats {
+    pub reads: u64,
+    pub writes: u64,
+    /// Bytes requested.
+    pub bytes_read: u64,
+    pub bytes_written: u64,
+    /// Bytes moved on the media (rounded up to the granularity).
+    pub media_bytes_read: u64,
+    pub media_bytes_written: u64,
+    /// Time with at least one request in service, picoseconds.
+    pub busy_time: Time,
+    /// Time the data path spent transferring, picoseconds (bandwidth utilisation).
+    pub transfer_time: Time,
+    /// Sum over requests of time spent waiting before service, picoseconds.
+    pub queue_time: Time,
+}
+
+/// A device model: turns a request arriving at `now` into its completion time,
+/// queueing behind earlier requests, and keeps its counters.
+pub trait DeviceModel: Send {
+    /// Submits a request; returns the time its last byte is done.
+    fn submit(&mut self, now: Time, op: Op, bytes: u64, sequential: bool) -> Time;
+    fn spec(&self) -> &DeviceSpec;
+    fn stats(&self) -> &DeviceStats;
+}
+
+/// Builds a device model from its spec.
+pub type Constructor = fn(&DeviceSpec) -> Box<dyn DeviceModel>;
+
+/// Every device model by name. Adding a model: one file and one line here.
+pub const MODELS: &[(&str, Constructor)] = &[("basic", |s| Box::new(BasicDevice::new(s.clone())))];
+
+/// Builds the model named in `spec.model` (validate the spec first).
+pub fn build(spec: &DeviceSpec) -> Result<Box<dyn DeviceModel>, String> {
+    spec.validate()?;
+    let ctor = MODELS
+        .iter()
+        .find(|(n, _)| *n == spec.model)
+        .map(|(_, c)| c)
+        .expect("validated");
+    Ok(ctor(spec))
+}

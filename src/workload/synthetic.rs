@@ -1,0 +1,177 @@
+//! The synthetic stream: K closed-loop clients, each issuing its next request when the
+//! previous one completes (after an optional think time), over `objects` objects
+//! chosen sequentially, uniformly or by Zipf popularity, with a read/write mix and a
+//! per-object size distribution.
+
+use super::sizes::{SizeSampler, SizeSpec};
+use super::BuildCtx;
+use crate::config::{parse_table, ConfigError, Duration};
+use crate::engine::{Rng, Time};
+use crate::sim::{Ctx, Workload};
+use crate::trace::{Op, Request};
+use rand::Rng as _;
+use rand_distr::{Distribution, Zipf};
+use serde::Deserialize;
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+enum Pattern {
+    Sequential,
+    Uniform,
+    Zipf,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Params {
+    pattern: Pattern,
+    /// Zipf exponent (pattern = "zipf").
+    #[serde(default = "default_alpha")]
+    alpha: f64,
+    objects: u64,
+    requests: u64,
+    #[serde(default = "one")]
+    clients: u32,
+    #[serde(default = "one_f")]
+    read_fraction: f64,
+    size: SizeSpec,
+    #[serde(default)]
+    think_time: Duration,
+}
+
+fn default_alpha() -> f64 {
+    0.99
+}
+fn one() -> u32 {
+    1
+}
+fn one_f() -> f64 {
+    1.0
+}
+
+enum Chooser {
+    Sequential(u64),
+    Uniform,
+    Zipf(Zipf<f64>),
+}
+
+/// See the module doc.
+pub struct Synthetic {
+    p: Params,
+    chooser: Chooser,
+    sizes: SizeSampler,
+    size_table: Vec<u32>,
+    rng: Rng,
+    issued: u64,
+    completed: u64,
+}
+
+pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
+    let p: Params = parse_table(toml::Value::Table(params), "workload")?;
+    if p.objects == 0 {
+        return Err(ConfigError::new(
+            "workload.objects",
+            "must be greater than zero",
+        ));
+    }
+    if p.clients == 0 {
+        return Err(ConfigError::new("workload.clients", "must be at least 1"));
+    }
+    if !(0.0..=1.0).contains(&p.read_fraction) {
+        return Err(ConfigError::new(
+            "workload.read_fraction",
+            "must be between 0 and 1",
+        ));
+    }
+    let chooser = match p.pattern {
+        Pattern::Sequential => Chooser::Sequential(0),
+        Pattern::Uniform => Chooser::Uniform,
+        Pattern::Zipf => Chooser::Zipf(Zipf::new(p.objects, p.alpha).map_err(|e| {
+            ConfigError::new(
+                "workload.alpha",
+                format!("invalid Zipf exponent {}: {e}", p.alpha),
+            )
+        })?),
+    };
+    let sizes = p.size.sampler("workload.size")?;
+    let size_table = sizes.table(
+        p.objects,
+        &mut crate::engine::stream(ctx.seed, "workload.sizes"),
+    );
+    Ok(Box::new(Synthetic {
+        chooser,
+        sizes,
+        size_table,
+        rng: crate::engine::stream(ctx.seed, "workload.synthetic"),
+        issued: 0,
+        completed: 0,
+        p,
+    }))
+}
+
+impl Synthetic {
+    fn issue(&mut self, client: u32, ctx: &mut Ctx) {
+        if self.issued >= self.p.requests {
+            return;
+        }
+        self.issued += 1;
+        let (id, sequential) = match &mut self.chooser {
+            Chooser::Sequential(next) => {
+                let id = *next;
+                *next = (*next + 1) % self.p.objects;
+                (id, true)
+            }
+            Chooser::Uniform => (self.rng.gen_range(0..self.p.objects), false),
+            Chooser::Zipf(z) => (z.sample(&mut self.rng) as u64 - 1, false),
+        };
+        let size = self
+            .sizes
+            .fixed()
+            .unwrap_or_else(|| self.size_table[id as usize]);
+        let op = if self.p.read_fraction >= 1.0 || self.rng.gen::<f64>() < self.p.read_fraction {
+            Op::Read
+        } else {
+            Op::Write
+        };
+        let req = Request {
+            time: ctx.now(),
+            id,
+            size,
+            op,
+            next_access: u64::MAX,
+        };
+        ctx.io(&req, sequential, client, 0);
+    }
+}
+
+impl Workload for Synthetic {
+    fn start(&mut self, ctx: &mut Ctx) {
+        for c in 0..self.p.clients {
+            self.issue(c, ctx);
+        }
+    }
+
+    fn on_event(&mut self, actor: u32, tag: u64, ctx: &mut Ctx) {
+        if tag == 0 {
+            self.completed += 1;
+            if self.p.think_time.0 > 0 {
+                ctx.wake_in(self.p.think_time.0, actor, 1);
+                return;
+            }
+        }
+        self.issue(actor, ctx);
+    }
+
+    fn is_done(&self) -> bool {
+        self.completed >= self.p.requests
+    }
+
+    fn summary(&self, end: Time) -> serde_json::Value {
+        let secs = end as f64 / 1e12;
+        serde_json::json!({
+            "kind": "synthetic",
+            "requests_completed": self.completed,
+            "throughput_requests_per_s": if secs > 0.0 { self.completed as f64 / secs } else { 0.0 },
+        })
+    }
+}
