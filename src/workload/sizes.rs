@@ -5,12 +5,12 @@
 use crate::config::{Bytes, ConfigError};
 use crate::engine::Rng;
 use rand::Rng as _;
-use rand_distr::{Distribution, LogNormal};
+use rand_distr::{Distribution, Exp, LogNormal};
 use serde::{Deserialize, Serialize};
 
 /// A size distribution as written in a config:
 /// `"4KiB"`, `{ dist = "uniform", min = "1KiB", max = "8KiB" }`,
-/// `{ dist = "lognormal", mean = "107.7KB", sd = "100KB" }`,
+/// `{ dist = "lognormal", mean = "107.7KB", sd = "100KB" }`, `{ dist = "exponential", mean = "4KiB" }`,
 /// `{ dist = "empirical", file = "sizes.txt" }` (one size in bytes per line).
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(untagged)]
@@ -25,6 +25,7 @@ pub enum SizeDist {
     Fixed { value: Bytes },
     Uniform { min: Bytes, max: Bytes },
     Lognormal { mean: Bytes, sd: Bytes },
+    Exponential { mean: Bytes },
     Empirical { file: std::path::PathBuf },
 }
 
@@ -34,6 +35,7 @@ pub enum SizeSampler {
     Fixed(u32),
     Uniform(u32, u32),
     Lognormal(LogNormal<f64>),
+    Exponential(Exp<f64>),
     Empirical(Vec<u32>),
 }
 
@@ -75,6 +77,9 @@ impl SizeSpec {
                         .map_err(|e| ConfigError::new(path, e.to_string()))?,
                 )
             }
+            SizeSpec::Dist(SizeDist::Exponential { mean }) => SizeSampler::Exponential(
+                Exp::new(1.0 / fit(*mean, ".mean")? as f64).expect("positive mean"),
+            ),
             SizeSpec::Dist(SizeDist::Empirical { file }) => {
                 let text = std::fs::read_to_string(file).map_err(|e| {
                     ConfigError::new(
@@ -123,6 +128,7 @@ impl SizeSampler {
             SizeSampler::Fixed(v) => *v,
             SizeSampler::Uniform(lo, hi) => rng.gen_range(*lo..=*hi),
             SizeSampler::Lognormal(d) => d.sample(rng).round().clamp(1.0, u32::MAX as f64) as u32,
+            SizeSampler::Exponential(d) => d.sample(rng).round().clamp(1.0, u32::MAX as f64) as u32,
             SizeSampler::Empirical(v) => v[rng.gen_range(0..v.len())],
         }
     }

@@ -1,5 +1,6 @@
 //! The synthetic stream: K closed-loop clients, each issuing its next request when the
-//! previous one completes (after an optional think time), over `objects` objects
+//! previous one completes (after an optional think time), or open-loop Poisson
+//! arrivals at `rate` requests per second (`arrival = "poisson"`), over `objects` objects
 //! chosen sequentially, uniformly or by Zipf popularity, with a read/write mix and a
 //! per-object size distribution.
 
@@ -10,7 +11,7 @@ use crate::engine::{Rng, Time};
 use crate::sim::{Ctx, Workload};
 use crate::trace::{Op, Request};
 use rand::Rng as _;
-use rand_distr::{Distribution, Zipf};
+use rand_distr::{Distribution, Exp, Zipf};
 use serde::Deserialize;
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
@@ -21,10 +22,22 @@ enum Pattern {
     Zipf,
 }
 
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "lowercase")]
+enum Arrival {
+    #[default]
+    Closed,
+    Poisson,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Params {
     pattern: Pattern,
+    #[serde(default)]
+    arrival: Arrival,
+    /// Requests per second for `arrival = "poisson"`.
+    rate: Option<f64>,
     /// Zipf exponent (pattern = "zipf").
     #[serde(default = "default_alpha")]
     alpha: f64,
@@ -64,7 +77,17 @@ pub struct Synthetic {
     rng: Rng,
     issued: u64,
     completed: u64,
+    /// Open loop: mean interarrival time in picoseconds.
+    interarrival: Option<Exp<f64>>,
+    /// Requests in the system and its time integral (for Little's law).
+    outstanding: u64,
+    area: f64,
+    last_change: Time,
 }
+
+/// Actor ids: closed-loop clients are 0..clients; the open-loop generator and sink:
+const GENERATOR: u32 = u32::MAX;
+const SINK: u32 = u32::MAX - 1;
 
 pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
     let p: Params = parse_table(toml::Value::Table(params), "workload")?;
@@ -93,6 +116,24 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
             )
         })?),
     };
+    let interarrival = match (p.arrival, p.rate) {
+        (Arrival::Closed, None) => None,
+        (Arrival::Closed, Some(_)) => {
+            return Err(ConfigError::new(
+                "workload.rate",
+                "only for arrival = \"poisson\" (closed-loop clients wait for completions)",
+            ))
+        }
+        (Arrival::Poisson, Some(r)) if r > 0.0 && r.is_finite() => {
+            Some(Exp::new(r / 1e12).expect("positive rate"))
+        }
+        (Arrival::Poisson, _) => {
+            return Err(ConfigError::new(
+                "workload.rate",
+                "arrival = \"poisson\" needs rate > 0 (requests per second)",
+            ))
+        }
+    };
     let sizes = p.size.sampler("workload.size")?;
     let size_table = sizes.table(
         p.objects,
@@ -105,16 +146,28 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
         rng: crate::engine::stream(ctx.seed, "workload.synthetic"),
         issued: 0,
         completed: 0,
+        interarrival,
+        outstanding: 0,
+        area: 0.0,
+        last_change: 0,
         p,
     }))
 }
 
 impl Synthetic {
+    /// Accumulates the number-in-system integral up to now, then applies `delta`.
+    fn change_outstanding(&mut self, now: Time, delta: i64) {
+        self.area += self.outstanding as f64 * (now - self.last_change) as f64;
+        self.last_change = now;
+        self.outstanding = (self.outstanding as i64 + delta) as u64;
+    }
+
     fn issue(&mut self, client: u32, ctx: &mut Ctx) {
         if self.issued >= self.p.requests {
             return;
         }
         self.issued += 1;
+        self.change_outstanding(ctx.now(), 1);
         let (id, sequential) = match &mut self.chooser {
             Chooser::Sequential(next) => {
                 let id = *next;
@@ -146,14 +199,35 @@ impl Synthetic {
 
 impl Workload for Synthetic {
     fn start(&mut self, ctx: &mut Ctx) {
-        for c in 0..self.p.clients {
-            self.issue(c, ctx);
+        match self.interarrival {
+            Some(_) => ctx.wake_in(0, GENERATOR, 1),
+            None => {
+                for c in 0..self.p.clients {
+                    self.issue(c, ctx);
+                }
+            }
         }
     }
 
     fn on_event(&mut self, actor: u32, tag: u64, ctx: &mut Ctx) {
+        if actor == GENERATOR {
+            self.issue(SINK, ctx);
+            if self.issued < self.p.requests {
+                let gap = self
+                    .interarrival
+                    .expect("open loop")
+                    .sample(&mut self.rng)
+                    .round() as Time;
+                ctx.wake_in(gap, GENERATOR, 1);
+            }
+            return;
+        }
         if tag == 0 {
             self.completed += 1;
+            self.change_outstanding(ctx.now(), -1);
+            if actor == SINK {
+                return;
+            }
             if self.p.think_time.0 > 0 {
                 ctx.wake_in(self.p.think_time.0, actor, 1);
                 return;
@@ -168,10 +242,14 @@ impl Workload for Synthetic {
 
     fn summary(&self, end: Time) -> serde_json::Value {
         let secs = end as f64 / 1e12;
+        // Time-average number of requests in the system (Little's L), measured directly.
+        let area =
+            self.area + self.outstanding as f64 * end.saturating_sub(self.last_change) as f64;
         serde_json::json!({
             "kind": "synthetic",
             "requests_completed": self.completed,
             "throughput_requests_per_s": if secs > 0.0 { self.completed as f64 / secs } else { 0.0 },
+            "mean_in_system": if end > 0 { area / end as f64 } else { 0.0 },
         })
     }
 }
