@@ -25,10 +25,12 @@ use serde::Serialize;
 /// Per-tier access counters.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct TierStats {
-    /// Accesses served by this tier.
+    /// Accesses that found the object here.
     pub hits: u64,
     /// Lookups that did not find the object here (faster tiers on the way down).
     pub misses: u64,
+    /// Accesses whose data was read from or written to this tier.
+    pub served: u64,
     /// Objects copied (or moved) into this tier from a slower one.
     pub fills: u64,
     /// Objects evicted from this tier.
@@ -138,6 +140,7 @@ impl Hierarchy {
             self.tiers[i].stats.misses += 1;
         }
         self.tiers[k].stats.hits += 1;
+        self.tiers[k].stats.served += 1;
         let done = self.device_op(k, now, Op::Read, req.size as u64, sequential);
         if k > 0 {
             match self.inclusion {
@@ -168,6 +171,7 @@ impl Hierarchy {
         let home = self.home();
         if home == 0 {
             self.tiers[0].stats.hits += 1;
+            self.tiers[0].stats.served += 1;
             let done = self.device_op(0, now, Op::Write, req.size as u64, sequential);
             return Access { tier: 0, done };
         }
@@ -184,11 +188,11 @@ impl Hierarchy {
                 .as_ref()
                 .is_some_and(|c| c.contains(req.id));
         let tier = if resident { 0 } else { home };
+        self.tiers[tier].stats.served += 1;
         if resident {
             self.set_dirty(req.id, 0);
         } else {
             // Larger than the top tier: written straight to the home tier.
-            self.tiers[home].stats.hits += 1;
         }
         let done = self.device_op(tier, now, Op::Write, req.size as u64, sequential);
         Access { tier, done }

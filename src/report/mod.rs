@@ -79,6 +79,7 @@ fn device_json(
                 0.0
             }),
         );
+        m.insert("served".into(), json!(st.served));
         m.insert("fills".into(), json!(st.fills));
         m.insert("evictions".into(), json!(st.evictions));
         m.insert("writebacks_in".into(), json!(st.writebacks_in));

@@ -1,0 +1,92 @@
+//! Device presets against their cited figures (REFERENCES.md s1).
+
+mod common;
+
+use tiersim::device::{self, presets};
+use tiersim::trace::Op;
+
+#[test]
+fn nvme_pcie3_unloaded_4k_random_read_is_latency_plus_transfer() {
+    // Micron 9200: QD1 4 KB read 92 us; 4096 B at 3.5 GB/s = 1.1702857 us.
+    let expected_ps = 92_000_000 + (4096.0 / 3.5e9 * 1e12_f64).round() as u64;
+    let mut dev = device::build(&presets::preset("nvme-tlc-pcie3").unwrap()).unwrap();
+    assert_eq!(dev.submit(0, Op::Read, 4096, false), expected_ps);
+
+    // The same through a whole run: one client, one request at a time, nothing cached.
+    let s = common::run_toml(
+        r#"
+[[tiers]]
+name = "nvme"
+preset = "nvme-tlc-pcie3"
+[workload]
+kind = "synthetic"
+pattern = "uniform"
+objects = 1000
+requests = 100
+size = "4KB"
+"#,
+        1,
+    );
+    let mean_ns = s["latency"]["read"]["mean_ns"].as_f64().unwrap();
+    assert!(
+        (mean_ns * 1e3 / expected_ps as f64 - 1.0).abs() < 0.001,
+        "mean {mean_ns} ns"
+    );
+}
+
+#[test]
+fn pmm_64b_random_write_moves_256b_on_the_media() {
+    // Optane's XPLine is 256 B (Yang et al. FAST'20): a 64 B write costs 256 B.
+    let mut dev = device::build(&presets::preset("optane-pmm").unwrap()).unwrap();
+    dev.submit(0, Op::Write, 64, false);
+    assert_eq!(dev.stats().bytes_written, 64);
+    assert_eq!(dev.stats().media_bytes_written, 256);
+
+    let s = common::run_toml(
+        r#"
+[[tiers]]
+name = "pmem"
+preset = "optane-pmm"
+[workload]
+kind = "synthetic"
+pattern = "uniform"
+objects = 1000
+requests = 500
+read_fraction = 0.0
+size = "64B"
+"#,
+        1,
+    );
+    let t = &s["tiers"][0];
+    assert_eq!(t["bytes_written"], 500 * 64);
+    assert_eq!(t["media_bytes_written"], 500 * 256);
+    assert_eq!(t["write_amplification"], 4.0);
+}
+
+#[test]
+fn a_dram_cache_hit_costs_dram_latency_only() {
+    // Two tiers, a cache big enough for everything: after the first touch every read is
+    // served by DRAM at 80 ns + 64 B / 25.6 GB/s = 82.5 ns.
+    let s = common::run_toml(
+        r#"
+[[tiers]]
+name = "dram"
+preset = "ddr4-3200"
+capacity = "1MiB"
+[[tiers]]
+name = "nvme"
+preset = "nvme-tlc-pcie3"
+[workload]
+kind = "synthetic"
+pattern = "sequential"
+objects = 100
+requests = 10100
+size = "64B"
+"#,
+        1,
+    );
+    assert_eq!(s["tiers"][0]["hits"], 10_000);
+    assert_eq!(s["tiers"][1]["hits"], 100);
+    let p50 = s["latency"]["read"]["p50_ns"].as_f64().unwrap();
+    assert!((p50 - 82.5).abs() < 0.1, "p50 {p50}");
+}
