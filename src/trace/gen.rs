@@ -88,8 +88,12 @@ pub fn generate(spec: &GenSpec) -> Result<RequestStream, String> {
             Box::new((0..spec.requests).map(move |_| rng.gen_range(0..n)))
         }
         "zipf" => {
-            let zipf = rand_distr::Zipf::new(spec.objects, spec.alpha)
-                .map_err(|e| format!("zipf with {} objects, alpha {}: {e}", spec.objects, spec.alpha))?;
+            let zipf = rand_distr::Zipf::new(spec.objects, spec.alpha).map_err(|e| {
+                format!(
+                    "zipf with {} objects, alpha {}: {e}",
+                    spec.objects, spec.alpha
+                )
+            })?;
             let mut rng = ids;
             Box::new((0..spec.requests).map(move |_| zipf.sample(&mut rng) as u64 - 1))
         }
@@ -243,7 +247,10 @@ mod tests {
             kind: "nope".into(),
             ..GenSpec::default()
         };
-        assert!(generate(&spec).err().unwrap().contains("unknown generator kind"));
+        assert!(generate(&spec)
+            .err()
+            .unwrap()
+            .contains("unknown generator kind"));
         let spec = GenSpec {
             objects: 0,
             ..GenSpec::default()

@@ -10,6 +10,7 @@
 mod atomic;
 mod binbuf;
 pub mod csv;
+mod csv_spec;
 mod format;
 pub mod gen;
 pub mod next_access;
@@ -216,7 +217,7 @@ pub(crate) struct Rebase {
 impl Rebase {
     /// `raw` in units of `ps_per_unit` picoseconds; None when the result overflows.
     #[inline]
-    pub(crate) fn to_ps(&mut self, raw: u64, ps_per_unit: u64) -> Option<u64> {
+    pub(crate) fn rebase_ps(&mut self, raw: u64, ps_per_unit: u64) -> Option<u64> {
         let first = *self.first.get_or_insert(raw);
         raw.saturating_sub(first).checked_mul(ps_per_unit)
     }

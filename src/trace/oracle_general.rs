@@ -8,8 +8,8 @@
 use super::atomic::AtomicFile;
 use super::binbuf::{u32_at, u64_at, RecordBuf};
 use super::next_access::{fill_file, RecordLayout};
-use super::{Op, Rebase, Request, TraceError, TraceReader, TraceWriter, NO_NEXT_ACCESS};
 use super::PS_PER_SECOND;
+use super::{Op, Rebase, Request, TraceError, TraceReader, TraceWriter, NO_NEXT_ACCESS};
 use std::path::Path;
 
 const RECORD: usize = 24;
@@ -43,7 +43,7 @@ fn decode(rec: &[u8], rebase: &mut Rebase) -> Option<Request> {
     let ts = u32_at(rec, 0) as u64;
     let next = u64_at(rec, 16) as i64;
     Some(Request {
-        time: rebase.to_ps(ts, PS_PER_SECOND)?,
+        time: rebase.rebase_ps(ts, PS_PER_SECOND)?,
         id: u64_at(rec, 4),
         size: u32_at(rec, 12),
         op: Op::Read,

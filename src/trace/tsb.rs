@@ -94,13 +94,19 @@ impl TsbReader {
             if whole < n {
                 return Err(at(
                     HEADER as u64 + whole * rec as u64,
-                    format!("truncated: header says {n} records, the file holds {whole} and {} bytes", body % rec as u64),
+                    format!(
+                        "truncated: header says {n} records, the file holds {whole} and {} bytes",
+                        body % rec as u64
+                    ),
                 ));
             }
             if body != n * rec as u64 {
                 return Err(at(
                     HEADER as u64 + n * rec as u64,
-                    format!("{} bytes after the {n} records the header announces", body - n * rec as u64),
+                    format!(
+                        "{} bytes after the {n} records the header announces",
+                        body - n * rec as u64
+                    ),
                 ));
             }
         }
@@ -125,7 +131,10 @@ impl TsbReader {
         TraceError::Offset {
             path: self.input.path.clone(),
             offset: self.input.offset() + (k * self.rec + 20) as u64,
-            msg: format!("invalid op byte {} (0 read, 1 write)", bytes[k * self.rec + 20]),
+            msg: format!(
+                "invalid op byte {} (0 read, 1 write)",
+                bytes[k * self.rec + 20]
+            ),
         }
     }
 }
@@ -140,7 +149,11 @@ fn decode(r: &[u8], has_next: bool, ok: &mut bool) -> Request {
         id: u64_at(r, 8),
         size: u32_at(r, 16),
         op: if op_byte == 1 { Op::Write } else { Op::Read },
-        next_access: if has_next { u64_at(r, 24) } else { NO_NEXT_ACCESS },
+        next_access: if has_next {
+            u64_at(r, 24)
+        } else {
+            NO_NEXT_ACCESS
+        },
     }
 }
 
@@ -174,9 +187,17 @@ impl TraceReader for TsbReader {
             let bytes = &avail[..n * self.rec];
             let mut ok = true;
             if self.has_next {
-                buf.extend(bytes.chunks_exact(NEXT_RECORD).map(|r| decode(r, true, &mut ok)));
+                buf.extend(
+                    bytes
+                        .chunks_exact(NEXT_RECORD)
+                        .map(|r| decode(r, true, &mut ok)),
+                );
             } else {
-                buf.extend(bytes.chunks_exact(BASE_RECORD).map(|r| decode(r, false, &mut ok)));
+                buf.extend(
+                    bytes
+                        .chunks_exact(BASE_RECORD)
+                        .map(|r| decode(r, false, &mut ok)),
+                );
             }
             if !ok {
                 return Err(self.bad_op(bytes));
@@ -242,7 +263,11 @@ pub fn encode(req: &Request, rec: &mut [u8]) {
 impl TraceWriter for TsbWriter {
     fn write(&mut self, req: &Request) -> Result<(), TraceError> {
         let mut rec = [0u8; NEXT_RECORD];
-        let n = if self.has_next { NEXT_RECORD } else { BASE_RECORD };
+        let n = if self.has_next {
+            NEXT_RECORD
+        } else {
+            BASE_RECORD
+        };
         encode(req, &mut rec[..n]);
         self.count += 1;
         self.out.write_all(&rec[..n])

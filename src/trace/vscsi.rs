@@ -95,7 +95,7 @@ impl TraceReader for VscsiReader {
         };
         let time = self
             .rebase
-            .to_ps(ts, PS_PER_US)
+            .rebase_ps(ts, PS_PER_US)
             .ok_or_else(|| TraceError::Offset {
                 path: self.input.path.clone(),
                 offset: self.input.offset(),
@@ -106,7 +106,11 @@ impl TraceReader for VscsiReader {
             time,
             id: lbn,
             size: len,
-            op: if scsi_is_write(cmd & 0xff) { Op::Write } else { Op::Read },
+            op: if scsi_is_write(cmd & 0xff) {
+                Op::Write
+            } else {
+                Op::Read
+            },
             next_access: NO_NEXT_ACCESS,
         }))
     }
