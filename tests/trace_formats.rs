@@ -56,17 +56,26 @@ fn libcachesim_files_agree() {
         assert_eq!(t.len(), 113_872, "{n}");
         assert_eq!(distinct(t), 48_974, "{n}");
     }
-    let ids: Vec<Vec<u64>> = traces.iter().map(|t| t.iter().map(|r| r.id).collect()).collect();
+    let ids: Vec<Vec<u64>> = traces
+        .iter()
+        .map(|t| t.iter().map(|r| r.id).collect())
+        .collect();
     for k in 1..ids.len() {
         assert!(ids[k] == ids[0], "{} and {} differ", names[0], names[k]);
     }
     // csv and vscsi carry the same op (SCSI opcode) and size per record; the csv has
     // 66,898 WRITE(10) (0x2a) and 46,974 READ(10) (0x28) lines (counted with a Python Counter over column 3).
     let (csv, vscsi) = (&traces[0], &traces[3]);
-    assert!(csv.iter().zip(vscsi).all(|(a, b)| a.op == b.op && a.size == b.size));
+    assert!(csv
+        .iter()
+        .zip(vscsi)
+        .all(|(a, b)| a.op == b.op && a.size == b.size));
     assert_eq!(csv.iter().filter(|r| r.op == Op::Write).count(), 66_898);
     // The first csv line is 1,5633898,2a,512,42932745; the vscsi V1 record matches.
-    assert_eq!((csv[0].id, csv[0].size, csv[0].op), (42_932_745, 512, Op::Write));
+    assert_eq!(
+        (csv[0].id, csv[0].size, csv[0].op),
+        (42_932_745, 512, Op::Write)
+    );
     // vscsi times are microseconds: the first two records are 242,639 us apart
     // (5633898611441 - 5633898368802: ts fields at bytes 24 and 56, decoded
     // with Python struct).
@@ -214,7 +223,11 @@ fn epoch_shuffle_epochs_are_permutations() {
 
 fn err_text(path: &Path, format: Option<Format>) -> String {
     match read_all(path, format) {
-        Ok(r) => panic!("{} read {} requests, expected an error", path.display(), r.len()),
+        Ok(r) => panic!(
+            "{} read {} requests, expected an error",
+            path.display(),
+            r.len()
+        ),
         Err(e) => e.to_string(),
     }
 }
@@ -230,7 +243,10 @@ fn bad_input_names_line_or_offset() {
     let bytes = std::fs::read(&p).unwrap();
     std::fs::write(&p, &bytes[..3 * 24 + 10]).unwrap();
     let e = err_text(&p, None);
-    assert!(e.contains("byte offset 72") && e.contains("truncated"), "{e}");
+    assert!(
+        e.contains("byte offset 72") && e.contains("truncated"),
+        "{e}"
+    );
 
     // tsb cut inside record 2 of 4: the header's count says 4.
     let p = tmp.path().join("t.tsb");
@@ -238,7 +254,10 @@ fn bad_input_names_line_or_offset() {
     let bytes = std::fs::read(&p).unwrap();
     std::fs::write(&p, &bytes[..32 + 2 * 24 + 5]).unwrap();
     let e = err_text(&p, None);
-    assert!(e.contains("byte offset 80") && e.contains("truncated"), "{e}");
+    assert!(
+        e.contains("byte offset 80") && e.contains("truncated"),
+        "{e}"
+    );
 
     // vscsi cut inside record 1 (V1, 32 bytes).
     let mut v = Vec::new();
@@ -256,7 +275,10 @@ fn bad_input_names_line_or_offset() {
     assert_eq!(ok.iter().map(|r| r.id).collect::<Vec<_>>(), vec![10, 11]);
     std::fs::write(&p, &v[..50]).unwrap();
     let e = err_text(&p, None);
-    assert!(e.contains("byte offset 32") && e.contains("truncated"), "{e}");
+    assert!(
+        e.contains("byte offset 32") && e.contains("truncated"),
+        "{e}"
+    );
     std::fs::write(&p, [7u8; 64]).unwrap();
     assert!(err_text(&p, None).contains("not a vscsi trace"));
 
@@ -282,7 +304,10 @@ fn bad_input_names_line_or_offset() {
     bytes[8] = 9;
     std::fs::write(&p, &bytes).unwrap();
     let e = err_text(&p, None);
-    assert!(e.contains("byte offset 8") && e.contains("version 9"), "{e}");
+    assert!(
+        e.contains("byte offset 8") && e.contains("version 9"),
+        "{e}"
+    );
     // A .bin without the magic is not guessed.
     let p = tmp.path().join("x.bin");
     std::fs::write(&p, [0u8; 48]).unwrap();
@@ -294,7 +319,10 @@ fn bad_input_names_line_or_offset() {
     let e = err_text(&p, Some(Format::Csv(Some(CsvSpec::LIBCACHESIM))));
     assert!(e.contains("line 1") && e.contains("object"), "{e}");
     let e = err_text(&p, None); // by header name: no id column
-    assert!(e.contains("line 1") && e.contains("no object id column"), "{e}");
+    assert!(
+        e.contains("line 1") && e.contains("no object id column"),
+        "{e}"
+    );
     let spec = Format::from_name("csv:id=5,time=2,header=yes").unwrap();
     let e = err_text(&p, Some(spec));
     assert!(e.contains("line 1") && e.contains("column 5"), "{e}");
@@ -345,7 +373,10 @@ fn formats_by_name_and_path() {
     assert_eq!(f("lcs-csv"), Format::Csv(Some(CsvSpec::LIBCACHESIM)));
     assert!(Format::from_name("parquet").is_err());
     let p = |n: &str| Format::from_path(Path::new(n)).unwrap();
-    assert_eq!(p("x/cloudPhysicsIO.oracleGeneral.bin"), Format::OracleGeneral);
+    assert_eq!(
+        p("x/cloudPhysicsIO.oracleGeneral.bin"),
+        Format::OracleGeneral
+    );
     assert_eq!(p("a.vscsi"), Format::Vscsi);
     assert_eq!(p("a.txt"), Format::Txt);
     assert_eq!(p("a.csv"), Format::Csv(None));
@@ -358,7 +389,14 @@ fn cli_gen_and_stats() {
     let out = tmp.path().join("t.tsb");
     let bin = env!("CARGO_BIN_EXE_tiersim");
     let status = std::process::Command::new(bin)
-        .args(["trace", "gen", "--kind", "epoch-shuffle", "--samples", "1000"])
+        .args([
+            "trace",
+            "gen",
+            "--kind",
+            "epoch-shuffle",
+            "--samples",
+            "1000",
+        ])
         .args(["--epochs", "5", "--seed", "7", "--out"])
         .arg(&out)
         .status()
@@ -371,13 +409,45 @@ fn cli_gen_and_stats() {
         .unwrap();
     assert!(o.status.success());
     let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    // 5 epochs over 1000 samples of 4096 bytes: 5000 requests, no one-hit wonders,
-    // and every reuse interval is between 1 and 2 x 1000 - 1 requests.
+    // 5 epochs over N = 1000 samples of 4096 bytes: 5000 requests, no one-hit wonders.
+    // A sample at position p of one epoch and q of the next is reused after
+    // N - p + q requests, p and q independent and uniform on 0..N: the interval lies in
+    // [1, 2N - 1] with a triangular distribution of mean and median N (sd N/sqrt(6),
+    // so the mean of 4000 reuses is N within ~1%).
     assert_eq!(s["requests"], 5000);
     assert_eq!(s["distinct_objects"], 1000);
     assert_eq!(s["total_bytes"], 5000 * 4096);
     assert_eq!(s["distinct_bytes"], 1000 * 4096);
     assert_eq!(s["one_hit_objects"], 0);
     assert_eq!(s["reuses"], 4000);
-    assert!(s["reuse_interval"]["max"].as_u64().unwrap() <= 1999);
+    let reuse = &s["reuse_interval"];
+    assert!(reuse["max"].as_u64().unwrap() <= 1999);
+    assert!(reuse["max"].as_u64().unwrap() >= 1900);
+    let mean = reuse["mean"].as_f64().unwrap();
+    assert!((mean - 1000.0).abs() < 30.0, "mean reuse interval {mean}");
+    let p50 = reuse["p50"].as_u64().unwrap() as f64;
+    assert!((p50 - 1000.0).abs() < 60.0, "median reuse interval {p50}");
+}
+
+#[test]
+fn stats_of_cloudphysics_match_an_independent_count() {
+    let Some(dir) = shared_data() else { return };
+    let mut r = trace::open(&dir.join("cloudPhysicsIO.vscsi"), None).unwrap();
+    let s = trace::stats::compute(r.as_mut()).unwrap();
+    // Expected values from a separate Python pass over the raw vscsi records (struct
+    // unpack of len, lbn, ts; dict of last index and count per lbn; sorted gaps).
+    assert_eq!(s.requests, 113_872);
+    assert_eq!(s.distinct_objects, 48_974);
+    assert_eq!(s.total_bytes, 4_205_978_112);
+    assert_eq!(s.distinct_bytes, 2_029_769_728);
+    assert_eq!((s.reads, s.writes), (46_974, 66_898));
+    assert_eq!(s.one_hit_objects, 21_049);
+    assert_eq!(s.reuses, 64_898);
+    assert_eq!(s.time_span_ps, 7_200_089_885 * 1_000_000);
+    let close = |got: u64, want: u64| (got as f64 - want as f64).abs() <= want as f64 * 2e-3;
+    let ri = &s.reuse_interval;
+    assert!((ri.mean - 23_104.875).abs() < 23.0, "mean {}", ri.mean);
+    assert!(close(ri.p50, 10_036), "p50 {}", ri.p50);
+    assert!(close(ri.p90, 59_161), "p90 {}", ri.p90);
+    assert!(close(ri.max, 110_868), "max {}", ri.max);
 }

@@ -90,7 +90,11 @@ impl StatsBuilder {
         match self.seen.entry(r.id) {
             std::collections::hash_map::Entry::Occupied(mut e) => {
                 let seen = e.get_mut();
-                self.reuse.saturating_record(i - seen.last);
+                // `record` grows the histogram; `saturating_record` would clamp.
+                let gap = i - seen.last;
+                if self.reuse.record(gap).is_err() {
+                    self.reuse.saturating_record(gap);
+                }
                 seen.last = i;
                 seen.count = seen.count.saturating_add(1);
             }
@@ -171,6 +175,18 @@ mod tests {
         assert_eq!(s.reuse_interval.max, 4);
         assert_eq!(s.reuse_interval.p50, 2);
         assert!((s.reuse_interval.mean - 8.0 / 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn long_reuse_intervals_are_not_clamped() {
+        let mut b = StatsBuilder::default();
+        for id in (0..1_000_000u64).chain([0]) {
+            b.add(&Request::read(id, 1));
+        }
+        let s = b.finish();
+        // 1,000,000 within the histogram's 3 significant digits.
+        let max = s.reuse_interval.max;
+        assert!((max as i64 - 1_000_000).abs() <= 1000, "max {max}");
     }
 
     #[test]
