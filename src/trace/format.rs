@@ -96,6 +96,8 @@ impl Format {
             Ok(Format::OracleGeneral)
         } else if name.ends_with(".tsb") || name.ends_with(".bin") {
             Ok(Format::Tsb)
+        } else if name.ends_with(".vscsi") {
+            Ok(Format::Vscsi) // refused by `create`, with a message saying so
         } else if name.ends_with(".csv") {
             Ok(Format::Csv(None))
         } else if name.ends_with(".txt") {
