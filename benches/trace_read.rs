@@ -47,7 +47,12 @@ fn bench(c: &mut Criterion) {
                 compute_next_access: true,
             },
         ),
-        ("oracleGeneral", "t.oracleGeneral.bin", RECORDS, WriteOptions::default()),
+        (
+            "oracleGeneral",
+            "t.oracleGeneral.bin",
+            RECORDS,
+            WriteOptions::default(),
+        ),
         ("csv", "t.csv", RECORDS / 10, WriteOptions::default()),
     ];
     let mut g = c.benchmark_group("trace_read");

@@ -282,6 +282,30 @@ fn bad_input_names_line_or_offset() {
     std::fs::write(&p, [7u8; 64]).unwrap();
     assert!(err_text(&p, None).contains("not a vscsi trace"));
 
+    // vscsi V2 (40-byte records: cmd u16, ver u16, sn, len, nSG u32, lbn, ts, rt u64).
+    let mut v2 = Vec::new();
+    for (k, lbn) in [77u64, 78, 77].into_iter().enumerate() {
+        let mut rec = [0u8; 40];
+        rec[0..2].copy_from_slice(&0x2au16.to_le_bytes());
+        rec[2..4].copy_from_slice(&0x0200u16.to_le_bytes());
+        rec[8..12].copy_from_slice(&4096u32.to_le_bytes());
+        rec[16..24].copy_from_slice(&lbn.to_le_bytes());
+        rec[24..32].copy_from_slice(&(1_000 + 5 * k as u64).to_le_bytes());
+        v2.extend_from_slice(&rec);
+    }
+    let p = tmp.path().join("v2.vscsi");
+    std::fs::write(&p, &v2).unwrap();
+    let r = read_all(&p, None).unwrap();
+    assert_eq!(r.iter().map(|q| q.id).collect::<Vec<_>>(), vec![77, 78, 77]);
+    assert!(r.iter().all(|q| q.size == 4096 && q.op == Op::Write));
+    assert_eq!(r[2].time, 10 * 1_000_000); // 10 us after the first record
+    std::fs::write(&p, &v2[..100]).unwrap();
+    let e = err_text(&p, None);
+    assert!(
+        e.contains("byte offset 80") && e.contains("truncated"),
+        "{e}"
+    );
+
     // Non-numeric ids: txt line 3, csv line 3 (header is line 1).
     let p = tmp.path().join("t.txt");
     std::fs::write(&p, "1\n2\nabc\n4\n").unwrap();
@@ -335,7 +359,7 @@ fn bad_input_names_line_or_offset() {
 #[test]
 fn empty_traces_are_valid() {
     let tmp = tempfile::tempdir().unwrap();
-    for name in ["e.txt", "e.csv", "e.oracleGeneral.bin", "e.vscsi"] {
+    for name in ["e.txt", "e.csv", "e.oracleGeneral.bin", "e.vscsi", "e.tsb"] {
         let p = tmp.path().join(name);
         std::fs::write(&p, b"").unwrap();
         assert_eq!(read_all(&p, None).unwrap().len(), 0, "{name}");

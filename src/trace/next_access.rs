@@ -3,7 +3,7 @@
 //! fixed-size records of a written file, block by block from its end.
 //!
 //! Memory of the file pass: one hash-map entry per distinct object (id and index, about
-//! 32 bytes with the table's slack) plus one 1.5 MiB block; the trace itself is never
+//! 32 bytes with the table's slack) plus one block of 65,536 records (1.5 or 2 MiB); the trace itself is never
 //! held in memory. I/O: the file is read and rewritten once more.
 
 use super::{io_err, Request, TraceError, NO_NEXT_ACCESS};

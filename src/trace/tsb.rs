@@ -38,8 +38,17 @@ pub struct TsbReader {
 }
 
 impl TsbReader {
+    /// Opens `path`; a zero-byte file is an empty trace (0 requests).
     pub fn open(path: &Path) -> Result<Self, TraceError> {
         let mut input = RecordBuf::open(path)?;
+        if std::fs::metadata(path).map_err(io_err(path))?.len() == 0 {
+            return Ok(TsbReader {
+                input,
+                rec: BASE_RECORD,
+                has_next: false,
+                count: Some(0),
+            });
+        }
         let at = |offset: u64, msg: String| TraceError::Offset {
             path: path.to_path_buf(),
             offset,
