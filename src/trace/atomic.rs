@@ -5,6 +5,7 @@ use super::{io_err, TraceError};
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A buffered file under a temporary name; [`AtomicFile::commit`] renames it.
 pub(crate) struct AtomicFile {
@@ -19,7 +20,10 @@ impl AtomicFile {
             .file_name()
             .and_then(|n| n.to_str())
             .ok_or_else(|| TraceError::Other(format!("{}: not a file name", dest.display())))?;
-        let tmp = dest.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+        // Unique per process and per writer, so concurrent writers never share a file.
+        static SERIAL: AtomicU64 = AtomicU64::new(0);
+        let serial = SERIAL.fetch_add(1, Ordering::Relaxed);
+        let tmp = dest.with_file_name(format!(".{name}.{}-{serial}.tmp", std::process::id()));
         let file = OpenOptions::new()
             .read(true)
             .write(true)

@@ -122,7 +122,7 @@ impl CsvSpec {
         default_size: 1,
     };
 
-    /// tiersim's own csv layout, as [`CsvWriter`] writes it (without next access).
+    /// tiersim's own csv layout, as [`super::CsvWriter`] writes it (without next access).
     pub const TIERSIM: CsvSpec = CsvSpec {
         id_col: 1,
         time_col: Some(0),
