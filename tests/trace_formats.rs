@@ -475,3 +475,50 @@ fn stats_of_cloudphysics_match_an_independent_count() {
     assert!(close(ri.p90, 59_161), "p90 {}", ri.p90);
     assert!(close(ri.max, 110_868), "max {}", ri.max);
 }
+
+mod prop {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn request() -> impl Strategy<Value = (u64, u64, u32, bool, u64)> {
+        (
+            0u64..1 << 40,
+            any::<u64>(),
+            any::<u32>(),
+            any::<bool>(),
+            any::<u64>(),
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        #[test]
+        fn tsb_and_csv_round_trip_any_requests(raw in proptest::collection::vec(request(), 0..100)) {
+            // Times ascend from 0 (csv rebases on the first request; tsb stores as is).
+            let mut t = 0u64;
+            let reqs: Vec<Request> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, &(dt, id, size, write, next))| {
+                    if i > 0 {
+                        t += dt;
+                    }
+                    Request {
+                        time: t,
+                        id,
+                        size,
+                        op: if write { Op::Write } else { Op::Read },
+                        next_access: next,
+                    }
+                })
+                .collect();
+            let tmp = tempfile::tempdir().unwrap();
+            let keep = WriteOptions { keep_next_access: true, compute_next_access: false };
+            for name in ["p.tsb", "p.csv"] {
+                let p = tmp.path().join(name);
+                write_all(&p, None, keep, &reqs);
+                prop_assert_eq!(read_all(&p, None).unwrap(), reqs.clone());
+            }
+        }
+    }
+}

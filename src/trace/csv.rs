@@ -106,10 +106,10 @@ impl CsvReader {
             None => Op::Read,
         };
         let next_access = match s.next_access_col {
-            Some(c) => match field(c).parse::<i64>() {
-                Ok(v) if v < 0 => NO_NEXT_ACCESS,
-                Ok(v) => v as u64,
-                Err(_) => {
+            Some(c) => match (field(c).parse::<u64>(), field(c).parse::<i64>()) {
+                (Ok(v), _) => v,
+                (_, Ok(v)) if v < 0 => NO_NEXT_ACCESS,
+                _ => {
                     return Err(format!(
                         "column {}: expected a next-access index, found '{}'",
                         c + 1,
