@@ -1,14 +1,31 @@
 //! Access traces: the request record every reader and writer shares, trace errors
-//! with line or byte offsets, and opening a trace file by format.
+//! with line or byte offsets, format detection, and opening / creating trace files.
 //!
 //! A trace is a stream: readers hand out one [`Request`] at a time (or a batch into a
-//! reused buffer) and never hold the whole file in memory.
+//! reused buffer) and never hold the whole file in memory. Each format lives in its own
+//! file: [`tsb`] (tiersim's binary), [`oracle_general`], [`vscsi`], [`csv`] (libCacheSim's
+//! csv and generic CSV with configurable columns) and [`txt`]. Writers are atomic (a
+//! temporary file renamed into place on [`TraceWriter::finish`]). See docs/traces.md.
 
-mod oracle_general;
-mod txt;
+mod atomic;
+mod binbuf;
+pub mod csv;
+mod csv_spec;
+mod format;
+pub mod gen;
+pub mod next_access;
+pub mod oracle_general;
+pub mod stats;
+pub mod tsb;
+pub mod txt;
+pub mod vscsi;
 
-pub use oracle_general::OracleGeneralReader;
-pub use txt::TxtReader;
+pub use self::csv::{CsvReader, CsvSpec, CsvWriter, TimeUnit};
+pub use format::Format;
+pub use oracle_general::{OracleGeneralReader, OracleGeneralWriter};
+pub use tsb::{TsbReader, TsbWriter};
+pub use txt::{TxtReader, TxtWriter};
+pub use vscsi::VscsiReader;
 
 use std::path::{Path, PathBuf};
 
@@ -25,15 +42,18 @@ pub enum Op {
 /// One access of a trace or of a workload's access stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Request {
-    /// Time of the request in picoseconds since the trace's start (0 where unknown).
+    /// Time of the request in picoseconds. Foreign formats (oracleGeneral, vscsi, csv)
+    /// are rebased so the trace's first request is at 0; tiersim's binary stores it as is.
+    /// 0 where the format has no time (txt).
     pub time: u64,
     /// Object id (block number, sample index, page number, ...).
     pub id: u64,
     /// Object size in bytes.
     pub size: u32,
     pub op: Op,
-    /// Virtual time (request index) of the next access to the same object, or
-    /// [`NO_NEXT_ACCESS`]. Only some formats carry it; Belady computes it when absent.
+    /// Index (0-based position in the trace) of the next request to the same object,
+    /// or [`NO_NEXT_ACCESS`]. Only some formats carry it; [`next_access`] computes it.
+    /// (libCacheSim's oracleGeneral stores this 1-based; its reader and writer convert.)
     pub next_access: u64,
 }
 
@@ -97,53 +117,30 @@ pub trait TraceReader: Send {
     }
 }
 
-/// Trace file formats tiersim reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// libCacheSim txt: one object id per line.
-    Txt,
-    /// libCacheSim oracleGeneral: 24-byte little-endian records.
-    OracleGeneral,
+/// A streaming sink of requests, written atomically: nothing appears at the destination
+/// path until [`TraceWriter::finish`] succeeds; a writer dropped unfinished removes its
+/// temporary file.
+pub trait TraceWriter {
+    /// Appends one request.
+    fn write(&mut self, req: &Request) -> Result<(), TraceError>;
+    /// Completes the file (header counts, next-access pass) and renames it into place;
+    /// returns the number of requests written.
+    fn finish(self: Box<Self>) -> Result<u64, TraceError>;
 }
 
-impl Format {
-    /// Names accepted by `--format`.
-    pub const NAMES: &'static [&'static str] = &["txt", "oracleGeneral"];
-
-    /// Parses a `--format` name (case-insensitive).
-    pub fn from_name(name: &str) -> Result<Format, TraceError> {
-        match name.to_ascii_lowercase().as_str() {
-            "txt" => Ok(Format::Txt),
-            "oraclegeneral" | "oracle-general" | "oracle_general" => Ok(Format::OracleGeneral),
-            _ => Err(TraceError::Other(format!(
-                "unknown trace format '{name}'; known formats: {}",
-                Format::NAMES.join(", ")
-            ))),
-        }
-    }
-
-    /// Guesses the format from the file name.
-    pub fn from_path(path: &Path) -> Result<Format, TraceError> {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        if name.contains("oraclegeneral") {
-            Ok(Format::OracleGeneral)
-        } else if name.ends_with(".txt") {
-            Ok(Format::Txt)
-        } else {
-            Err(TraceError::Other(format!(
-                "{}: cannot tell the trace format from the file name; pass --format (one of {})",
-                path.display(),
-                Format::NAMES.join(", ")
-            )))
-        }
-    }
+/// Options for [`create`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// Store next-access times in formats where they are optional (tsb, csv), taking
+    /// them from the requests as given.
+    pub keep_next_access: bool,
+    /// Compute next-access times in a backward pass over the written file (tsb). The
+    /// oracleGeneral writer always computes them.
+    pub compute_next_access: bool,
 }
 
-/// Opens a trace for streaming; `format` None guesses from the file name.
+/// Opens a trace for streaming; `format` None detects it from the file name (and, for
+/// `.csv` and `.bin`, the first bytes). See [`Format::from_path`].
 pub fn open(path: &Path, format: Option<Format>) -> Result<Box<dyn TraceReader>, TraceError> {
     let format = match format {
         Some(f) => f,
@@ -152,12 +149,76 @@ pub fn open(path: &Path, format: Option<Format>) -> Result<Box<dyn TraceReader>,
     Ok(match format {
         Format::Txt => Box::new(TxtReader::open(path)?),
         Format::OracleGeneral => Box::new(OracleGeneralReader::open(path)?),
+        Format::Vscsi => Box::new(VscsiReader::open(path)?),
+        Format::Csv(spec) => Box::new(CsvReader::open(path, spec)?),
+        Format::Tsb => Box::new(TsbReader::open(path)?),
     })
+}
+
+/// Creates a trace writer; `format` None picks it from the file name (see
+/// [`Format::for_output`]).
+pub fn create(
+    path: &Path,
+    format: Option<Format>,
+    opts: WriteOptions,
+) -> Result<Box<dyn TraceWriter>, TraceError> {
+    let format = match format {
+        Some(f) => f,
+        None => Format::for_output(path)?,
+    };
+    Ok(match format {
+        Format::Txt => Box::new(TxtWriter::create(path)?),
+        Format::OracleGeneral => Box::new(OracleGeneralWriter::create(path)?),
+        Format::Csv(spec) => Box::new(CsvWriter::create(path, spec, opts.keep_next_access)?),
+        Format::Tsb => Box::new(TsbWriter::create(
+            path,
+            opts.keep_next_access || opts.compute_next_access,
+            opts.compute_next_access,
+        )?),
+        Format::Vscsi => {
+            return Err(TraceError::Other(format!(
+                "{}: tiersim has no vscsi writer; write tsb, oracleGeneral, csv or txt",
+                path.display()
+            )))
+        }
+    })
+}
+
+/// Copies every request of `reader` into `writer` in batches; returns the count.
+pub fn copy(reader: &mut dyn TraceReader, writer: &mut dyn TraceWriter) -> Result<u64, TraceError> {
+    let mut buf = Vec::with_capacity(1 << 14);
+    let mut n = 0u64;
+    while reader.read_batch(&mut buf, 1 << 14)? > 0 {
+        for r in &buf {
+            writer.write(r)?;
+        }
+        n += buf.len() as u64;
+    }
+    Ok(n)
 }
 
 pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> TraceError + '_ {
     move |source| TraceError::Io {
         path: path.to_path_buf(),
         source,
+    }
+}
+
+/// Picoseconds per second, for formats that count whole seconds.
+pub(crate) const PS_PER_SECOND: u64 = 1_000_000_000_000;
+
+/// Rebases raw trace timestamps on the first one and scales them to picoseconds.
+/// Timestamps before the first become 0; overflow (a span over 213 days) is reported.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Rebase {
+    first: Option<u64>,
+}
+
+impl Rebase {
+    /// `raw` in units of `ps_per_unit` picoseconds; None when the result overflows.
+    #[inline]
+    pub(crate) fn rebase_ps(&mut self, raw: u64, ps_per_unit: u64) -> Option<u64> {
+        let first = *self.first.get_or_insert(raw);
+        raw.saturating_sub(first).checked_mul(ps_per_unit)
     }
 }

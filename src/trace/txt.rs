@@ -1,6 +1,8 @@
-//! libCacheSim's txt trace format: one decimal object id per line, each a read of size 1.
+//! libCacheSim's txt trace format: one decimal object id per line, each a read of size 1
+//! at time 0 (the format has no time, size or op; the writer drops them).
 
-use super::{io_err, Request, TraceError, TraceReader};
+use super::atomic::AtomicFile;
+use super::{io_err, Request, TraceError, TraceReader, TraceWriter};
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -48,5 +50,38 @@ impl TraceReader for TxtReader {
             })?;
             return Ok(Some(Request::read(id, 1)));
         }
+    }
+}
+
+/// Writes a txt trace atomically: the ids only.
+pub struct TxtWriter {
+    out: AtomicFile,
+    line: String,
+    count: u64,
+}
+
+impl TxtWriter {
+    pub fn create(path: &Path) -> Result<Self, TraceError> {
+        Ok(TxtWriter {
+            out: AtomicFile::create(path)?,
+            line: String::with_capacity(24),
+            count: 0,
+        })
+    }
+}
+
+impl TraceWriter for TxtWriter {
+    fn write(&mut self, req: &Request) -> Result<(), TraceError> {
+        use std::fmt::Write;
+        self.line.clear();
+        let _ = writeln!(self.line, "{}", req.id);
+        self.count += 1;
+        self.out.write_all(self.line.as_bytes())
+    }
+
+    fn finish(self: Box<Self>) -> Result<u64, TraceError> {
+        let count = self.count;
+        self.out.commit()?;
+        Ok(count)
     }
 }
