@@ -196,6 +196,17 @@ impl Lirs {
         }
     }
 
+    /// Puts resident HIR slot `i` on S's top. With no LIR object on S (possible only
+    /// when removals or large objects emptied the LIR set) S must stay empty: an HIR
+    /// entry is kept only while some LIR object is older.
+    fn push_hir_on_stack(&mut self, i: u32) {
+        self.stack.push_front(&mut self.slab, i);
+        self.slab.get_mut(i).in_s = true;
+        if self.stack.tail == i {
+            self.prune();
+        }
+    }
+
     /// A hit on slot `i` (LIR or resident HIR).
     fn hit(&mut self, i: u32) {
         let n = self.slab.get(i);
@@ -213,8 +224,7 @@ impl Lirs {
                 self.make_lir(i);
             }
             (_, false) => {
-                self.stack.push_front(&mut self.slab, i);
-                self.slab.get_mut(i).in_s = true;
+                self.push_hir_on_stack(i);
                 self.queue.move_to_front(&mut self.slab, i);
             }
         }
@@ -259,10 +269,8 @@ impl Lirs {
         if ghost.is_some() || self.lir_bytes + size <= self.lir_cap {
             self.make_lir(i);
         } else {
-            let n = self.slab.get_mut(i);
-            n.state = State::HirRes;
-            n.in_s = true;
-            self.stack.push_front(&mut self.slab, i);
+            self.slab.get_mut(i).state = State::HirRes;
+            self.push_hir_on_stack(i);
             self.queue.push_front(&mut self.slab, i);
         }
     }
