@@ -81,7 +81,7 @@ fn requests(c: &Case) -> Vec<Request> {
 /// Non-default parameters also put through the contract (registry name, TOML).
 const VARIANTS: &[(&str, &str)] = &[
     ("twoq", "kin_frac = 0.5\nkout_frac = 0.1"),
-    ("lirs", "hir_frac = 0.3\nghost_frac = 0.2"),
+    ("lirs", "hir_frac = 0.3\nstack_frac = 0.5"),
     ("clock-n", "bits = 1"),
     ("clock-n", "bits = 5"),
 ];

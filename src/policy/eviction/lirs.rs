@@ -16,9 +16,14 @@
 //! Sizes: the HIR share is max(1, floor(hir_frac x capacity)) bytes, the LIR share the
 //! rest, and demotion repeats until the LIR objects fit in it; with unit sizes
 //! this is exactly the paper's algorithm. S would grow without bound over a stream of
-//! new ids, so non-resident entries are capped, as CLOCK-Pro (same authors, 2005) does,
-//! at `ghost_frac` (default 1.0) times the capacity in bytes, the oldest evicted forgotten
-//! first.
+//! new ids, so, as libCacheSim does, after every access the oldest non-resident entries
+//! (oldest by when they left the cache) are dropped while S's entries add up to more
+//! than `stack_frac` (default 2.0) times the capacity.
+//!
+//! Against libCacheSim (tests/eviction_more_reference.rs): libCacheSim's LIRS also
+//! demotes S's bottom LIR object (evicting Q's front) on a hit to a resident HIR object
+//! no longer in S, a step the paper does not have and that would make a hit evict; we
+//! follow the paper, which costs at most one miss of difference on cloudPhysicsIO.
 
 use super::linked::{Linked, Links, List, Slab, NIL};
 use super::param::{fraction, only_keys};
@@ -73,15 +78,15 @@ pub struct Lirs {
     lir_bytes: u64,
     lir_len: usize,
     lir_cap: u64,
-    ghost_cap: u64,
+    stack_cap: u64,
     capacity: u64,
 }
 
 impl Lirs {
     pub const DEFAULT_HIR_FRAC: f64 = 0.01;
-    pub const DEFAULT_GHOST_FRAC: f64 = 1.0;
+    pub const DEFAULT_STACK_FRAC: f64 = 2.0;
 
-    pub fn new(capacity: u64, hir_frac: f64, ghost_frac: f64) -> Self {
+    pub fn new(capacity: u64, hir_frac: f64, stack_frac: f64) -> Self {
         let hir = ((capacity as f64 * hir_frac) as u64).clamp(1, capacity);
         Lirs {
             map: IdMap::default(),
@@ -92,14 +97,14 @@ impl Lirs {
             lir_bytes: 0,
             lir_len: 0,
             lir_cap: capacity - hir,
-            ghost_cap: (capacity as f64 * ghost_frac) as u64,
+            stack_cap: (capacity as f64 * stack_frac) as u64,
             capacity,
         }
     }
 
-    /// Builds from config parameters `hir_frac` and `ghost_frac`.
+    /// Builds from config parameters `hir_frac` and `stack_frac`.
     pub fn from_params(params: &Params, capacity: u64) -> Result<Self, String> {
-        only_keys("lirs", params, &["hir_frac", "ghost_frac"])?;
+        only_keys("lirs", params, &["hir_frac", "stack_frac"])?;
         let hir = fraction(
             "lirs",
             params,
@@ -107,14 +112,14 @@ impl Lirs {
             Self::DEFAULT_HIR_FRAC,
             (0.0, true, 1.0),
         )?;
-        let ghost = fraction(
+        let stack = fraction(
             "lirs",
             params,
-            "ghost_frac",
-            Self::DEFAULT_GHOST_FRAC,
-            (0.0, false, 16.0),
+            "stack_frac",
+            Self::DEFAULT_STACK_FRAC,
+            (0.0, false, 64.0),
         )?;
-        Ok(Self::new(capacity, hir, ghost))
+        Ok(Self::new(capacity, hir, stack))
     }
 
     fn used_bytes(&self) -> u64 {
@@ -186,11 +191,6 @@ impl Lirs {
         if n.in_s {
             n.state = State::HirNonRes;
             self.nonres.push_front(&mut self.slab, f);
-            while self.nonres.bytes > self.ghost_cap {
-                let g = self.nonres.pop_back(&mut self.slab).expect("bytes > 0");
-                self.stack.unlink(&mut self.slab, g);
-                self.forget(g);
-            }
         } else {
             self.forget(f);
         }
@@ -207,8 +207,24 @@ impl Lirs {
         }
     }
 
+    /// Bounds S: drops the longest non-resident entries while S is over its cap.
+    fn limit_stack(&mut self) {
+        while self.stack.bytes > self.stack_cap {
+            let Some(g) = self.nonres.pop_back(&mut self.slab) else {
+                return;
+            };
+            self.stack.unlink(&mut self.slab, g);
+            self.forget(g);
+        }
+    }
+
     /// A hit on slot `i` (LIR or resident HIR).
     fn hit(&mut self, i: u32) {
+        self.promote(i);
+        self.limit_stack();
+    }
+
+    fn promote(&mut self, i: u32) {
         let n = self.slab.get(i);
         match (n.state, n.in_s) {
             (State::Lir, _) => {
@@ -232,9 +248,14 @@ impl Lirs {
 
     /// A miss; `ghost` is the slot of a non-resident HIR entry for the id, if any.
     fn miss(&mut self, req: &Request, ghost: Option<u32>, evicted: &mut Vec<Victim>) {
+        self.admit(req, ghost, evicted);
+        self.limit_stack();
+    }
+
+    fn admit(&mut self, req: &Request, ghost: Option<u32>, evicted: &mut Vec<Victim>) {
         let size = req.size as u64;
         if let Some(g) = ghost {
-            // Detach first, so neither pruning nor the ghost cap can free the slot.
+            // Detach first, so pruning cannot free the slot.
             self.nonres.unlink(&mut self.slab, g);
             self.stack.unlink(&mut self.slab, g);
             self.slab.get_mut(g).state = State::Detached;
@@ -390,7 +411,7 @@ mod tests {
     /// C: hit on resident HIR (not in S). Victims: C, D, A, D.
     #[test]
     fn worked_example_small_irr_becomes_lir() {
-        let mut c = Lirs::new(3, 0.34, 1.0);
+        let mut c = Lirs::new(3, 0.34, 2.0);
         let (hits, ev) = run(&mut c, &[1, 2, 3, 4, 3, 1, 2, 4, 1, 3]);
         let h: Vec<usize> = (0..10).filter(|&i| hits[i]).collect();
         assert_eq!(h, vec![5, 6, 9]);
@@ -407,7 +428,7 @@ mod tests {
     /// have lost all of them.
     #[test]
     fn one_time_scan_does_not_flush_lir_set() {
-        let mut c = Lirs::new(10, 0.1, 1.0);
+        let mut c = Lirs::new(10, 0.1, 2.0);
         let hot: Vec<u64> = (0..9).collect();
         run(&mut c, &hot);
         run(&mut c, &hot);
@@ -415,15 +436,17 @@ mod tests {
         let (hits, ev) = run(&mut c, &scan);
         assert!(hits.iter().all(|&h| !h));
         assert_eq!(ev, (100..199).collect::<Vec<u64>>());
+        // S is capped at twice the capacity: 9 LIR + 1 resident HIR + 10 non-resident.
+        assert_eq!((c.stack.len, c.nonres.len), (20, 10));
         let (hits, _) = run(&mut c, &hot);
         assert!(hits.iter().all(|&h| h));
-        // Non-resident history is capped at the capacity (10 ids of size 1).
-        assert!(c.nonres.bytes <= 10);
+        // Moving the bottom LIR objects to the top pruned every scan entry off S.
+        assert_eq!((c.stack.len, c.nonres.len, c.queue.len), (9, 0, 1));
     }
 
     #[test]
     fn remove_updates_shares() {
-        let mut c = Lirs::new(3, 0.34, 1.0);
+        let mut c = Lirs::new(3, 0.34, 2.0);
         run(&mut c, &[1, 2, 3]);
         assert_eq!(c.remove(1), Some(1));
         assert_eq!(c.remove(3), Some(1));
