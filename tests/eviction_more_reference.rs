@@ -12,10 +12,19 @@
 //! with `lcs.Clock(c, n_bit_counter=2)`, `lcs.TwoQ(c)` (A1in 25%, A1out 50%),
 //! `lcs.Sieve(c)` and `lcs.LIRS(c)`. The same script reproduces the shared reference
 //! file's LRU and Clock rows exactly, which validates the harness.
+//!
+//! Variable sizes: the same, without `ignore_obj_size`, counting misses and missed
+//! bytes of `cache.get(req)` per request, with capacities of 1%, 10% and 50% of the
+//! trace's 2,029,769,728 distinct bytes (sizes as the oracleGeneral records give them).
 
 use std::path::PathBuf;
 use tiersim::policy::eviction::{build, Params};
 use tiersim::trace::{self, Request};
+
+/// Distinct bytes of cloudPhysicsIO.oracleGeneral.bin (sum of each object's size).
+const DISTINCT_BYTES: u64 = 2_029_769_728;
+/// floor(DISTINCT_BYTES x {0.01, 0.1, 0.5}).
+const BYTE_CAPACITIES: [u64; 3] = [20_297_697, 202_976_972, 1_014_884_864];
 
 fn shared_data() -> Option<PathBuf> {
     let dir = match std::env::var_os("TIERSIM_SHARED_DATA") {
@@ -34,16 +43,53 @@ fn unit_trace(dir: &std::path::Path) -> Vec<Request> {
     reqs
 }
 
-fn misses(kind: &str, params: &str, reqs: &[Request], capacity: u64) -> u64 {
+fn sized_trace(dir: &std::path::Path) -> Vec<Request> {
+    let path = dir.join("cloudPhysicsIO.oracleGeneral.bin");
+    let mut r = trace::open(&path, None).expect("open trace");
+    let mut reqs = Vec::new();
+    while let Some(q) = r.next_request().expect("read trace") {
+        reqs.push(q);
+    }
+    reqs
+}
+
+/// (misses, missed bytes).
+fn replay(kind: &str, params: &str, reqs: &[Request], capacity: u64) -> (u64, u64) {
     let params: Params = params.parse().unwrap();
     let mut p = build(kind, &params, capacity, 0).unwrap();
     let mut ev = Vec::new();
-    let mut misses = 0;
+    let (mut misses, mut bytes) = (0, 0);
     for r in reqs {
         ev.clear();
-        misses += !p.access(r, &mut ev) as u64;
+        if !p.access(r, &mut ev) {
+            misses += 1;
+            bytes += r.size as u64;
+        }
     }
-    misses
+    (misses, bytes)
+}
+
+fn misses(kind: &str, params: &str, reqs: &[Request], capacity: u64) -> u64 {
+    replay(kind, params, reqs, capacity).0
+}
+
+fn check_bytes(kind: &str, want: [(u64, u64); 3]) {
+    let Some(dir) = shared_data() else {
+        println!("skipped: shared data not found");
+        return;
+    };
+    let reqs = sized_trace(&dir);
+    let distinct: std::collections::HashMap<u64, u32> =
+        reqs.iter().map(|r| (r.id, r.size)).collect();
+    assert_eq!(
+        distinct.values().map(|&s| s as u64).sum::<u64>(),
+        DISTINCT_BYTES
+    );
+    let got: Vec<(u64, u64)> = BYTE_CAPACITIES
+        .iter()
+        .map(|&c| replay(kind, "", &reqs, c))
+        .collect();
+    assert_eq!(got, want, "{kind} with sizes");
 }
 
 fn check(kind: &str, params: &str, want: [u64; 3]) {
@@ -100,6 +146,62 @@ fn lirs_within_one_miss_of_libcachesim() {
         assert!(
             got.abs_diff(want) <= 1,
             "lirs at {c}: {got} vs libCacheSim {want}"
+        );
+    }
+}
+
+#[test]
+fn sized_clock_n_matches_libcachesim() {
+    check_bytes(
+        "clock-n",
+        [
+            (94737, 4279063040),
+            (91996, 4158948352),
+            (65298, 2750453248),
+        ],
+    );
+}
+
+#[test]
+fn sized_twoq_matches_libcachesim() {
+    check_bytes(
+        "twoq",
+        [
+            (94245, 4273110528),
+            (87627, 3938483200),
+            (72002, 3076495360),
+        ],
+    );
+}
+
+#[test]
+fn sized_sieve_matches_libcachesim() {
+    check_bytes(
+        "sieve",
+        [
+            (93724, 4270392832),
+            (89993, 4060649472),
+            (64383, 2696382464),
+        ],
+    );
+}
+
+/// With sizes LIRS differs from libCacheSim's beyond the hit step above: libCacheSim
+/// holds Q strictly to its byte share and refuses a new object larger than it, where
+/// we let Q borrow space the LIR set is not using. libCacheSim: 93,607 / 84,149 /
+/// 55,348 misses; we require agreement within 0.05% of the 113,872 requests (57).
+#[test]
+fn sized_lirs_close_to_libcachesim() {
+    let Some(dir) = shared_data() else {
+        println!("skipped: shared data not found");
+        return;
+    };
+    let reqs = sized_trace(&dir);
+    for (c, want) in BYTE_CAPACITIES.into_iter().zip([93607u64, 84149, 55348]) {
+        let got = misses("lirs", "", &reqs, c);
+        assert!(
+            got.abs_diff(want) <= 57,
+            "lirs at {c} B: {got} vs libCacheSim {want}"
         );
     }
 }
