@@ -91,14 +91,6 @@ impl TwoQ {
         Ok(Self::new(capacity, kin, kout))
     }
 
-    fn list(&mut self, w: Where) -> &mut List<0> {
-        match w {
-            Where::A1In => &mut self.a1in,
-            Where::Am => &mut self.am,
-            Where::Ghost => &mut self.a1out,
-        }
-    }
-
     fn used_bytes(&self) -> u64 {
         self.a1in.bytes + self.am.bytes
     }
@@ -232,9 +224,11 @@ impl EvictionPolicy for TwoQ {
             return None;
         };
         let Node { size, at, .. } = *self.slab.get(i);
-        let mut list = *self.list(at);
-        list.unlink(&mut self.slab, i);
-        *self.list(at) = list;
+        match at {
+            Where::A1In => self.a1in.unlink(&mut self.slab, i),
+            Where::Am => self.am.unlink(&mut self.slab, i),
+            Where::Ghost => unreachable!("find() reported a resident object"),
+        }
         self.map.remove(&id);
         self.slab.release(i);
         Some(size)
