@@ -6,11 +6,25 @@
 //! than the whole cache, which is counted as a miss and not admitted), and eviction
 //! repeats until the new object fits.
 
+mod clock_n;
 mod fifo;
+mod linked;
+mod lirs;
 mod lru;
+mod minio;
+mod param;
+mod random;
+mod sieve;
+mod twoq;
 
+pub use clock_n::ClockN;
 pub use fifo::Fifo;
+pub use lirs::Lirs;
 pub use lru::Lru;
+pub use minio::MinIo;
+pub use random::RandomEviction;
+pub use sieve::Sieve;
+pub use twoq::TwoQ;
 
 use crate::trace::Request;
 
@@ -74,6 +88,24 @@ pub const REGISTRY: &[(&str, Constructor)] = &[
     }),
     ("fifo", |p, c, _| {
         no_params("fifo", p).map(|_| Box::new(Fifo::new(c)) as _)
+    }),
+    ("twoq", |p, c, _| {
+        TwoQ::from_params(p, c).map(|x| Box::new(x) as _)
+    }),
+    ("sieve", |p, c, _| {
+        no_params("sieve", p).map(|_| Box::new(Sieve::new(c)) as _)
+    }),
+    ("lirs", |p, c, _| {
+        Lirs::from_params(p, c).map(|x| Box::new(x) as _)
+    }),
+    ("random", |p, c, s| {
+        no_params("random", p).map(|_| Box::new(RandomEviction::new(c, s)) as _)
+    }),
+    ("minio", |p, c, _| {
+        no_params("minio", p).map(|_| Box::new(MinIo::new(c)) as _)
+    }),
+    ("clock-n", |p, c, _| {
+        ClockN::from_params(p, c).map(|x| Box::new(x) as _)
     }),
 ];
 
