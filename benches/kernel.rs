@@ -28,6 +28,29 @@ fn hold(c: &mut Criterion) {
             sum
         })
     });
+    // Baseline: the same loop on a bare binary heap of (time, seq) keys, to tell the
+    // queue's own overhead from the machine's speed.
+    g.bench_function("bare_binary_heap_baseline", |b| {
+        b.iter(|| {
+            use std::cmp::Reverse;
+            let mut rng = stream(1, "bench.hold");
+            let delay = Exp::new(1.0 / (100.0 * NS as f64)).unwrap();
+            let mut heap = std::collections::BinaryHeap::new();
+            let mut seq = 0u64;
+            for _ in 0..PENDING {
+                seq += 1;
+                heap.push(Reverse((delay.sample(&mut rng) as u64, seq)));
+            }
+            let mut sum = 0u64;
+            for _ in 0..EVENTS {
+                let Reverse((t, s)) = heap.pop().expect("never empty");
+                sum = sum.wrapping_add(s);
+                seq += 1;
+                heap.push(Reverse((t + delay.sample(&mut rng) as u64, seq)));
+            }
+            sum
+        })
+    });
     g.finish();
 }
 

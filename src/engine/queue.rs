@@ -5,15 +5,23 @@ use super::Time;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+/// A pending event. `key` packs (time, seq) as time * 2^64 + seq, so one u128
+/// comparison orders by time, then by scheduling order.
 struct Entry<E> {
-    time: Time,
-    seq: u64,
+    key: u128,
     event: E,
+}
+
+impl<E> Entry<E> {
+    #[inline]
+    fn time(&self) -> Time {
+        (self.key >> 64) as Time
+    }
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+        self.key == other.key
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -24,8 +32,9 @@ impl<E> PartialOrd for Entry<E> {
 }
 impl<E> Ord for Entry<E> {
     // Reversed: BinaryHeap is a max-heap and we pop the earliest (time, seq).
+    #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -82,8 +91,7 @@ impl<E> EventQueue<E> {
         let time = at.max(self.now);
         self.seq += 1;
         self.heap.push(Entry {
-            time,
-            seq: self.seq,
+            key: ((time as u128) << 64) | self.seq as u128,
             event,
         });
     }
@@ -97,16 +105,16 @@ impl<E> EventQueue<E> {
     /// The time of the next event, if any.
     #[inline]
     pub fn peek_time(&self) -> Option<Time> {
-        self.heap.peek().map(|e| e.time)
+        self.heap.peek().map(|e| e.time())
     }
 
     /// Removes the earliest event and advances the clock to its time.
     #[inline]
     pub fn pop(&mut self) -> Option<(Time, E)> {
         let e = self.heap.pop()?;
-        self.now = e.time;
+        self.now = e.time();
         self.processed += 1;
-        Some((e.time, e.event))
+        Some((self.now, e.event))
     }
 }
 
