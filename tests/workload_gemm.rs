@@ -143,3 +143,55 @@ fn impossible_parameters_name_the_key() {
         assert_eq!(e.path, key, "{w}: {e}");
     }
 }
+
+#[test]
+fn pinned_tensors_bypass_the_home_tier() {
+    // Every tensor pinned in the cache tier: the home tier sees nothing; the cache
+    // device serves 3 tile reads and 1 tile write per step.
+    let w = "m = 128\nn = 128\nk = 128\ntile = 32\nflops = 1e12\nplacement = { a = \"cache\", b = \"cache\", c = \"cache\" }";
+    let cfg = Config::parse(&config(3 * TILE_BYTES, w)).unwrap();
+    let mut sim = model::build(&cfg, 1).unwrap();
+    assert!(sim.run().finished);
+    let home = sim.hier.tiers[1].device.stats();
+    assert_eq!((home.bytes_read, home.bytes_written), (0, 0));
+    let cache = sim.hier.tiers[0].device.stats();
+    assert_eq!(cache.bytes_read, 64 * 3 * TILE_BYTES);
+    assert_eq!(cache.bytes_written, 64 * TILE_BYTES);
+    // Only B pinned in the home tier: A and C still go through the cache.
+    let w = "m = 128\nn = 128\nk = 128\ntile = 32\nflops = 1e12\nplacement = { b = \"mem\" }";
+    let (read, _, _) = run(&config(1 << 20, w));
+    // B is read from home at every step (64 x 1 tile), A and C once each (16 + 16).
+    assert_eq!(read, (64 + 16 + 16) * TILE_BYTES);
+    let cfg = Config::parse(&config(
+        1 << 20,
+        "m = 64\nn = 64\nk = 64\ntile = 8\nflops = 1e12\nplacement = { a = \"hbm\" }",
+    ))
+    .unwrap();
+    assert_eq!(
+        model::build(&cfg, 1).err().unwrap().path,
+        "workload.placement.a"
+    );
+}
+
+#[test]
+fn double_buffering_overlaps_loads_with_compute() {
+    // Everything cached after first touch; compute per step 2 x 32^3 / 65.536 GFLOP/s
+    // = 1 us, comparable to a step's I/O. Overlap shortens the run but cannot beat
+    // the compute time alone.
+    let base = "m = 256\nn = 256\nk = 256\ntile = 32\nflops = 65.536e9";
+    let end = |extra: &str| {
+        let cfg = Config::parse(&config(1 << 20, &format!("{base}\n{extra}"))).unwrap();
+        let mut sim = model::build(&cfg, 1).unwrap();
+        let out = sim.run();
+        assert!(out.finished);
+        let s = sim.workload.summary(out.end);
+        assert_eq!(s["tile_steps"], 512);
+        (out.end, s["compute_time_s"].as_f64().unwrap())
+    };
+    let (serial, compute) = end("");
+    let (overlapped, compute2) = end("double_buffer = true");
+    assert_eq!(compute, compute2);
+    assert!((compute - 512e-6).abs() < 1e-12, "{compute}");
+    assert!(overlapped < serial, "{overlapped} vs {serial}");
+    assert!(overlapped as f64 >= compute * 1e12);
+}

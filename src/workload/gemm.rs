@@ -3,7 +3,13 @@
 //! triples (i, j, k) in a chosen loop order (`ijk`, `ikj`, `jik`, `jki`, `kij`, `kji`);
 //! each step reads tiles A[i,k], B[k,j] and C[i,j] concurrently, multiplies for
 //! 2 x bi x bj x bk / `flops` seconds, then writes C[i,j] back (a read-modify-write;
-//! the write is posted and the next step starts at once).
+//! the write is posted and the next step starts at once). With `double_buffer`, the
+//! next step's tiles are read while the current step computes (as real kernels
+//! overlap loads with math; this needs buffer room for two steps' tiles).
+//!
+//! Placement: unplaced tensors live in the home tier and reach the accelerator through
+//! the cache tiers above it; `placement = { a = "cxl" }` pins a tensor in a tier, whose
+//! device then serves its tiles directly (outside that tier's cache policy).
 //!
 //! Object ids: A tiles are `[0, Mt*Kt)` (row-major over (i, k)), B tiles follow in
 //! `[Mt*Kt, Mt*Kt + Kt*Nt)` over (k, j), then C tiles over (i, j). Edge tiles are
@@ -19,6 +25,7 @@ use super::BuildCtx;
 use crate::config::{parse_table, ConfigError};
 use crate::engine::Time;
 use crate::sim::{Ctx, Workload};
+use crate::trace::{Op, Request};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -38,6 +45,20 @@ struct Params {
     /// Repeat the whole multiplication this many times (warm-cache behaviour).
     #[serde(default = "one")]
     repeats: u64,
+    /// Load the next step's tiles while computing the current one.
+    #[serde(default)]
+    double_buffer: bool,
+    /// Tensors pinned in a tier: `{ a = "dram", b = "cxl" }`.
+    #[serde(default)]
+    placement: Placement,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Placement {
+    a: Option<String>,
+    b: Option<String>,
+    c: Option<String>,
 }
 
 fn default_element_bytes() -> u64 {
@@ -55,10 +76,15 @@ const I: usize = 0;
 const J: usize = 1;
 const K: usize = 2;
 
-/// Tags: the three reads of a step, the compute, the C write.
+/// Tags: a tile read done, a compute done, a C write done.
 const TAG_READ: u64 = 0;
 const TAG_COMPUTE: u64 = 1;
 const TAG_WRITE: u64 = 2;
+
+/// Tensor indices into [`Gemm::placement`].
+const TA: usize = 0;
+const TB: usize = 1;
+const TC: usize = 2;
 
 /// See the module doc.
 pub struct Gemm {
@@ -67,14 +93,22 @@ pub struct Gemm {
     tiles: [u64; 3],
     /// Loop dimensions, outermost first.
     order: [usize; 3],
-    /// Current (i, j, k) and the step counter.
+    /// Tier each tensor is pinned in, if any.
+    placement: [Option<usize>; 3],
+    /// (i, j, k) of the step being loaded (or loaded, waiting to compute).
     idx: [u64; 3],
-    step: u64,
+    /// Steps whose loading has begun, and steps computed.
+    loaded: u64,
+    computed: u64,
     steps: u64,
-    /// Reads of the current step still in flight.
+    loading: bool,
     reads_pending: u32,
+    computing: bool,
+    /// C tile (id, bytes) of the step being computed.
+    cur_c: (u64, u32),
     writes_pending: u64,
-    step_start: Time,
+    /// When the compute unit last went idle (start of a stall).
+    idle_since: Time,
     compute_time: Time,
     stall_time: Time,
     total_flops: f64,
@@ -105,7 +139,7 @@ fn parse_order(s: &str) -> Option<[usize; 3]> {
     Some(out)
 }
 
-pub fn build(params: toml::Table, _ctx: &BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
+pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
     let p: Params = parse_table(toml::Value::Table(params), "workload")?;
     for (key, v) in [("m", p.m), ("n", p.n), ("k", p.k)] {
         if v == 0 {
@@ -175,16 +209,42 @@ pub fn build(params: toml::Table, _ctx: &BuildCtx) -> Result<Box<dyn Workload>, 
         .and_then(|x| x.checked_mul(tiles[2]))
         .and_then(|x| x.checked_mul(p.repeats))
         .ok_or_else(|| ConfigError::new("workload.tile", "too many tile steps"))?;
+    let tier = |name: &Option<String>, key: &str| -> Result<Option<usize>, ConfigError> {
+        match name {
+            None => Ok(None),
+            Some(n) => ctx
+                .tiers
+                .iter()
+                .position(|t| t == n)
+                .map(Some)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        format!("workload.placement.{key}"),
+                        format!("no tier named '{n}'; tiers: {}", ctx.tiers.join(", ")),
+                    )
+                }),
+        }
+    };
+    let placement = [
+        tier(&p.placement.a, "a")?,
+        tier(&p.placement.b, "b")?,
+        tier(&p.placement.c, "c")?,
+    ];
     Ok(Box::new(Gemm {
         p,
         tiles,
         order,
+        placement,
         idx: [0; 3],
-        step: 0,
+        loaded: 0,
+        computed: 0,
         steps: per_pass,
+        loading: false,
         reads_pending: 0,
+        computing: false,
+        cur_c: (0, 0),
         writes_pending: 0,
-        step_start: 0,
+        idle_since: 0,
         compute_time: 0,
         stall_time: 0,
         total_flops: 0.0,
@@ -225,20 +285,46 @@ impl Gemm {
         )
     }
 
-    fn start_step(&mut self, ctx: &mut Ctx) {
-        let [i, j, k] = self.idx;
-        let (a, b, c, _) = self.step_shape();
-        self.step_start = ctx.now();
-        self.reads_pending = 3;
-        ctx.read(self.a_id(i, k), a, 0, TAG_READ);
-        ctx.read(self.b_id(k, j), b, 0, TAG_READ);
-        ctx.read(self.c_id(i, j), c, 0, TAG_READ);
+    /// Reads or writes one tile of tensor `t`: from its pinned tier's device, or
+    /// through the hierarchy. Wakes the actor with `tag` when done.
+    fn tile_io(&mut self, t: usize, id: u64, bytes: u32, op: Op, tag: u64, ctx: &mut Ctx) {
+        match self.placement[t] {
+            Some(tier) => {
+                let now = ctx.now();
+                ctx.hier.tiers[tier].stats.hits += 1;
+                let done = ctx.hier.device_op(tier, now, op, bytes as u64, false);
+                ctx.metrics.record_op(op, done - now);
+                ctx.wake_at(done, 0, tag);
+            }
+            None => {
+                let req = Request {
+                    time: ctx.now(),
+                    id,
+                    size: bytes,
+                    op,
+                    next_access: u64::MAX,
+                };
+                ctx.io(&req, false, 0, tag);
+            }
+        }
     }
 
-    /// Advances (i, j, k) in loop order (innermost fastest); false after the last step.
-    fn advance(&mut self) -> bool {
-        self.step += 1;
-        if self.step >= self.steps {
+    /// Issues the reads of step `idx`.
+    fn load(&mut self, ctx: &mut Ctx) {
+        let [i, j, k] = self.idx;
+        let (a, b, c, _) = self.step_shape();
+        self.loaded += 1;
+        self.loading = true;
+        self.reads_pending = 3;
+        self.tile_io(TA, self.a_id(i, k), a, Op::Read, TAG_READ, ctx);
+        self.tile_io(TB, self.b_id(k, j), b, Op::Read, TAG_READ, ctx);
+        self.tile_io(TC, self.c_id(i, j), c, Op::Read, TAG_READ, ctx);
+    }
+
+    /// Moves `idx` to the next step in loop order (innermost fastest); false when every
+    /// step has been loaded.
+    fn next_step(&mut self) -> bool {
+        if self.loaded >= self.steps {
             return false;
         }
         for &d in self.order.iter().rev() {
@@ -251,6 +337,34 @@ impl Gemm {
         true // a new repeat starts at (0, 0, 0)
     }
 
+    /// Starts computing the loaded step if its tiles are in and the unit is free.
+    fn try_compute(&mut self, ctx: &mut Ctx) {
+        if self.computing || !self.loading || self.reads_pending > 0 {
+            return;
+        }
+        let now = ctx.now();
+        self.stall_time += now - self.idle_since;
+        let [i, j, _] = self.idx;
+        let (_, _, c, flops) = self.step_shape();
+        self.cur_c = (self.c_id(i, j), c);
+        let t = crate::engine::from_secs(flops / self.p.flops);
+        self.compute_time += t;
+        self.total_flops += flops;
+        self.loading = false;
+        self.computing = true;
+        ctx.wake_in(t, 0, TAG_COMPUTE);
+        if self.p.double_buffer && self.next_step() {
+            self.load(ctx);
+        }
+    }
+
+    fn check_done(&mut self) {
+        self.done = self.loaded >= self.steps
+            && !self.loading
+            && !self.computing
+            && self.writes_pending == 0;
+    }
+
     /// Elements moved by the textbook model: 2MNK/b (A and B re-read per step) + MN.
     pub fn textbook_elements(m: u64, n: u64, k: u64, b: u64) -> f64 {
         2.0 * m as f64 * n as f64 * k as f64 / b as f64 + (m * n) as f64
@@ -259,36 +373,31 @@ impl Gemm {
 
 impl Workload for Gemm {
     fn start(&mut self, ctx: &mut Ctx) {
-        self.start_step(ctx);
+        self.load(ctx);
     }
 
     fn on_event(&mut self, _actor: u32, tag: u64, ctx: &mut Ctx) {
         match tag {
             TAG_READ => {
                 self.reads_pending -= 1;
-                if self.reads_pending == 0 {
-                    self.stall_time += ctx.now() - self.step_start;
-                    let (_, _, _, flops) = self.step_shape();
-                    let t = crate::engine::from_secs(flops / self.p.flops);
-                    self.compute_time += t;
-                    self.total_flops += flops;
-                    ctx.wake_in(t, 0, TAG_COMPUTE);
-                }
+                self.try_compute(ctx);
             }
             TAG_COMPUTE => {
-                let [i, j, _] = self.idx;
-                let (_, _, c, _) = self.step_shape();
+                self.computing = false;
+                self.computed += 1;
+                self.idle_since = ctx.now();
+                let (id, bytes) = self.cur_c;
                 self.writes_pending += 1;
-                ctx.write(self.c_id(i, j), c, 0, TAG_WRITE);
-                if self.advance() {
-                    self.start_step(ctx);
+                self.tile_io(TC, id, bytes, Op::Write, TAG_WRITE, ctx);
+                if !self.p.double_buffer && self.next_step() {
+                    self.load(ctx);
                 }
+                self.try_compute(ctx);
+                self.check_done();
             }
             _ => {
                 self.writes_pending -= 1;
-                if self.step >= self.steps && self.writes_pending == 0 {
-                    self.done = true;
-                }
+                self.check_done();
             }
         }
     }
@@ -307,7 +416,7 @@ impl Workload for Gemm {
             "kind": "gemm",
             "order": p.order,
             "tiles_m_n_k": self.tiles,
-            "tile_steps": self.step.min(self.steps),
+            "tile_steps": self.computed,
             "flops": self.total_flops,
             "achieved_flops_per_s": if secs > 0.0 { self.total_flops / secs } else { 0.0 },
             "compute_time_s": crate::engine::secs(self.compute_time),
