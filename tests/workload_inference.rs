@@ -194,3 +194,18 @@ fn a_bad_arrivals_line_is_named() {
     assert_eq!(e.path, "workload.arrivals");
     assert!(e.msg.contains("line 3"), "{e}");
 }
+
+#[test]
+fn more_requests_than_arrival_times_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.txt");
+    std::fs::write(&a, "0\n1\n").unwrap();
+    let w = format!(
+        "model = \"llama3-8b\"\narrivals = \"{}\"\nrequests = 3\nprompt_tokens = 8\noutput_tokens = 8\nprefill_per_token = \"1us\"\ndecode_per_token = \"1us\"",
+        a.display()
+    );
+    let e = model::build(&Config::parse(&config(&w)).unwrap(), 1)
+        .err()
+        .unwrap();
+    assert_eq!(e.path, "workload.requests");
+}

@@ -286,9 +286,13 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
         }
         (Some(path), None) => {
             let times = read_arrivals(&ctx.resolve(path))?;
-            let n = p
-                .requests
-                .map_or(times.len() as u64, |r| r.min(times.len() as u64));
+            let n = p.requests.unwrap_or(times.len() as u64);
+            if n > times.len() as u64 {
+                return Err(err(
+                    "requests",
+                    format!("the arrivals file holds only {} times", times.len()),
+                ));
+            }
             (Some(times), None, n)
         }
     };
