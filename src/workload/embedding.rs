@@ -129,143 +129,150 @@ fn row_bytes(b: Bytes, key: &str) -> Result<u32, ConfigError> {
 }
 
 pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
-    let p: Params = parse_table(toml::Value::Table(params), "workload")?;
-    let dlrm = match p.preset.as_deref() {
-        None => false,
-        Some("dlrm") => true,
-        Some(other) => {
-            return Err(err(
-                "preset",
-                format!("unknown embedding preset '{other}'; known presets: dlrm"),
-            ))
-        }
-    };
-    // (rows, row_bytes, alpha, pooling) per table, before validation, with key paths.
-    let mut specs: Vec<(u64, u32, f64, u64, String)> = Vec::new();
-    if let Some(list) = &p.table {
-        if p.tables.is_some() || p.rows.is_some() {
-            return Err(err(
-                "table",
-                "give either [[workload.table]] entries or tables/rows, not both",
-            ));
-        }
-        for (i, t) in list.iter().enumerate() {
-            let key = format!("table[{i}]");
-            let rb = match t.row_bytes.or(p.row_bytes) {
-                Some(b) => row_bytes(b, &format!("{key}.row_bytes"))?,
-                None if dlrm => DLRM_ROW_BYTES as u32,
-                None => return Err(err(&format!("{key}.row_bytes"), "missing")),
-            };
-            let alpha = t.alpha.or(p.alpha).unwrap_or(DEFAULT_ALPHA);
-            let pooling = t.pooling.or(p.pooling).unwrap_or(1);
-            specs.push((t.rows, rb, alpha, pooling, key));
-        }
-    } else {
-        let n = p.tables.or(dlrm.then_some(DLRM_TABLES)).ok_or_else(|| {
-            err(
+    Ok(Box::new(Embedding::new(params, ctx)?))
+}
+
+impl Embedding {
+    /// Validates the `[workload]` parameters and builds the workload.
+    fn new(params: toml::Table, ctx: &BuildCtx) -> Result<Embedding, ConfigError> {
+        let p: Params = parse_table(toml::Value::Table(params), "workload")?;
+        let dlrm = match p.preset.as_deref() {
+            None => false,
+            Some("dlrm") => true,
+            Some(other) => {
+                return Err(err(
+                    "preset",
+                    format!("unknown embedding preset '{other}'; known presets: dlrm"),
+                ))
+            }
+        };
+        // (rows, row_bytes, alpha, pooling) per table, before validation, with key paths.
+        let mut specs: Vec<(u64, u32, f64, u64, String)> = Vec::new();
+        if let Some(list) = &p.table {
+            if p.tables.is_some() || p.rows.is_some() {
+                return Err(err(
+                    "table",
+                    "give either [[workload.table]] entries or tables/rows, not both",
+                ));
+            }
+            for (i, t) in list.iter().enumerate() {
+                let key = format!("table[{i}]");
+                let rb = match t.row_bytes.or(p.row_bytes) {
+                    Some(b) => row_bytes(b, &format!("{key}.row_bytes"))?,
+                    None if dlrm => DLRM_ROW_BYTES as u32,
+                    None => return Err(err(&format!("{key}.row_bytes"), "missing")),
+                };
+                let alpha = t.alpha.or(p.alpha).unwrap_or(DEFAULT_ALPHA);
+                let pooling = t.pooling.or(p.pooling).unwrap_or(1);
+                specs.push((t.rows, rb, alpha, pooling, key));
+            }
+        } else {
+            let n = p.tables.or(dlrm.then_some(DLRM_TABLES)).ok_or_else(|| {
+                err(
                 "tables",
                 "missing: give tables and rows, [[workload.table]] entries, or preset = \"dlrm\"",
             )
-        })?;
-        let rows = p
-            .rows
-            .or(dlrm.then_some(DLRM_ROWS))
-            .ok_or_else(|| err("rows", "missing (rows per table)"))?;
-        let rb = match p.row_bytes {
-            Some(b) => row_bytes(b, "row_bytes")?,
-            None if dlrm => DLRM_ROW_BYTES as u32,
-            None => return Err(err("row_bytes", "missing (bytes per row)")),
-        };
-        let alpha = p.alpha.unwrap_or(DEFAULT_ALPHA);
-        for i in 0..n {
-            // dlrm: 10,719 lookups per sample over 856 tables: the first 447 pool 13.
-            let pooling = p.pooling.unwrap_or(if dlrm {
-                DLRM_LOOKUPS_PER_SAMPLE / n + u64::from(i < DLRM_LOOKUPS_PER_SAMPLE % n)
-            } else {
-                1
-            });
-            specs.push((rows, rb, alpha, pooling, String::new()));
-        }
-    }
-    if specs.is_empty() {
-        return Err(err("tables", "must be at least 1"));
-    }
-    let mut tables = Vec::with_capacity(specs.len());
-    let mut base = 0u64;
-    for (rows, rb, alpha, pooling, key) in specs {
-        let k = |f: &str| {
-            if key.is_empty() {
-                f.to_string()
-            } else {
-                format!("{key}.{f}")
+            })?;
+            let rows = p
+                .rows
+                .or(dlrm.then_some(DLRM_ROWS))
+                .ok_or_else(|| err("rows", "missing (rows per table)"))?;
+            let rb = match p.row_bytes {
+                Some(b) => row_bytes(b, "row_bytes")?,
+                None if dlrm => DLRM_ROW_BYTES as u32,
+                None => return Err(err("row_bytes", "missing (bytes per row)")),
+            };
+            let alpha = p.alpha.unwrap_or(DEFAULT_ALPHA);
+            for i in 0..n {
+                // dlrm: 10,719 lookups per sample over 856 tables: the first 447 pool 13.
+                let pooling = p.pooling.unwrap_or(if dlrm {
+                    DLRM_LOOKUPS_PER_SAMPLE / n + u64::from(i < DLRM_LOOKUPS_PER_SAMPLE % n)
+                } else {
+                    1
+                });
+                specs.push((rows, rb, alpha, pooling, String::new()));
             }
+        }
+        if specs.is_empty() {
+            return Err(err("tables", "must be at least 1"));
+        }
+        let mut tables = Vec::with_capacity(specs.len());
+        let mut base = 0u64;
+        for (rows, rb, alpha, pooling, key) in specs {
+            let k = |f: &str| {
+                if key.is_empty() {
+                    f.to_string()
+                } else {
+                    format!("{key}.{f}")
+                }
+            };
+            if rows == 0 {
+                return Err(err(&k("rows"), "must be greater than zero"));
+            }
+            if !(alpha > 0.0 && alpha.is_finite()) {
+                return Err(err(&k("alpha"), "must be greater than zero"));
+            }
+            if pooling == 0 {
+                return Err(err(&k("pooling"), "must be at least 1 lookup per sample"));
+            }
+            let zipf = Zipf::new(rows, alpha)
+                .map_err(|e| err(&k("alpha"), format!("invalid Zipf exponent {alpha}: {e}")))?;
+            tables.push(Table {
+                rows,
+                row_bytes: rb,
+                pooling,
+                base,
+                zipf,
+            });
+            base = base
+                .checked_add(rows)
+                .ok_or_else(|| err(&k("rows"), "too many rows in total"))?;
+        }
+        let batch_size = p
+            .batch_size
+            .or(dlrm.then_some(DLRM_BATCH))
+            .ok_or_else(|| err("batch_size", "missing (samples per batch)"))?;
+        if batch_size == 0 {
+            return Err(err("batch_size", "must be at least 1"));
+        }
+        if p.batches == 0 {
+            return Err(err("batches", "must be at least 1"));
+        }
+        if p.workers == 0 {
+            return Err(err("workers", "must be at least 1"));
+        }
+        let hot_tier = match (&p.hot_tier, p.hot_rows) {
+            (None, 0) => None,
+            (Some(_), 0) => return Err(err("hot_rows", "hot_tier needs hot_rows > 0")),
+            (None, _) => Some(0),
+            (Some(name), _) => Some(ctx.tiers.iter().position(|t| t == name).ok_or_else(|| {
+                err(
+                    "hot_tier",
+                    format!("no tier named '{name}'; tiers: {}", ctx.tiers.join(", ")),
+                )
+            })?),
         };
-        if rows == 0 {
-            return Err(err(&k("rows"), "must be greater than zero"));
-        }
-        if !(alpha > 0.0 && alpha.is_finite()) {
-            return Err(err(&k("alpha"), "must be greater than zero"));
-        }
-        if pooling == 0 {
-            return Err(err(&k("pooling"), "must be at least 1 lookup per sample"));
-        }
-        let zipf = Zipf::new(rows, alpha)
-            .map_err(|e| err(&k("alpha"), format!("invalid Zipf exponent {alpha}: {e}")))?;
-        tables.push(Table {
-            rows,
-            row_bytes: rb,
-            pooling,
-            base,
-            zipf,
-        });
-        base = base
-            .checked_add(rows)
-            .ok_or_else(|| err(&k("rows"), "too many rows in total"))?;
+        Ok(Embedding {
+            tables,
+            batch_size,
+            batches: p.batches,
+            compute: p.compute_per_batch.0,
+            hot_rows: p.hot_rows,
+            hot_tier,
+            workers: (0..p.workers)
+                .map(|_| Worker {
+                    batch_start: 0,
+                    phase: 0,
+                })
+                .collect(),
+            rng: crate::engine::stream(ctx.seed, "workload.embedding"),
+            started: 0,
+            completed: 0,
+            lookups: 0,
+            hot_hits: 0,
+            hist: None,
+        })
     }
-    let batch_size = p
-        .batch_size
-        .or(dlrm.then_some(DLRM_BATCH))
-        .ok_or_else(|| err("batch_size", "missing (samples per batch)"))?;
-    if batch_size == 0 {
-        return Err(err("batch_size", "must be at least 1"));
-    }
-    if p.batches == 0 {
-        return Err(err("batches", "must be at least 1"));
-    }
-    if p.workers == 0 {
-        return Err(err("workers", "must be at least 1"));
-    }
-    let hot_tier = match (&p.hot_tier, p.hot_rows) {
-        (None, 0) => None,
-        (Some(_), 0) => return Err(err("hot_rows", "hot_tier needs hot_rows > 0")),
-        (None, _) => Some(0),
-        (Some(name), _) => Some(ctx.tiers.iter().position(|t| t == name).ok_or_else(|| {
-            err(
-                "hot_tier",
-                format!("no tier named '{name}'; tiers: {}", ctx.tiers.join(", ")),
-            )
-        })?),
-    };
-    Ok(Box::new(Embedding {
-        tables,
-        batch_size,
-        batches: p.batches,
-        compute: p.compute_per_batch.0,
-        hot_rows: p.hot_rows,
-        hot_tier,
-        workers: (0..p.workers)
-            .map(|_| Worker {
-                batch_start: 0,
-                phase: 0,
-            })
-            .collect(),
-        rng: crate::engine::stream(ctx.seed, "workload.embedding"),
-        started: 0,
-        completed: 0,
-        lookups: 0,
-        hot_hits: 0,
-        hist: None,
-    }))
 }
 
 impl Embedding {
@@ -357,16 +364,6 @@ impl Workload for Embedding {
 mod tests {
     use super::*;
 
-    fn table(rows: u64, alpha: f64) -> Table {
-        Table {
-            rows,
-            row_bytes: 64,
-            pooling: 1,
-            base: 0,
-            zipf: Zipf::new(rows, alpha).unwrap(),
-        }
-    }
-
     /// Least-squares slope of log(count) against log(rank) over ranks 1..=top.
     fn loglog_slope(counts: &[u64], top: usize) -> f64 {
         let pts: Vec<(f64, f64)> = (1..=top)
@@ -382,12 +379,24 @@ mod tests {
 
     #[test]
     fn rank_frequency_follows_the_configured_exponent() {
+        let tiers = ["mem".to_string()];
         for alpha in [0.8, DEFAULT_ALPHA, 1.5] {
-            let t = table(100_000, alpha);
-            let mut rng = crate::engine::stream(7, "zipf-test");
+            // Built from a [workload] table as a config would give it.
+            let params: toml::Table = toml::from_str(&format!(
+                "rows = 100000\ntables = 1\nrow_bytes = 64\nbatch_size = 1\nbatches = 1\nalpha = {alpha}"
+            ))
+            .unwrap();
+            let ctx = BuildCtx {
+                seed: 7,
+                tiers: &tiers,
+                links: &[],
+                base_dir: None,
+            };
+            let mut emb = Embedding::new(params, &ctx).unwrap();
+            let t = &emb.tables[0];
             let mut counts = vec![0u64; t.rows as usize];
             for _ in 0..2_000_000 {
-                counts[(t.rank(&mut rng) - 1) as usize] += 1;
+                counts[(t.rank(&mut emb.rng) - 1) as usize] += 1;
             }
             // Ranks 1..100: the expected count at rank 100 is >= 2e6 * 100^-1.5 / 2.6
             // = 770, so each point's relative noise is under 4%.
