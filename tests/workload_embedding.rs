@@ -132,3 +132,25 @@ fn impossible_parameters_name_the_key() {
         assert_eq!(e.path, key, "{w}: {e}");
     }
 }
+
+#[test]
+fn updates_write_back_each_distinct_row_of_a_batch() {
+    // 50 batches of 100 lookups over 1,000 rows (alpha 1.2), 2 workers, rows written
+    // back after compute. Expected distinct rows per batch: sum_r 1 - (1 - p_r)^100.
+    let w = "tables = 1\nrows = 1000\nrow_bytes = 64\nbatch_size = 100\nbatches = 50\nworkers = 2\ncompute_per_batch = \"10us\"\nupdate = true";
+    let (sim, _, s) = run(&config(w));
+    let updated = s["rows_updated"].as_u64().unwrap();
+    let h = harmonic(1000, 1.2);
+    let distinct: f64 = (1..=1000)
+        .map(|r| 1.0 - (1.0 - (r as f64).powf(-1.2) / h).powi(100))
+        .sum();
+    let expect = 50.0 * distinct;
+    assert!(
+        (updated as f64 / expect - 1.0).abs() < 0.05,
+        "{updated} rows updated, expected {expect}"
+    );
+    // Every update is a write through the hierarchy (none pinned here).
+    let writes = sim.metrics.get("write").unwrap().len();
+    assert_eq!(writes, updated);
+    assert_eq!(s["lookups"], 50 * 100);
+}

@@ -3,7 +3,9 @@
 //! samples, each sample looking up `pooling` rows per table with power-law popularity
 //! (Zipf exponent `alpha`, default 1.2 as synthetic DLRM generators use: REFERENCES.md
 //! s3). K workers (`workers`) each run batches back to back: issue every lookup of the
-//! batch at once (a gather), wait for the last, compute for `compute_per_batch`, repeat.
+//! batch at once (a gather), wait for the last, compute for `compute_per_batch`, and with
+//! `update = true` (training) write back every distinct row the batch touched (the
+//! sparse optimizer step; the worker waits for the last write), then repeat.
 //!
 //! Popularity: the row of rank r (1 = hottest) is row r - 1 of its table, drawn with
 //! probability r^-alpha / H(rows, alpha). Table t's rows are object ids
@@ -24,6 +26,7 @@ use super::BuildCtx;
 use crate::config::{parse_table, Bytes, ConfigError, Duration};
 use crate::engine::{Rng, Time};
 use crate::metrics::HistId;
+use crate::policy::hash::IdSet;
 use crate::sim::{Ctx, Workload};
 use crate::trace::{Op, Request};
 use rand_distr::{Distribution, Zipf};
@@ -60,6 +63,9 @@ struct Params {
     #[serde(default)]
     hot_rows: u64,
     hot_tier: Option<String>,
+    /// Training: write each distinct row of a batch back after its compute.
+    #[serde(default)]
+    update: bool,
 }
 
 fn one() -> u32 {
@@ -95,8 +101,37 @@ impl Table {
 
 struct Worker {
     batch_start: Time,
-    /// 0: waiting for lookups; 1: computing.
+    /// 0: waiting for lookups; 1: computing; 2: writing updated rows.
     phase: u8,
+    /// The lookup stream's state at the batch's start, to replay its rows for updates.
+    rng: Rng,
+}
+
+/// Reads or writes one row now: from the hot tier's device when pinned there, else
+/// through the hierarchy. Returns (done, pinned).
+fn row_io(ctx: &mut Ctx, hot: Option<(usize, u64)>, t: &Table, rank: u64, op: Op) -> (Time, bool) {
+    let now = ctx.now();
+    let (done, pinned) = match hot {
+        Some((h, rows)) if rank <= rows => {
+            ctx.hier.tiers[h].stats.hits += 1;
+            (
+                ctx.hier.device_op(h, now, op, t.row_bytes as u64, false),
+                true,
+            )
+        }
+        _ => {
+            let req = Request {
+                time: now,
+                id: t.base + rank - 1,
+                size: t.row_bytes,
+                op,
+                next_access: u64::MAX,
+            };
+            (ctx.hier.access(now, &req, false).done, false)
+        }
+    };
+    ctx.metrics.record_op(op, done - now);
+    (done, pinned)
 }
 
 /// See the module doc.
@@ -107,6 +142,11 @@ pub struct Embedding {
     compute: Time,
     hot_rows: u64,
     hot_tier: Option<usize>,
+    /// Write back every distinct row of a batch after its compute (training).
+    update: bool,
+    /// Rows already written in the current update (reused, cleared per batch).
+    seen: IdSet,
+    rows_updated: u64,
     workers: Vec<Worker>,
     rng: Rng,
     started: u64,
@@ -252,6 +292,7 @@ impl Embedding {
                 )
             })?),
         };
+        let rng = crate::engine::stream(ctx.seed, "workload.embedding");
         Ok(Embedding {
             tables,
             batch_size,
@@ -259,13 +300,17 @@ impl Embedding {
             compute: p.compute_per_batch.0,
             hot_rows: p.hot_rows,
             hot_tier,
+            update: p.update,
+            seen: IdSet::default(),
+            rows_updated: 0,
             workers: (0..p.workers)
                 .map(|_| Worker {
                     batch_start: 0,
                     phase: 0,
+                    rng: rng.clone(),
                 })
                 .collect(),
-            rng: crate::engine::stream(ctx.seed, "workload.embedding"),
+            rng,
             started: 0,
             completed: 0,
             lookups: 0,
@@ -283,33 +328,38 @@ impl Embedding {
         }
         self.started += 1;
         let now = ctx.now();
-        self.workers[w as usize].batch_start = now;
-        self.workers[w as usize].phase = 0;
+        let wk = &mut self.workers[w as usize];
+        wk.batch_start = now;
+        wk.phase = 0;
+        wk.rng = self.rng.clone();
+        let hot = self.hot_tier.map(|h| (h, self.hot_rows));
         let mut last = now;
         for t in &self.tables {
             for _ in 0..self.batch_size * t.pooling {
                 let rank = t.rank(&mut self.rng);
-                let done = match self.hot_tier {
-                    Some(h) if rank <= self.hot_rows => {
-                        self.hot_hits += 1;
-                        ctx.hier.tiers[h].stats.hits += 1;
-                        ctx.hier
-                            .device_op(h, now, Op::Read, t.row_bytes as u64, false)
-                    }
-                    _ => {
-                        let req = Request {
-                            time: now,
-                            id: t.base + rank - 1,
-                            size: t.row_bytes,
-                            op: Op::Read,
-                            next_access: u64::MAX,
-                        };
-                        ctx.hier.access(now, &req, false).done
-                    }
-                };
-                ctx.metrics.record_op(Op::Read, done - now);
+                let (done, pinned) = row_io(ctx, hot, t, rank, Op::Read);
+                self.hot_hits += u64::from(pinned);
                 last = last.max(done);
                 self.lookups += 1;
+            }
+        }
+        ctx.wake_at(last, w, 0);
+    }
+
+    /// Writes back each distinct row worker `w`'s batch looked up (replaying the
+    /// batch's draws), and wakes the worker when the last write is done.
+    fn update_rows(&mut self, w: u32, ctx: &mut Ctx) {
+        let mut rng = self.workers[w as usize].rng.clone();
+        let hot = self.hot_tier.map(|h| (h, self.hot_rows));
+        self.seen.clear();
+        let mut last = ctx.now();
+        for t in &self.tables {
+            for _ in 0..self.batch_size * t.pooling {
+                let rank = t.rank(&mut rng);
+                if self.seen.insert(t.base + rank - 1) {
+                    last = last.max(row_io(ctx, hot, t, rank, Op::Write).0);
+                    self.rows_updated += 1;
+                }
             }
         }
         ctx.wake_at(last, w, 0);
@@ -331,6 +381,12 @@ impl Workload for Embedding {
             ctx.wake_in(self.compute, actor, 0);
             return;
         }
+        if wk.phase <= 1 && self.update {
+            wk.phase = 2;
+            self.update_rows(actor, ctx);
+            return;
+        }
+        let wk = &mut self.workers[actor as usize];
         let latency = ctx.now() - wk.batch_start;
         if let Some(h) = self.hist {
             ctx.record(h, latency);
@@ -355,6 +411,7 @@ impl Workload for Embedding {
             "lookups_per_s": rate(self.lookups),
             "batches_per_s": rate(self.completed),
             "hot_hits": self.hot_hits,
+            "rows_updated": self.rows_updated,
             "hot_hit_ratio": if self.lookups > 0 { self.hot_hits as f64 / self.lookups as f64 } else { 0.0 },
         })
     }
