@@ -209,3 +209,16 @@ fn more_requests_than_arrival_times_is_an_error() {
         .unwrap();
     assert_eq!(e.path, "workload.requests");
 }
+
+#[test]
+fn finished_requests_leave_no_kv_blocks_behind() {
+    // 20 requests of 64 + 8 tokens: 4-5 KV blocks each are written, then freed when the
+    // request ends: nothing stays dirty and nothing is written back to the home tier.
+    let w = "model = \"llama3-8b\"\nrate = 50\nrequests = 20\nprompt_tokens = 64\noutput_tokens = 8\nprefill_per_token = \"10us\"\ndecode_per_token = \"10us\"\nmax_batch = 4";
+    let (sim, s) = run(&config(w));
+    assert_eq!(s["requests_completed"], 20);
+    assert_eq!(sim.hier.dirty_objects(), 0);
+    assert_eq!(sim.hier.tiers[1].device.stats().bytes_written, 0);
+    // Only the 32 weight objects remain cached.
+    assert_eq!(sim.hier.tiers[0].cache.as_ref().unwrap().len(), 32);
+}

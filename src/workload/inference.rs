@@ -12,7 +12,7 @@
 //! (bf16; REFERENCES.md s3: Llama-3-8B 128 KB, 70B 320 KB), kept in blocks of
 //! `kv_block_tokens` tokens (paged, one object per block). A block is written once it
 //! is full (the partial block stays in accelerator memory); a finished request's blocks
-//! are dropped from every cache tier.
+//! are discarded from every cache tier (freed: never written back).
 //!
 //! Metrics: histograms `ttft` (arrival to first token), `tpot` (gap between consecutive
 //! tokens of a request), `e2e`; SLO attainment = fraction of requests with TTFT <=
@@ -429,13 +429,7 @@ impl Inference {
                 self.slo_met += u64::from(ok_ttft && ok_tpot);
                 self.finished += 1;
                 for b in 0..full {
-                    let id = self.kv_id(r, b);
-                    let home = ctx.hier.home();
-                    for t in &mut ctx.hier.tiers[..home] {
-                        if let Some(c) = t.cache.as_mut() {
-                            c.remove(id);
-                        }
-                    }
+                    ctx.hier.discard(self.kv_id(r, b));
                 }
                 self.active.remove(i);
                 if i < first_new {
