@@ -75,6 +75,9 @@ fn one() -> u32 {
 /// Default Zipf exponent (REFERENCES.md s3: synthetic DLRM generators use ~1.2).
 pub const DEFAULT_ALPHA: f64 = 1.2;
 
+/// Most tables accepted (each holds a sampler).
+const MAX_TABLES: u64 = 1 << 20;
+
 /// dlrm preset figures (see the module doc).
 const DLRM_TABLES: u64 = 856;
 const DLRM_ROWS: u64 = 2_600_000;
@@ -213,6 +216,9 @@ impl Embedding {
                 "missing: give tables and rows, [[workload.table]] entries, or preset = \"dlrm\"",
             )
             })?;
+            if n > MAX_TABLES {
+                return Err(err("tables", format!("at most {MAX_TABLES}")));
+            }
             let rows = p
                 .rows
                 .or(dlrm.then_some(DLRM_ROWS))
@@ -274,6 +280,16 @@ impl Embedding {
             .ok_or_else(|| err("batch_size", "missing (samples per batch)"))?;
         if batch_size == 0 {
             return Err(err("batch_size", "must be at least 1"));
+        }
+        if tables.iter().any(|t| {
+            batch_size
+                .checked_mul(t.pooling)
+                .is_none_or(|n| n > 1 << 40)
+        }) {
+            return Err(err(
+                "batch_size",
+                "batch_size x pooling must be at most 2^40",
+            ));
         }
         if p.batches == 0 {
             return Err(err("batches", "must be at least 1"));

@@ -81,10 +81,10 @@ impl Tokens {
             Tokens::Fixed(v) => (v, v),
             Tokens::Range([a, b]) => (a, b),
         };
-        if lo == 0 || lo > hi {
+        if lo == 0 || lo > hi || hi > MAX_TOKENS {
             return Err(ConfigError::new(
                 format!("workload.{key}"),
-                "must be at least 1 (a range [min, max] needs 1 <= min <= max)",
+                "must be between 1 and 2^32 (a range [min, max] needs min <= max)",
             ));
         }
         Ok(())
@@ -133,6 +133,8 @@ fn block() -> u64 {
 
 /// Largest weight object: layers bigger than this are split into equal chunks.
 const MAX_CHUNK: u64 = 2 << 30;
+/// Largest token count accepted (keeps every product in range).
+const MAX_TOKENS: u64 = 1 << 32;
 /// KV-block ids start here (weights use ids below).
 const KV_BASE: u64 = 1 << 40;
 const ARRIVAL: u32 = 0;
@@ -259,7 +261,19 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
     if p.kv_block_tokens == 0 {
         return Err(err("kv_block_tokens", "must be at least 1"));
     }
-    let block_bytes = u32::try_from(p.kv_block_tokens * shape.kv_bytes_per_token())
+    for (key, v) in [
+        ("layers", shape.layers),
+        ("kv_heads", shape.kv_heads),
+        ("head_dim", shape.head_dim),
+    ] {
+        if v > 1 << 20 {
+            return Err(err(key, "at most 2^20"));
+        }
+    }
+    if p.kv_block_tokens > MAX_TOKENS {
+        return Err(err("kv_block_tokens", "at most 2^32"));
+    }
+    let block_bytes = u32::try_from(p.kv_block_tokens as u128 * shape.kv_bytes_per_token() as u128)
         .map_err(|_| err("kv_block_tokens", "a KV block must be at most 4GiB"))?;
     let layer_bytes = shape.weight_bytes().div_ceil(shape.layers).max(1);
     let per_layer = layer_bytes.div_ceil(MAX_CHUNK);
@@ -487,12 +501,13 @@ impl Workload for Inference {
         match (actor, tag) {
             (ARRIVAL, _) => self.arrive(ctx),
             (_, TAG_IO) => {
-                let compute = self.p.prefill_per_token.0
-                    * self.active[self.active.len() - self.admitted..]
-                        .iter()
-                        .map(|&r| self.reqs[r].prompt)
-                        .sum::<u64>()
-                    + self.p.decode_per_token.0 * (self.active.len() - self.admitted) as u64;
+                let prompt: u64 = self.active[self.active.len() - self.admitted..]
+                    .iter()
+                    .map(|&r| self.reqs[r].prompt)
+                    .sum();
+                let decoding = (self.active.len() - self.admitted) as u64;
+                let compute = (self.p.prefill_per_token.0.saturating_mul(prompt))
+                    .saturating_add(self.p.decode_per_token.0.saturating_mul(decoding));
                 ctx.wake_in(compute, SERVER, TAG_COMPUTE);
             }
             _ => self.finish_iteration(ctx),
