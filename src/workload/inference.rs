@@ -420,7 +420,8 @@ impl Inference {
                 q.first_token - q.arrival,
                 q.output,
             );
-            for b in from..full {
+            // A finishing request's last blocks are not needed: they are not written.
+            for b in from..if done { from } else { full } {
                 let req = Request {
                     time: now,
                     id: self.kv_id(r, b),
@@ -442,7 +443,7 @@ impl Inference {
                 let ok_tpot = self.p.tpot_slo.is_none_or(|s| tpot <= s.0);
                 self.slo_met += u64::from(ok_ttft && ok_tpot);
                 self.finished += 1;
-                for b in 0..full {
+                for b in 0..from {
                     ctx.hier.discard(self.kv_id(r, b));
                 }
                 self.active.remove(i);
