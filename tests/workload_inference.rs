@@ -222,3 +222,21 @@ fn finished_requests_leave_no_kv_blocks_behind() {
     // Only the 32 weight objects remain cached.
     assert_eq!(sim.hier.tiers[0].cache.as_ref().unwrap().len(), 32);
 }
+
+#[test]
+fn requests_table_has_a_row_per_request() {
+    let w = "model = \"llama3-8b\"\nrate = 50\nrequests = 5\nprompt_tokens = 64\noutput_tokens = 2\nprefill_per_token = \"10us\"\ndecode_per_token = \"10us\"";
+    let cfg = Config::parse(&config(w)).unwrap();
+    let mut sim = model::build(&cfg, 5).unwrap();
+    let out = sim.run();
+    let tables = sim.workload.tables(out.end);
+    assert_eq!(tables[0].0, "requests.csv");
+    let lines: Vec<&str> = tables[0].1.lines().collect();
+    assert_eq!(lines.len(), 6);
+    assert!(lines[0].starts_with("request,arrival_s"));
+    // ttft <= e2e on every row.
+    for l in &lines[1..] {
+        let f: Vec<f64> = l.split(',').map(|x| x.parse().unwrap()).collect();
+        assert!(f[4] > 0.0 && f[4] <= f[5], "{l}");
+    }
+}

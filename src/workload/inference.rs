@@ -18,6 +18,7 @@
 //! tokens of a request), `e2e`; SLO attainment = fraction of requests with TTFT <=
 //! `ttft_slo` and mean TPOT (e2e - ttft) / (output - 1) <= `tpot_slo`.
 
+use super::llm::ModelShape;
 use super::BuildCtx;
 use crate::config::{parse_table, ConfigError, Duration};
 use crate::engine::{Rng, Time};
@@ -28,44 +29,6 @@ use rand::Rng as _;
 use rand_distr::{Distribution, Exp};
 use serde::Deserialize;
 use std::collections::VecDeque;
-
-/// A transformer's shape: what sizes its weights and KV cache.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ModelShape {
-    pub layers: u64,
-    pub kv_heads: u64,
-    pub head_dim: u64,
-    pub params: f64,
-    pub bytes_per_param: f64,
-}
-
-impl ModelShape {
-    /// Published shapes (the models' config.json; REFERENCES.md s3 "model configs").
-    pub fn preset(name: &str) -> Option<ModelShape> {
-        let (layers, kv_heads, head_dim, params) = match name {
-            "llama3-8b" => (32, 8, 128, 8.03e9),
-            "llama3-70b" => (80, 8, 128, 70.6e9),
-            _ => return None,
-        };
-        Some(ModelShape {
-            layers,
-            kv_heads,
-            head_dim,
-            params,
-            bytes_per_param: 2.0,
-        })
-    }
-
-    /// KV-cache bytes per token: 2 x layers x kv_heads x head_dim x 2 B (bf16).
-    pub fn kv_bytes_per_token(&self) -> u64 {
-        2 * self.layers * self.kv_heads * self.head_dim * 2
-    }
-
-    /// Total weight bytes.
-    pub fn weight_bytes(&self) -> u64 {
-        (self.params * self.bytes_per_param).round() as u64
-    }
-}
 
 /// A token count: fixed (`512`) or uniform over a range (`[128, 1024]`).
 #[derive(Clone, Copy, Debug, Deserialize)]
@@ -225,7 +188,10 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
         Some(name) => Some(ModelShape::preset(name).ok_or_else(|| {
             err(
                 "model",
-                format!("unknown model '{name}'; known models: llama3-8b, llama3-70b"),
+                format!(
+                    "unknown model '{name}'; known models: {}",
+                    super::llm::NAMES.join(", ")
+                ),
             )
         })?),
         None => None,
@@ -533,5 +499,30 @@ impl Workload for Inference {
             "weight_bytes": self.chunks * self.chunk_bytes as u64,
             "kv_bytes_per_token": self.shape.kv_bytes_per_token(),
         })
+    }
+
+    /// requests.csv: one row per request (times in seconds; blank while unfinished).
+    fn tables(&self, _end: Time) -> Vec<(String, String)> {
+        use std::fmt::Write as _;
+        let secs = crate::engine::secs;
+        let mut csv = String::from(
+            "request,arrival_s,prompt_tokens,output_tokens,ttft_s,e2e_s,mean_tpot_s\n",
+        );
+        for (i, r) in self.reqs.iter().enumerate() {
+            let _ = write!(csv, "{i},{},{},{},", secs(r.arrival), r.prompt, r.output);
+            if r.generated >= r.output {
+                let ttft = r.first_token - r.arrival;
+                let e2e = r.last_token - r.arrival;
+                let tpot = if r.output > 1 {
+                    (e2e - ttft) / (r.output - 1)
+                } else {
+                    0
+                };
+                let _ = writeln!(csv, "{},{},{}", secs(ttft), secs(e2e), secs(tpot));
+            } else {
+                csv.push_str(",,\n");
+            }
+        }
+        vec![("requests.csv".into(), csv)]
     }
 }

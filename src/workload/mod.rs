@@ -4,13 +4,15 @@
 mod embedding;
 mod gemm;
 mod inference;
+mod llm;
 pub mod sizes;
 mod synthetic;
 mod trace_replay;
 
 pub use embedding::Embedding;
 pub use gemm::Gemm;
-pub use inference::{Inference, ModelShape};
+pub use inference::Inference;
+pub use llm::ModelShape;
 pub use synthetic::Synthetic;
 pub use trace_replay::TraceReplay;
 
