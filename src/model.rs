@@ -78,6 +78,7 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
         seed,
         tiers: &tier_names,
         links: &link_names,
+        base_dir: cfg.base_dir.as_deref(),
     };
     let workload = workload::build(cfg.workload.clone(), &bctx)?;
     if cfg.migration.is_some() {

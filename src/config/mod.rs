@@ -267,6 +267,10 @@ pub struct Config {
     pub migration: Option<toml::Value>,
     /// Optional prefetcher: `kind = "..."` plus parameters.
     pub prefetch: Option<toml::Value>,
+    /// The folder of the config file when loaded from one (set by [`Config::load`]):
+    /// workloads resolve relative file paths (traces, arrival files) against it.
+    #[serde(skip)]
+    pub base_dir: Option<std::path::PathBuf>,
 }
 
 fn default_seed() -> u64 {
@@ -299,7 +303,9 @@ impl Config {
             .map_err(|e| anyhow::anyhow!("{}: cannot read the config: {e}", path.display()))?;
         let text = std::str::from_utf8(&bytes)
             .map_err(|_| anyhow::anyhow!("{}: the config is not UTF-8 text", path.display()))?;
-        let cfg = Config::parse(text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let mut cfg =
+            Config::parse(text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        cfg.base_dir = Some(path.parent().map(Path::to_path_buf).unwrap_or_default());
         Ok((cfg, bytes))
     }
 

@@ -317,6 +317,18 @@ impl Hierarchy {
             .max(read_done)
     }
 
+    /// Drops `id` from every cache tier without writing it back (freed data, such as
+    /// a finished request's KV cache): no traffic, no eviction counted.
+    pub fn discard(&mut self, id: u64) {
+        let home = self.home();
+        for t in &mut self.tiers[..home] {
+            if let Some(c) = t.cache.as_mut() {
+                c.remove(id);
+            }
+        }
+        self.dirty.remove(&id);
+    }
+
     fn set_dirty(&mut self, id: u64, tier: usize) {
         *self.dirty.entry(id).or_insert(0) |= 1 << tier;
     }

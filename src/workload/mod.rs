@@ -1,10 +1,20 @@
 //! Workloads: actors that issue requests through the timed engine. One file per
 //! workload, each registered by name in [`REGISTRY`] and chosen by `[workload] kind`.
 
+mod embedding;
+mod gemm;
+mod inference;
+mod llm;
 pub mod sizes;
 mod synthetic;
+mod trace_replay;
 
+pub use embedding::Embedding;
+pub use gemm::Gemm;
+pub use inference::Inference;
+pub use llm::ModelShape;
 pub use synthetic::Synthetic;
+pub use trace_replay::TraceReplay;
 
 use crate::config::ConfigError;
 use crate::sim::Workload;
@@ -16,6 +26,20 @@ pub struct BuildCtx<'a> {
     pub tiers: &'a [String],
     /// Link names.
     pub links: &'a [String],
+    /// The config file's folder, if loaded from a file: see [`BuildCtx::resolve`].
+    pub base_dir: Option<&'a std::path::Path>,
+}
+
+impl BuildCtx<'_> {
+    /// Resolves a file path given in `[workload]`: absolute paths stay as they are;
+    /// relative ones are taken relative to the folder of the config file (or to the
+    /// current directory when the config did not come from a file).
+    pub fn resolve(&self, path: &std::path::Path) -> std::path::PathBuf {
+        match self.base_dir {
+            Some(dir) if path.is_relative() => dir.join(path),
+            _ => path.to_path_buf(),
+        }
+    }
 }
 
 /// Builds a workload from its parameters (`kind` removed); errors name keys under
@@ -24,7 +48,13 @@ pub type Constructor =
     fn(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, ConfigError>;
 
 /// Every workload by name. Adding one: one file and one line here.
-pub const REGISTRY: &[(&str, Constructor)] = &[("synthetic", synthetic::build)];
+pub const REGISTRY: &[(&str, Constructor)] = &[
+    ("synthetic", synthetic::build),
+    ("gemm", gemm::build),
+    ("embedding", embedding::build),
+    ("inference", inference::build),
+    ("trace", trace_replay::build),
+];
 
 /// The registered names.
 pub fn names() -> Vec<&'static str> {
