@@ -8,9 +8,11 @@
 
 mod fifo;
 mod lru;
+mod shade;
 
 pub use fifo::Fifo;
 pub use lru::Lru;
+pub use shade::{importance_from_rank, Shade};
 
 use crate::trace::Request;
 
@@ -58,6 +60,10 @@ pub trait EvictionPolicy: Send {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// A workload-supplied importance of an object (ML-aware admission such as
+    /// SHADE's); policies that do not use it ignore it.
+    fn set_importance(&mut self, _id: u64, _importance: f64) {}
 }
 
 /// Parameters of a policy as given in a config table (`kind` removed).
@@ -74,6 +80,9 @@ pub const REGISTRY: &[(&str, Constructor)] = &[
     }),
     ("fifo", |p, c, _| {
         no_params("fifo", p).map(|_| Box::new(Fifo::new(c)) as _)
+    }),
+    ("shade", |p, c, _| {
+        no_params("shade", p).map(|_| Box::new(Shade::new(c)) as _)
     }),
 ];
 
