@@ -25,13 +25,13 @@ mod memtis;
 mod static_placement;
 mod tpp;
 
-pub use age::Age;
-pub use autonuma::AutoNuma;
-pub use colloid::Colloid;
-pub use hemem::HeMem;
-pub use memtis::Memtis;
+pub use age::{Age, AgeParams};
+pub use autonuma::{AutoNuma, AutoNumaParams};
+pub use colloid::{Colloid, ColloidParams};
+pub use hemem::{HeMem, HeMemParams};
+pub use memtis::{Memtis, MemtisParams};
 pub use static_placement::StaticPlacement;
-pub use tpp::Tpp;
+pub use tpp::{Tpp, TppParams};
 
 use crate::config::{parse_table, ConfigError, Duration};
 use crate::engine::{Time, NS, US};
