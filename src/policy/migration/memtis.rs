@@ -213,7 +213,7 @@ impl MigrationPolicy for Memtis {
             self.hist[after] += p.size as u64;
         }
         self.samples += 1;
-        if self.samples % self.p.cooling_samples == 0 {
+        if self.samples.is_multiple_of(self.p.cooling_samples) {
             self.cool();
         }
         0

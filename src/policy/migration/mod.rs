@@ -167,6 +167,7 @@ pub struct MigrationStats {
 impl MigrationStats {
     /// Moves `page` from `from` to `to` at `now` through the hierarchy, counting it and
     /// its OS cost. Returns (data done time, OS cost).
+    #[allow(clippy::too_many_arguments)]
     pub fn migrate(
         &mut self,
         hier: &mut Hierarchy,
