@@ -197,8 +197,8 @@ impl Hierarchy {
     }
 
     /// Copies `id` into tier `to` at `t` from the fastest slower tier holding it (a
-    /// prefetch fill, off the critical path): a read there, a write in `to`, victims
-    /// settled. Returns when the copy is ready, or None if it was already there, `to`
+    /// prefetch fill, off the critical path; exclusive hierarchies move it instead): a
+    /// read there, a write in `to`, victims settled. Returns when the copy is ready, or None if it was already there, `to`
     /// is the home tier, or the tier did not admit it. A later access that finds this
     /// copy waits until it is ready.
     pub fn prefetch(&mut self, t: Time, id: u64, size: u32, to: usize) -> Option<Time> {
@@ -222,6 +222,14 @@ impl Hierarchy {
             .is_some_and(|c| c.contains(id))
         {
             return None;
+        }
+        // Exclusive: the object moves up rather than being copied.
+        if self.inclusion == crate::config::Inclusion::Exclusive && from < home {
+            let dirty = self.take_dirty(id, from);
+            self.tiers[from].cache.as_mut().map(|c| c.remove(id));
+            if dirty {
+                self.set_dirty(id, to);
+            }
         }
         let read = self.device_op(from, t, Op::Read, size as u64, true);
         let done = self
