@@ -81,21 +81,49 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
         base_dir: cfg.base_dir.as_deref(),
     };
     let workload = workload::build(cfg.workload.clone(), &bctx)?;
-    if cfg.migration.is_some() {
-        return Err(ConfigError::new(
-            "migration",
-            "migration policies are not available in this build yet",
-        ));
+    // Migration places pages in one tier at a time: the hierarchy runs exclusive.
+    let inclusion = match cfg.migration {
+        Some(_) => crate::config::Inclusion::Exclusive,
+        None => cfg.sim.inclusion,
+    };
+    let mut hier = Hierarchy::new(tiers, links, inclusion);
+    if let Some(m) = &cfg.migration {
+        if cfg.tiers.len() != 2 {
+            return Err(ConfigError::new(
+                "migration",
+                format!(
+                    "migration needs exactly two tiers (fast memory, then slow memory); \
+                     the config has {}",
+                    cfg.tiers.len()
+                ),
+            ));
+        }
+        let mctx = crate::policy::migration::BuildCtx {
+            seed,
+            fast_capacity: tier_specs[0].capacity,
+        };
+        hier.set_migration(crate::policy::migration::build(m.clone(), &mctx)?);
     }
-    if cfg.prefetch.is_some() {
-        return Err(ConfigError::new(
-            "prefetch",
-            "prefetch policies are not available in this build yet",
-        ));
+    if let Some(p) = &cfg.prefetch {
+        let pctx = crate::policy::prefetch::BuildCtx {
+            capacities: tier_specs[..home].iter().map(|s| s.capacity).collect(),
+            future: workload.future_accesses(),
+        };
+        let p = crate::policy::prefetch::build(p.clone(), &pctx)?;
+        if p.places() && cfg.migration.is_some() {
+            return Err(ConfigError::new(
+                "prefetch.kind",
+                format!(
+                    "'{}' places data itself and cannot be combined with [migration]",
+                    p.name()
+                ),
+            ));
+        }
+        hier.set_prefetch(p);
     }
     Ok(Simulation {
         queue: EventQueue::new(),
-        hier: Hierarchy::new(tiers, links, cfg.sim.inclusion),
+        hier,
         metrics: Metrics::default(),
         series: TimeSeries::new(cfg.sim.sample_interval.map(|d| d.0).unwrap_or(MS)),
         workload,

@@ -14,6 +14,8 @@ pub enum Event {
     Actor { actor: u32, tag: u64 },
     /// Take a time-series sample.
     Sample,
+    /// Run the migration daemon (`[migration]`) once.
+    Daemon,
 }
 
 /// What a workload can do while handling an event.
@@ -119,6 +121,11 @@ pub trait Workload: Send {
     fn tables(&self, _end: Time) -> Vec<(String, String)> {
         Vec::new()
     }
+    /// The future access sequence, for workloads that know it (a training job's
+    /// sampler); clairvoyant prefetching needs it.
+    fn future_accesses(&self) -> Option<&dyn crate::policy::prefetch::FutureAccesses> {
+        None
+    }
 }
 
 /// How a run ended.
@@ -157,6 +164,12 @@ impl Simulation {
             self.workload.start(&mut ctx);
         }
         self.queue.schedule_at(0, Event::Sample);
+        // Periodic events pending; they reschedule only while other events remain.
+        let mut periodic = 1;
+        if let Some(first) = self.hier.migration_first_tick() {
+            self.queue.schedule_at(first, Event::Daemon);
+            periodic += 1;
+        }
         let limit = self.duration.unwrap_or(Time::MAX);
         while let Some((t, ev)) = self.queue.pop() {
             if t > limit {
@@ -184,8 +197,19 @@ impl Simulation {
                         .map(|x| x.device.stats().clone())
                         .collect();
                     let next = self.series.push(t, stats);
-                    if !self.queue.is_empty() {
+                    periodic -= 1;
+                    if self.queue.len() > periodic {
                         self.queue.schedule_at(next, Event::Sample);
+                        periodic += 1;
+                    }
+                }
+                Event::Daemon => {
+                    periodic -= 1;
+                    if let Some(delay) = self.hier.migration_tick(t) {
+                        if self.queue.len() > periodic {
+                            self.queue.schedule_in(delay.max(1), Event::Daemon);
+                            periodic += 1;
+                        }
                     }
                 }
             }

@@ -15,7 +15,7 @@ use tiersim::trace::{Op, Request, NO_NEXT_ACCESS};
 
 /// Policies that may decline to admit a missed object that would fit in an empty cache
 /// (MinIO never evicts, so a miss when full is not admitted).
-const MAY_DECLINE: &[&str] = &["minio"];
+const MAY_DECLINE: &[&str] = &["minio", "shade"];
 
 #[derive(Clone, Debug)]
 enum Step {

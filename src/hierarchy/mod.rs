@@ -14,6 +14,10 @@
 //! link streams through it: device and link serve the request concurrently
 //! (cut-through), and the data is done when both are.
 
+mod hooks;
+
+pub use hooks::Hooks;
+
 use crate::config::Inclusion;
 use crate::device::DeviceModel;
 use crate::engine::Time;
@@ -74,6 +78,10 @@ pub struct Hierarchy {
     dirty: IdMap<u32>,
     victims: Vec<Victim>,
     pending: Vec<(usize, Victim)>,
+    /// Migration and prefetch policies (see `hooks.rs`); None costs one branch per access.
+    hooks: Option<Box<Hooks>>,
+    /// When each prefetched copy not yet accessed is ready.
+    ready: IdMap<Time>,
 }
 
 impl Hierarchy {
@@ -90,6 +98,8 @@ impl Hierarchy {
             dirty: IdMap::default(),
             victims: Vec::new(),
             pending: Vec::new(),
+            hooks: None,
+            ready: IdMap::default(),
         }
     }
 
@@ -121,8 +131,18 @@ impl Hierarchy {
         self.links[l].device.submit(t, Op::Read, bytes, true)
     }
 
-    /// One access at `now`. See the module doc for the path.
+    /// One access at `now`. See the module doc for the path; with a migration policy
+    /// or a placing prefetcher installed, see `hooks.rs`.
+    #[inline]
     pub fn access(&mut self, now: Time, req: &Request, sequential: bool) -> Access {
+        if self.hooks.is_some() {
+            return self.hooked_access(now, req, sequential);
+        }
+        self.cached_access(now, req, sequential)
+    }
+
+    /// The cache path of the module doc: lookups, demand fills, write-backs.
+    fn cached_access(&mut self, now: Time, req: &Request, sequential: bool) -> Access {
         match req.op {
             Op::Read => self.read(now, req, sequential),
             Op::Write => self.write(now, req, sequential),

@@ -3,3 +3,5 @@
 
 pub mod eviction;
 pub mod hash;
+pub mod migration;
+pub mod prefetch;

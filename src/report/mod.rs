@@ -107,7 +107,7 @@ pub fn summary(sim: &Simulation, out: &Outcome) -> Value {
     for (name, s) in sim.metrics.summaries() {
         latency.insert(name, serde_json::to_value(s).expect("serializable"));
     }
-    json!({
+    let mut v = json!({
         "seed": sim.seed,
         "simulated_time_s": secs(out.end),
         "simulated_time_ps": out.end,
@@ -117,7 +117,11 @@ pub fn summary(sim: &Simulation, out: &Outcome) -> Value {
         "links": links,
         "latency": latency,
         "workload": sim.workload.summary(out.end),
-    })
+    });
+    for (key, value) in sim.hier.hooks_summary() {
+        v[key] = value;
+    }
+    v
 }
 
 /// tiers.csv: one row per tier and link with the same fields as summary.json.

@@ -17,6 +17,8 @@ mod random;
 mod sieve;
 mod twoq;
 
+mod shade;
+
 pub use clock_n::ClockN;
 pub use fifo::Fifo;
 pub use lirs::Lirs;
@@ -25,6 +27,8 @@ pub use minio::MinIo;
 pub use random::RandomEviction;
 pub use sieve::Sieve;
 pub use twoq::TwoQ;
+
+pub use shade::{importance_from_rank, Shade};
 
 use crate::trace::Request;
 
@@ -72,6 +76,10 @@ pub trait EvictionPolicy: Send {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// A workload-supplied importance of an object (ML-aware admission such as
+    /// SHADE's); policies that do not use it ignore it.
+    fn set_importance(&mut self, _id: u64, _importance: f64) {}
 }
 
 /// Parameters of a policy as given in a config table (`kind` removed).
@@ -106,6 +114,9 @@ pub const REGISTRY: &[(&str, Constructor)] = &[
     }),
     ("clock-n", |p, c, _| {
         ClockN::from_params(p, c).map(|x| Box::new(x) as _)
+    }),
+    ("shade", |p, c, _| {
+        no_params("shade", p).map(|_| Box::new(Shade::new(c)) as _)
     }),
 ];
 

@@ -1,0 +1,316 @@
+//! Migration policies: periodic placement of pages between a fast and a slow memory
+//! tier by hotness (HeMem, TPP, Memtis, AutoNUMA tiering, Colloid, static first-touch,
+//! age-based demotion). One file per policy, registered by name in [`REGISTRY`] and
+//! chosen by `[migration] kind = "..."` with the policy's parameters beside it.
+//!
+//! A policy sees every access (engine hook [`MigrationPolicy::observe`], called with
+//! the time, page id, operation and serving tier), decides where a page touched for
+//! the first time is allocated ([`MigrationPolicy::allocate`]), and runs as a daemon
+//! in the timed engine ([`MigrationPolicy::tick`], an `Event::Daemon` every period).
+//! Pages move with [`Hierarchy::migrate`], which charges a read on the source tier and
+//! a write on the destination tier at the tick's time. The daemon's own CPU time (OS
+//! costs below, per migrated page) is reported and delays its next tick when it
+//! exceeds the period; hint-fault costs are added to the faulting access's latency.
+//!
+//! Page granularity: a page is one object of the workload (configure 2 MiB objects to
+//! model huge pages, 4 KiB ones for base pages). Migration applies to two tiers: tier 0
+//! is the fast tier, placed by the policy (no demand fills, see `hierarchy/hooks.rs`),
+//! tier 1 the slow tier and home.
+
+mod age;
+mod autonuma;
+mod colloid;
+mod hemem;
+mod memtis;
+mod static_placement;
+mod tpp;
+
+pub use age::{Age, AgeParams};
+pub use autonuma::{AutoNuma, AutoNumaParams};
+pub use colloid::{Colloid, ColloidParams};
+pub use hemem::{HeMem, HeMemParams};
+pub use memtis::{Memtis, MemtisParams};
+pub use static_placement::StaticPlacement;
+pub use tpp::{Tpp, TppParams};
+
+use crate::config::{parse_table, ConfigError, Duration};
+use crate::engine::{Time, NS, US};
+use crate::hierarchy::Hierarchy;
+use crate::trace::Op;
+use serde::{Deserialize, Serialize};
+
+/// The fast tier.
+pub const FAST: usize = 0;
+/// The slow tier (the home of every page).
+pub const SLOW: usize = 1;
+
+/// What a daemon tick did: when to run next, and the CPU time it spent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tick {
+    /// Delay to the next tick; None stops the daemon.
+    pub next: Option<Time>,
+    /// Daemon CPU time spent in this tick (OS costs of the pages it moved).
+    pub busy: Time,
+}
+
+/// A tiered-memory placement policy. See the module doc.
+pub trait MigrationPolicy: Send {
+    /// The registry name.
+    fn name(&self) -> &'static str;
+
+    /// Where a page touched for the first time goes (`FAST` or `SLOW`). The default
+    /// allocates in the fast tier while it has room.
+    fn allocate(&mut self, _now: Time, _page: u64, size: u32, hier: &Hierarchy) -> usize {
+        if fast_free(hier) >= size as u64 {
+            FAST
+        } else {
+            SLOW
+        }
+    }
+
+    /// Called by the engine for every access once it is served by `tier`. Returns extra
+    /// latency charged to this access (a hint fault, a synchronous promotion).
+    fn observe(
+        &mut self,
+        now: Time,
+        page: u64,
+        size: u32,
+        op: Op,
+        tier: usize,
+        hier: &mut Hierarchy,
+    ) -> Time;
+
+    /// Delay from the start of the run to the first tick; None: no daemon.
+    fn first_tick(&self) -> Option<Time>;
+
+    /// One daemon period: migrate pages through `hier` at `now`.
+    fn tick(&mut self, now: Time, hier: &mut Hierarchy) -> Tick;
+
+    /// Counters for summary.json (`"migration"`).
+    fn summary(&self) -> serde_json::Value;
+}
+
+/// OS costs of moving pages (REFERENCES.md s1 "OS costs", HeMem's memsim constants):
+/// page fault 2 us, page walk 200 ns per level, TLB shootdown 4 us, 4 KB page move
+/// 1-2 us (1.5 us taken). Keys of the `[migration]` table, common to every policy.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OsCosts {
+    #[serde(default = "d_fault")]
+    pub page_fault: Duration,
+    #[serde(default = "d_walk")]
+    pub page_walk_level: Duration,
+    #[serde(default = "d_levels")]
+    pub page_table_levels: u32,
+    #[serde(default = "d_shootdown")]
+    pub tlb_shootdown: Duration,
+    #[serde(default = "d_move")]
+    pub page_move_4k: Duration,
+}
+
+fn d_fault() -> Duration {
+    Duration(2 * US)
+}
+fn d_walk() -> Duration {
+    Duration(200 * NS)
+}
+fn d_levels() -> u32 {
+    4
+}
+fn d_shootdown() -> Duration {
+    Duration(4 * US)
+}
+fn d_move() -> Duration {
+    Duration(1_500 * NS)
+}
+
+impl Default for OsCosts {
+    fn default() -> Self {
+        OsCosts {
+            page_fault: d_fault(),
+            page_walk_level: d_walk(),
+            page_table_levels: d_levels(),
+            tlb_shootdown: d_shootdown(),
+            page_move_4k: d_move(),
+        }
+    }
+}
+
+impl OsCosts {
+    /// CPU time to move one page of `size` bytes: a page walk to find it, a TLB
+    /// shootdown to unmap it, and the copy at the 4 KB move cost per 4 KB.
+    pub fn move_cost(&self, size: u32) -> Time {
+        self.page_walk_level.0 * self.page_table_levels as Time
+            + self.tlb_shootdown.0
+            + (size as u64).div_ceil(4096) * self.page_move_4k.0
+    }
+
+    /// The cost of a hint (NUMA) fault taken by an access.
+    pub fn hint_fault(&self) -> Time {
+        self.page_fault.0
+    }
+}
+
+/// Counters every policy keeps.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct MigrationStats {
+    pub promotions: u64,
+    pub demotions: u64,
+    pub bytes_promoted: u64,
+    pub bytes_demoted: u64,
+    pub hint_faults: u64,
+    pub ticks: u64,
+    /// Daemon and fault-path CPU time, picoseconds.
+    pub os_time_ps: Time,
+}
+
+impl MigrationStats {
+    /// Moves `page` from `from` to `to` at `now` through the hierarchy, counting it and
+    /// its OS cost. Returns (data done time, OS cost).
+    #[allow(clippy::too_many_arguments)]
+    pub fn migrate(
+        &mut self,
+        hier: &mut Hierarchy,
+        costs: &OsCosts,
+        now: Time,
+        page: u64,
+        size: u32,
+        from: usize,
+        to: usize,
+    ) -> (Time, Time) {
+        let done = hier.migrate(now, page, size, from, to);
+        if to < from {
+            self.promotions += 1;
+            self.bytes_promoted += size as u64;
+        } else {
+            self.demotions += 1;
+            self.bytes_demoted += size as u64;
+        }
+        let cost = costs.move_cost(size);
+        self.os_time_ps += cost;
+        (done, cost)
+    }
+
+    /// The counters plus the policy name, as JSON.
+    pub fn json(&self, kind: &str) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).expect("serializable");
+        v["kind"] = kind.into();
+        v
+    }
+}
+
+/// Free bytes in the fast tier.
+#[inline]
+pub fn fast_free(hier: &Hierarchy) -> u64 {
+    hier.tiers[FAST]
+        .cache
+        .as_ref()
+        .map_or(0, |c| c.capacity().saturating_sub(c.used()))
+}
+
+/// Capacity of the fast tier in bytes.
+#[inline]
+pub fn fast_capacity(hier: &Hierarchy) -> u64 {
+    hier.tiers[FAST].cache.as_ref().map_or(0, |c| c.capacity())
+}
+
+/// What a policy constructor knows about the model.
+#[derive(Clone, Copy, Debug)]
+pub struct BuildCtx {
+    pub seed: u64,
+    /// Fast-tier capacity in bytes.
+    pub fast_capacity: u64,
+}
+
+/// Builds a policy from its parameters (`kind` and the OS-cost keys removed); errors
+/// name keys under `migration.`.
+pub type Constructor = fn(
+    params: toml::Table,
+    os: OsCosts,
+    ctx: &BuildCtx,
+) -> Result<Box<dyn MigrationPolicy>, ConfigError>;
+
+/// Every migration policy by name. Adding one: one file and one line here.
+pub const REGISTRY: &[(&str, Constructor)] = &[
+    ("hemem", hemem::build),
+    ("tpp", tpp::build),
+    ("memtis", memtis::build),
+    ("autonuma", autonuma::build),
+    ("colloid", colloid::build),
+    ("static", static_placement::build),
+    ("age", age::build),
+];
+
+/// The registered names.
+pub fn names() -> Vec<&'static str> {
+    REGISTRY.iter().map(|(n, _)| *n).collect()
+}
+
+const OS_KEYS: &[&str] = &[
+    "page_fault",
+    "page_walk_level",
+    "page_table_levels",
+    "tlb_shootdown",
+    "page_move_4k",
+];
+
+/// Builds the policy described by a `[migration]` table.
+pub fn build(value: toml::Value, ctx: &BuildCtx) -> Result<Box<dyn MigrationPolicy>, ConfigError> {
+    let kt = crate::config::KindTable::from_value(value, "migration")?;
+    let mut params = kt.params;
+    let mut os = toml::Table::new();
+    for k in OS_KEYS {
+        if let Some(v) = params.remove(*k) {
+            os.insert(k.to_string(), v);
+        }
+    }
+    let os: OsCosts = parse_table(toml::Value::Table(os), "migration")?;
+    match REGISTRY.iter().find(|(n, _)| *n == kt.kind) {
+        Some((_, ctor)) => ctor(params, os, ctx),
+        None => Err(ConfigError::new(
+            "migration.kind",
+            format!(
+                "unknown migration policy '{}'; known policies: {}",
+                kt.kind,
+                names().join(", ")
+            ),
+        )),
+    }
+}
+
+/// Parses a policy's own parameter table under `migration.`.
+pub fn params<T: serde::de::DeserializeOwned>(table: toml::Table) -> Result<T, ConfigError> {
+    parse_table(toml::Value::Table(table), "migration")
+}
+
+/// A FIFO of page slots with lazy deletion: an entry is live while the page's
+/// generation still equals the one it was pushed with.
+#[derive(Default, Debug)]
+pub(crate) struct SlotQueue(std::collections::VecDeque<(u32, u32)>);
+
+impl SlotQueue {
+    pub fn push_back(&mut self, slot: u32, gen: u32) {
+        self.0.push_back((slot, gen));
+    }
+    pub fn push_front(&mut self, slot: u32, gen: u32) {
+        self.0.push_front((slot, gen));
+    }
+    /// Pops the oldest live entry (`live(slot, gen)` decides).
+    pub fn pop_live(&mut self, live: impl Fn(u32, u32) -> bool) -> Option<u32> {
+        while let Some((s, g)) = self.0.pop_front() {
+            if live(s, g) {
+                return Some(s);
+            }
+        }
+        None
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// Drops dead entries when they dominate (bounded memory).
+    pub fn compact(&mut self, live: impl Fn(u32, u32) -> bool, live_count: usize) {
+        if self.0.len() > 2 * live_count + 1024 {
+            self.0.retain(|&(s, g)| live(s, g));
+        }
+    }
+}
