@@ -29,7 +29,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let checks = validate::select(args.only.as_deref());
     if checks.is_empty() {
-        let mut names: Vec<&str> = validate::REGISTRY.iter().flat_map(|c| [c.name, c.group]).collect();
+        let mut names: Vec<&str> = validate::REGISTRY
+            .iter()
+            .flat_map(|c| [c.name, c.group])
+            .collect();
         names.sort();
         names.dedup();
         anyhow::bail!(

@@ -145,7 +145,9 @@ pub type Constructor = fn(&DeviceSpec) -> Box<dyn DeviceModel>;
 pub const MODELS: &[(&str, Constructor)] = &[
     ("basic", |s| Box::new(BasicDevice::new(s.clone()))),
     ("optane", |s| Box::new(OptaneDevice::new(s.clone()))),
-    ("loaded-latency", |s| Box::new(LoadedLatencyDevice::new(s.clone()))),
+    ("loaded-latency", |s| {
+        Box::new(LoadedLatencyDevice::new(s.clone()))
+    }),
 ];
 
 /// Each model's known limits, for reports (`tiersim validate` lists them).

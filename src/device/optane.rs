@@ -174,6 +174,9 @@ mod tests {
         }
         let prev = d.submit(0, Op::Write, 4096, false) - last;
         let expected = alone as f64 * (1.0 + WRITE_CONTENTION * 11.0);
-        assert!((prev as f64 - expected).abs() <= 1.0, "{prev} vs {expected}");
+        assert!(
+            (prev as f64 - expected).abs() <= 1.0,
+            "{prev} vs {expected}"
+        );
     }
 }

@@ -79,7 +79,8 @@ pub fn ring_allreduce(_env: &Env) -> anyhow::Result<CheckOutput> {
     });
     let out = sim.run();
     anyhow::ensure!(out.finished, "the all-reduce did not finish");
-    let closed = 2.0 * (n - 1) as f64 * 5e-6 + 2.0 * (n - 1) as f64 / n as f64 * s_bytes as f64 / 12.5e9;
+    let closed =
+        2.0 * (n - 1) as f64 * 5e-6 + 2.0 * (n - 1) as f64 / n as f64 * s_bytes as f64 / 12.5e9;
     Ok(CheckOutput {
         rows: vec![row(
             "ring-allreduce",

@@ -36,7 +36,17 @@ pub fn dram_loaded_latency(env: &Env) -> anyhow::Result<CheckOutput> {
     let rows = MLC
         .iter()
         .zip(&measured)
-        .map(|(&(g, l), &(_, m))| row("dram-loaded-latency", &format!("latency at {g} GB/s"), m, l, "ns", TOL, src))
+        .map(|(&(g, l), &(_, m))| {
+            row(
+                "dram-loaded-latency",
+                &format!("latency at {g} GB/s"),
+                m,
+                l,
+                "ns",
+                TOL,
+                src,
+            )
+        })
         .collect();
     let mut curve = measured.clone();
     curve.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -81,8 +91,24 @@ pub fn cxl_latency(env: &Env) -> anyhow::Result<CheckOutput> {
     let src = "Pond ASPLOS'23: DRAM + 70-90 ns; DRAM idle ~80 ns (REFERENCES s1)";
     Ok(CheckOutput {
         rows: vec![
-            row("cxl-latency", "CXL / DRAM load latency, QD1 64 B", cxl / dram, 2.0, "ratio", TOL, src),
-            row("cxl-latency", "CXL - DRAM load latency, QD1 64 B", cxl - dram, 80.0, "ns", 12.5, src),
+            row(
+                "cxl-latency",
+                "CXL / DRAM load latency, QD1 64 B",
+                cxl / dram,
+                2.0,
+                "ratio",
+                TOL,
+                src,
+            ),
+            row(
+                "cxl-latency",
+                "CXL - DRAM load latency, QD1 64 B",
+                cxl - dram,
+                80.0,
+                "ns",
+                12.5,
+                src,
+            ),
         ],
         figures: Vec::new(),
     })

@@ -35,7 +35,11 @@ pub fn skewed_samples(seed: u64) -> f64 {
     for e in 0..EPOCHS {
         idx.clear();
         idx.extend(0..SAMPLES as u32);
-        idx.shuffle(&mut crate::engine::stream_indexed(seed, "validate.nopfs.epoch", e));
+        idx.shuffle(&mut crate::engine::stream_indexed(
+            seed,
+            "validate.nopfs.epoch",
+            e,
+        ));
         let pad: Vec<u32> = idx[..total - SAMPLES].to_vec();
         idx.extend(pad);
         let idx = &idx;

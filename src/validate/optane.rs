@@ -18,7 +18,12 @@ const TOL: f64 = 10.0;
 
 /// Sustained bandwidth (GB/s of useful bytes) of `threads` closed-loop clients doing
 /// random `op`s of `size` bytes on the optane-pmm preset; plus the summary.
-fn bandwidth(env: &Env, threads: u32, op: Op, size: u64) -> anyhow::Result<(f64, serde_json::Value)> {
+fn bandwidth(
+    env: &Env,
+    threads: u32,
+    op: Op,
+    size: u64,
+) -> anyhow::Result<(f64, serde_json::Value)> {
     let read_fraction = if op == Op::Read { 1.0 } else { 0.0 };
     let requests = 3000 * threads as u64;
     let toml = format!(
@@ -54,7 +59,13 @@ fn peak(curve: &[(f64, f64)]) -> f64 {
     curve.iter().map(|p| p.1).fold(0.0, f64::max)
 }
 
-fn figure(file: &str, title: &str, model: Vec<(f64, f64)>, reference: (f64, f64), label: &str) -> Figure {
+fn figure(
+    file: &str,
+    title: &str,
+    model: Vec<(f64, f64)>,
+    reference: (f64, f64),
+    label: &str,
+) -> Figure {
     Figure {
         file: file.into(),
         title: title.into(),
@@ -80,8 +91,24 @@ pub fn read_bandwidth(env: &Env) -> anyhow::Result<CheckOutput> {
     let c = curve(env, Op::Read)?;
     let src = "Izraelevitz et al. 2019 (REFERENCES s1): 39.4 GB/s, rising to ~17 threads";
     let rows = vec![
-        row("optane-read-bandwidth", "peak read bandwidth, 1-24 threads", peak(&c), 39.4, "GB/s", TOL, src),
-        row("optane-read-bandwidth", "threads to reach 95% of the peak", threads_to(&c, 0.95), 17.0, "threads", TOL, src),
+        row(
+            "optane-read-bandwidth",
+            "peak read bandwidth, 1-24 threads",
+            peak(&c),
+            39.4,
+            "GB/s",
+            TOL,
+            src,
+        ),
+        row(
+            "optane-read-bandwidth",
+            "threads to reach 95% of the peak",
+            threads_to(&c, 0.95),
+            17.0,
+            "threads",
+            TOL,
+            src,
+        ),
     ];
     Ok(CheckOutput {
         rows,
@@ -103,15 +130,47 @@ pub fn write_bandwidth(env: &Env) -> anyhow::Result<CheckOutput> {
     let at = |n: f64| c.iter().find(|p| p.0 == n).map(|p| p.1).unwrap_or(f64::NAN);
     let p = peak(&c);
     let rows = vec![
-        row("optane-write-bandwidth", "write bandwidth at 4 threads", at(4.0), 13.9, "GB/s", TOL, src),
-        row("optane-write-bandwidth", "peak write bandwidth, 1-24 threads", p, 13.9, "GB/s", TOL, src),
+        row(
+            "optane-write-bandwidth",
+            "write bandwidth at 4 threads",
+            at(4.0),
+            13.9,
+            "GB/s",
+            TOL,
+            src,
+        ),
+        row(
+            "optane-write-bandwidth",
+            "peak write bandwidth, 1-24 threads",
+            p,
+            13.9,
+            "GB/s",
+            TOL,
+            src,
+        ),
         Row {
             bound: Bound::AtMost,
-            ..row("optane-write-bandwidth", "threads to reach 95% of the peak (at most)", threads_to(&c, 0.95), 4.0, "threads", TOL, src)
+            ..row(
+                "optane-write-bandwidth",
+                "threads to reach 95% of the peak (at most)",
+                threads_to(&c, 0.95),
+                4.0,
+                "threads",
+                TOL,
+                src,
+            )
         },
         Row {
             bound: Bound::Below,
-            ..row("optane-write-bandwidth", "bandwidth at 24 threads / peak (not above, slightly below)", at(24.0) / p, 1.0, "ratio", 15.0, src)
+            ..row(
+                "optane-write-bandwidth",
+                "bandwidth at 24 threads / peak (not above, slightly below)",
+                at(24.0) / p,
+                1.0,
+                "ratio",
+                15.0,
+                src,
+            )
         },
     ];
     Ok(CheckOutput {
@@ -134,8 +193,24 @@ pub fn write_amplification(env: &Env) -> anyhow::Result<CheckOutput> {
     let src = "Yang et al. FAST'20 (REFERENCES s1): 64 B random write = 256 B media read-modify-write, up to 4x";
     Ok(CheckOutput {
         rows: vec![
-            row("optane-write-amplification", "useful bandwidth 64 B / 256 B random writes, 16 threads", small / line, 0.25, "ratio", TOL, src),
-            row("optane-write-amplification", "media write amplification of 64 B random writes", num(&s, "/tiers/0/write_amplification")?, 4.0, "x", TOL, src),
+            row(
+                "optane-write-amplification",
+                "useful bandwidth 64 B / 256 B random writes, 16 threads",
+                small / line,
+                0.25,
+                "ratio",
+                TOL,
+                src,
+            ),
+            row(
+                "optane-write-amplification",
+                "media write amplification of 64 B random writes",
+                num(&s, "/tiers/0/write_amplification")?,
+                4.0,
+                "x",
+                TOL,
+                src,
+            ),
         ],
         figures: Vec::new(),
     })
@@ -155,11 +230,34 @@ pub fn read_latency(env: &Env) -> anyhow::Result<CheckOutput> {
     let src = "Izraelevitz et al. 2019 (REFERENCES s1): random ~305 ns, sequential ~170 ns";
     Ok(CheckOutput {
         rows: vec![
-            row("optane-read-latency", "random read latency, QD1", random, 305.0, "ns", TOL, src),
-            row("optane-read-latency", "sequential read latency, QD1", seq, 170.0, "ns", TOL, src),
-            row("optane-read-latency", "sequential / random read latency", seq / random, 170.0 / 305.0, "ratio", TOL, src),
+            row(
+                "optane-read-latency",
+                "random read latency, QD1",
+                random,
+                305.0,
+                "ns",
+                TOL,
+                src,
+            ),
+            row(
+                "optane-read-latency",
+                "sequential read latency, QD1",
+                seq,
+                170.0,
+                "ns",
+                TOL,
+                src,
+            ),
+            row(
+                "optane-read-latency",
+                "sequential / random read latency",
+                seq / random,
+                170.0 / 305.0,
+                "ratio",
+                TOL,
+                src,
+            ),
         ],
         figures: Vec::new(),
     })
 }
-

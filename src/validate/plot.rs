@@ -28,7 +28,12 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &Figure) -> anyhow
     root.fill(&WHITE).map_err(err)?;
     let pts = f.series.iter().flat_map(|s| s.points.iter());
     let xmax = pts.clone().map(|p| p.0).fold(0.0, f64::max).max(1e-9) * 1.05;
-    let ymax = pts.map(|p| p.1).filter(|y| y.is_finite()).fold(0.0, f64::max).max(1e-9) * 1.15;
+    let ymax = pts
+        .map(|p| p.1)
+        .filter(|y| y.is_finite())
+        .fold(0.0, f64::max)
+        .max(1e-9)
+        * 1.15;
     let mut chart = ChartBuilder::on(root)
         .caption(&f.title, ("sans-serif", 24))
         .margin(20)
@@ -52,16 +57,25 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, f: &Figure) -> anyhow
         };
         if s.line {
             chart
-                .draw_series(LineSeries::new(s.points.iter().copied(), color.stroke_width(2)))
+                .draw_series(LineSeries::new(
+                    s.points.iter().copied(),
+                    color.stroke_width(2),
+                ))
                 .map_err(err)?
                 .label(s.name.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(2))
+                });
             chart
                 .draw_series(s.points.iter().map(|&p| Circle::new(p, 3, color.filled())))
                 .map_err(err)?;
         } else {
             chart
-                .draw_series(s.points.iter().map(|&p| Cross::new(p, 8, color.stroke_width(3))))
+                .draw_series(
+                    s.points
+                        .iter()
+                        .map(|&p| Cross::new(p, 8, color.stroke_width(3))),
+                )
                 .map_err(err)?
                 .label(s.name.as_str())
                 .legend(move |(x, y)| Cross::new((x + 12, y), 6, color.stroke_width(3)));
@@ -93,7 +107,10 @@ pub fn svg(f: &Figure) -> anyhow::Result<String> {
 pub fn png(f: &Figure, path: &Path) -> anyhow::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("figure.png");
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("figure.png");
     // The extension tells the encoder the format: keep ".png" last.
     let tmp = dir.join(format!(".{}.{name}", std::process::id()));
     {

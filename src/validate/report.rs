@@ -48,9 +48,17 @@ pub fn csv(results: &[CheckResult]) -> anyhow::Result<String> {
         "pass",
     ])?;
     for r in rows(results) {
-        let model = if r.model.is_finite() { r.model.to_string() } else { String::new() };
+        let model = if r.model.is_finite() {
+            r.model.to_string()
+        } else {
+            String::new()
+        };
         let err = r.error_pct();
-        let err = if err.is_finite() { format!("{err:.4}") } else { String::new() };
+        let err = if err.is_finite() {
+            format!("{err:.4}")
+        } else {
+            String::new()
+        };
         w.write_record([
             r.check.clone(),
             r.quantity.clone(),
@@ -80,10 +88,18 @@ pub fn table(results: &[CheckResult]) -> String {
             fmt_num(r.model),
             fmt_num(r.reference),
             r.unit,
-            if err.is_finite() { format!("{err:+.2}") } else { "-".into() },
+            if err.is_finite() {
+                format!("{err:+.2}")
+            } else {
+                "-".into()
+            },
             bound_text(r),
             if r.pass() { "PASS" } else { "FAIL" },
-            if r.model.is_finite() { String::new() } else { format!("  ({})", r.note) }
+            if r.model.is_finite() {
+                String::new()
+            } else {
+                format!("  ({})", r.note)
+            }
         );
     }
     let (pass, total) = counts(results);
@@ -118,7 +134,11 @@ pub fn markdown(results: &[CheckResult], figures: &[String]) -> String {
             fmt_num(r.model),
             fmt_num(r.reference),
             r.unit,
-            if err.is_finite() { format!("{err:+.2}") } else { "-".into() },
+            if err.is_finite() {
+                format!("{err:+.2}")
+            } else {
+                "-".into()
+            },
             bound_text(r),
             if r.pass() { "pass" } else { "**FAIL**" }
         );
@@ -129,7 +149,13 @@ pub fn markdown(results: &[CheckResult], figures: &[String]) -> String {
             "- **{}** ({}, {:.2} s): {}",
             r.check.name, r.check.group, r.seconds, r.check.about
         );
-        let mut notes: Vec<&str> = r.output.rows.iter().map(|x| x.note.as_str()).filter(|n| !n.is_empty()).collect();
+        let mut notes: Vec<&str> = r
+            .output
+            .rows
+            .iter()
+            .map(|x| x.note.as_str())
+            .filter(|n| !n.is_empty())
+            .collect();
         notes.dedup();
         if !notes.is_empty() {
             s += &format!(". Source: {}", notes.join("; "));
@@ -143,7 +169,14 @@ pub fn markdown(results: &[CheckResult], figures: &[String]) -> String {
             .copied()
             .filter(|p| crate::device::presets::preset(p).is_ok_and(|s| s.model == *name))
             .collect();
-        s += &format!("- `{name}` (presets: {}): {limits}\n", if presets.is_empty() { "none".into() } else { presets.join(", ") });
+        s += &format!(
+            "- `{name}` (presets: {}): {limits}\n",
+            if presets.is_empty() {
+                "none".into()
+            } else {
+                presets.join(", ")
+            }
+        );
     }
     if !figures.is_empty() {
         s += "\n## Figures\n\n";

@@ -73,8 +73,14 @@ fn rows(policy: &str, closed: fn(f64) -> f64, epochs: fn(f64) -> u64, form: &str
         return FRACTIONS
             .iter()
             .map(|&f| {
-                missing(&check, &format!("hit ratio, f = {f}"), closed(f), "ratio", TOL,
-                    &format!("policy '{policy}' not registered"))
+                missing(
+                    &check,
+                    &format!("hit ratio, f = {f}"),
+                    closed(f),
+                    "ratio",
+                    TOL,
+                    &format!("policy '{policy}' not registered"),
+                )
             })
             .collect();
     }
@@ -96,23 +102,39 @@ fn lru_closed(f: f64) -> f64 {
 }
 
 pub fn lru(_env: &Env) -> anyhow::Result<CheckOutput> {
-    let epochs = |f: f64| WARMUP_EPOCHS + (150_000.0 / (lru_closed(f) * ITEMS as f64)).ceil() as u64;
+    let epochs =
+        |f: f64| WARMUP_EPOCHS + (150_000.0 / (lru_closed(f) * ITEMS as f64)).ceil() as u64;
     Ok(CheckOutput {
-        rows: rows("lru", lru_closed, epochs, "closed form f + (1-f) ln(1-f), REFERENCES s4.1"),
+        rows: rows(
+            "lru",
+            lru_closed,
+            epochs,
+            "closed form f + (1-f) ln(1-f), REFERENCES s4.1",
+        ),
         figures: Vec::new(),
     })
 }
 
 pub fn minio(_env: &Env) -> anyhow::Result<CheckOutput> {
     Ok(CheckOutput {
-        rows: rows("minio", |f| f, |_| WARMUP_EPOCHS + 8, "closed form f (exactly C hits per epoch), REFERENCES s4.1"),
+        rows: rows(
+            "minio",
+            |f| f,
+            |_| WARMUP_EPOCHS + 8,
+            "closed form f (exactly C hits per epoch), REFERENCES s4.1",
+        ),
         figures: Vec::new(),
     })
 }
 
 pub fn belady(_env: &Env) -> anyhow::Result<CheckOutput> {
     Ok(CheckOutput {
-        rows: rows("belady", |f| f, |_| WARMUP_EPOCHS + 8, "closed form f, REFERENCES s4.1"),
+        rows: rows(
+            "belady",
+            |f| f,
+            |_| WARMUP_EPOCHS + 8,
+            "closed form f, REFERENCES s4.1",
+        ),
         figures: Vec::new(),
     })
 }

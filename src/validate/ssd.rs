@@ -28,8 +28,24 @@ pub fn optane_ssd(env: &Env) -> anyhow::Result<CheckOutput> {
     let src = "AnandTech P4800X review (REFERENCES s1)";
     Ok(CheckOutput {
         rows: vec![
-            row("ssd-optane", "QD1 4 KB random read latency", qd1, 8.9, "us", TOL, src),
-            row("ssd-optane", "QD16 4 KB random read IOPS", iops / 1e3, 585.0, "K IOPS", TOL, src),
+            row(
+                "ssd-optane",
+                "QD1 4 KB random read latency",
+                qd1,
+                8.9,
+                "us",
+                TOL,
+                src,
+            ),
+            row(
+                "ssd-optane",
+                "QD16 4 KB random read IOPS",
+                iops / 1e3,
+                585.0,
+                "K IOPS",
+                TOL,
+                src,
+            ),
         ],
         figures: Vec::new(),
     })
