@@ -52,6 +52,7 @@ pub fn dram_loaded_latency(env: &Env) -> anyhow::Result<CheckOutput> {
     curve.sort_by(|a, b| a.0.total_cmp(&b.0));
     Ok(CheckOutput {
         rows,
+        skipped: None,
         figures: vec![Figure {
             file: "dram_loaded_latency".into(),
             title: "DRAM loaded latency, 12 x DDR4-2666".into(),
@@ -110,6 +111,6 @@ pub fn cxl_latency(env: &Env) -> anyhow::Result<CheckOutput> {
                 src,
             ),
         ],
-        figures: Vec::new(),
+        ..Default::default()
     })
 }

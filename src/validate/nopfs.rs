@@ -71,7 +71,7 @@ pub fn skew(_env: &Env) -> anyhow::Result<CheckOutput> {
             1.0,
             "Binomial(90, 1/16) tail x 1,281,167 = ~31,635, REFERENCES s4.2",
         )],
-        figures: Vec::new(),
+        ..Default::default()
     })
 }
 

@@ -112,6 +112,7 @@ pub fn read_bandwidth(env: &Env) -> anyhow::Result<CheckOutput> {
     ];
     Ok(CheckOutput {
         rows,
+        skipped: None,
         figures: vec![figure(
             "optane_read_bandwidth",
             "Optane PMM x6: read bandwidth vs threads",
@@ -175,6 +176,7 @@ pub fn write_bandwidth(env: &Env) -> anyhow::Result<CheckOutput> {
     ];
     Ok(CheckOutput {
         rows,
+        skipped: None,
         figures: vec![figure(
             "optane_write_bandwidth",
             "Optane PMM x6: write bandwidth vs threads",
@@ -212,7 +214,7 @@ pub fn write_amplification(env: &Env) -> anyhow::Result<CheckOutput> {
                 src,
             ),
         ],
-        figures: Vec::new(),
+        ..Default::default()
     })
 }
 
@@ -258,6 +260,6 @@ pub fn read_latency(env: &Env) -> anyhow::Result<CheckOutput> {
                 src,
             ),
         ],
-        figures: Vec::new(),
+        ..Default::default()
     })
 }

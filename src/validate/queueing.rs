@@ -107,7 +107,7 @@ pub fn mm1(_env: &Env) -> anyhow::Result<CheckOutput> {
             |rho| S_US / (1.0 - rho),
             "closed form S/(1-rho), REFERENCES s4.3",
         )?,
-        figures: Vec::new(),
+        ..Default::default()
     })
 }
 
@@ -120,7 +120,7 @@ pub fn md1(_env: &Env) -> anyhow::Result<CheckOutput> {
             |rho| S_US * (1.0 + rho / (2.0 * (1.0 - rho))),
             "closed form S(1+rho/(2(1-rho))), REFERENCES s4.3",
         )?,
-        figures: Vec::new(),
+        ..Default::default()
     })
 }
 
@@ -139,6 +139,6 @@ pub fn little(_env: &Env) -> anyhow::Result<CheckOutput> {
             TOL,
             "Little's law L = X W, REFERENCES s4.3",
         )],
-        figures: Vec::new(),
+        ..Default::default()
     })
 }

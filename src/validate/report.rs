@@ -102,25 +102,42 @@ pub fn table(results: &[CheckResult]) -> String {
             }
         );
     }
-    let (pass, total) = counts(results);
-    s += &format!("{pass} of {total} checks pass\n");
+    for r in results {
+        if let Some(why) = &r.output.skipped {
+            s += &format!("{:<27} skipped: {why}\n", r.check.name);
+        }
+    }
+    s += &summary_line(results);
+    s.push('\n');
     s
 }
 
-/// (checks passing, checks run).
-pub fn counts(results: &[CheckResult]) -> (usize, usize) {
-    (results.iter().filter(|r| r.pass()).count(), results.len())
+/// "N of M checks pass" (checks that ran), plus any skipped.
+pub fn summary_line(results: &[CheckResult]) -> String {
+    let (pass, fail, skip) = counts(results);
+    let mut s = format!("{pass} of {} checks pass", pass + fail);
+    if skip > 0 {
+        s += &format!(", {skip} skipped");
+    }
+    s
+}
+
+/// (checks passing, failing, skipped).
+pub fn counts(results: &[CheckResult]) -> (usize, usize, usize) {
+    let pass = results.iter().filter(|r| r.pass()).count();
+    let fail = results.iter().filter(|r| r.fail()).count();
+    (pass, fail, results.len() - pass - fail)
 }
 
 /// report.md.
 pub fn markdown(results: &[CheckResult], figures: &[String]) -> String {
-    let (pass, total) = counts(results);
     let mut s = String::from("# tiersim validation report\n\n");
     s += &format!(
-        "{pass} of {total} checks pass ({} compared quantities). Each row compares the model \
+        "{} ({} compared quantities). Each row compares the model \
          run through a user-style config with a published measurement or a closed form \
          (../shared/REFERENCES.md). Tolerances: ± is two-sided; ≤ +t means at most the \
          reference plus t%; -t..0 means not above the reference and at most t% below.\n\n",
+        summary_line(results),
         rows(results).count()
     );
     s += "| check | quantity | model | reference | unit | error % | tolerance % | pass |\n";
@@ -149,6 +166,9 @@ pub fn markdown(results: &[CheckResult], figures: &[String]) -> String {
             "- **{}** ({}, {:.2} s): {}",
             r.check.name, r.check.group, r.seconds, r.check.about
         );
+        if let Some(why) = &r.output.skipped {
+            s += &format!(". Skipped: {why}");
+        }
         let mut notes: Vec<&str> = r
             .output
             .rows

@@ -111,7 +111,7 @@ pub fn lru(_env: &Env) -> anyhow::Result<CheckOutput> {
             epochs,
             "closed form f + (1-f) ln(1-f), REFERENCES s4.1",
         ),
-        figures: Vec::new(),
+        ..Default::default()
     })
 }
 
@@ -123,7 +123,7 @@ pub fn minio(_env: &Env) -> anyhow::Result<CheckOutput> {
             |_| WARMUP_EPOCHS + 8,
             "closed form f (exactly C hits per epoch), REFERENCES s4.1",
         ),
-        figures: Vec::new(),
+        ..Default::default()
     })
 }
 
@@ -135,6 +135,6 @@ pub fn belady(_env: &Env) -> anyhow::Result<CheckOutput> {
             |_| WARMUP_EPOCHS + 8,
             "closed form f, REFERENCES s4.1",
         ),
-        figures: Vec::new(),
+        ..Default::default()
     })
 }

@@ -47,7 +47,7 @@ pub fn optane_ssd(env: &Env) -> anyhow::Result<CheckOutput> {
                 src,
             ),
         ],
-        figures: Vec::new(),
+        ..Default::default()
     })
 }
 
@@ -65,6 +65,6 @@ pub fn flash_ssd(env: &Env) -> anyhow::Result<CheckOutput> {
             TOL,
             "Micron 9200 datasheet (REFERENCES s1)",
         )],
-        figures: Vec::new(),
+        ..Default::default()
     })
 }
