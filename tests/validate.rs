@@ -44,6 +44,21 @@ fn a_wrong_optane_write_bandwidth_fails_its_check() {
 }
 
 #[test]
+fn dram_without_its_loaded_latency_model_fails_the_mlc_curve() {
+    // The basic model keeps ~80 ns at any load; MLC measured 124 ns at 131 GB/s.
+    let env = perturbed("ddr4-3200", "model = \"basic\"");
+    let r = validate::run_one("dram-loaded-latency", &env).unwrap();
+    assert!(!r.pass());
+    let at_131 = r
+        .output
+        .rows
+        .iter()
+        .find(|x| x.quantity == "latency at 131 GB/s")
+        .unwrap();
+    assert!(!at_131.pass() && at_131.model < 90.0, "{at_131:?}");
+}
+
+#[test]
 fn a_wrong_ssd_latency_fails_its_check() {
     let env = perturbed("optane-ssd", "read_latency = \"20us\"");
     let r = validate::run_one("ssd-optane", &env).unwrap();

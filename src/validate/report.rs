@@ -17,8 +17,10 @@ pub fn fmt_num(x: f64) -> String {
         format!("{x:.0}")
     } else if a >= 10.0 {
         format!("{x:.2}")
-    } else {
+    } else if a >= 0.1 || a == 0.0 {
         format!("{x:.4}")
+    } else {
+        format!("{x:.6}")
     }
 }
 
