@@ -32,7 +32,7 @@ pub const LOADED_EXPONENT: f64 = 1.5;
 pub const WINDOW: Time = US;
 
 /// What the report says about this model.
-pub const LIMITS: &str = "loaded-latency: one latency-vs-utilisation curve (latency x (1 + 1.5 u^1.5)) fitted on one platform's MLC all-reads table; no read/write turnaround, bank or row-buffer state; utilisation is a 1 us moving average";
+pub const LIMITS: &str = "one latency-vs-utilisation curve (latency x (1 + 1.5 u^1.5)) fitted on one platform's MLC all-reads table; no read/write turnaround, bank or row-buffer state; utilisation is a 1 us moving average";
 
 /// See the module doc.
 pub struct LoadedLatencyDevice {

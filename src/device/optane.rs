@@ -41,7 +41,7 @@ pub const WRITE_KNEE: usize = 4;
 pub const WRITE_CONTENTION: f64 = 0.005;
 
 /// What the report says about this model.
-pub const LIMITS: &str = "optane: write-bandwidth decline beyond 4 writers is a fitted slope (0.5% per writer), not a measured curve; no wear-levelling stalls, no AIT-cache misses, no 4 KB DIMM interleaving (aggregate bandwidth), RMW charges write bytes only";
+pub const LIMITS: &str = "write-bandwidth decline beyond 4 writers is a fitted slope (0.5% per writer), not a measured curve; no wear-levelling stalls, no AIT-cache misses, no 4 KB DIMM interleaving (aggregate bandwidth), RMW charges write bytes only";
 
 /// See the module doc.
 pub struct OptaneDevice {
