@@ -1,6 +1,7 @@
 //! Figures of model against reference, drawn with plotters as SVG text and PNG files.
-//! Text uses DejaVu Sans embedded in the binary (assets/fonts/DejaVuSans.ttf, Bitstream Vera license in DejaVuSans-LICENSE.txt),
-//! so the figures look the same on every machine.
+//! Text uses DejaVu Sans embedded in the binary (assets/fonts/DejaVuSans.ttf; Bitstream
+//! Vera license in assets/fonts/DejaVuSans-LICENSE.txt), so the figures look the same
+//! on every machine.
 
 use super::Figure;
 use plotters::coord::Shift;
