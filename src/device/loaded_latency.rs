@@ -48,6 +48,11 @@ pub struct LoadedLatencyDevice {
     stats: DeviceStats,
 }
 
+/// The registry constructor (see [`super::MODELS`]).
+pub fn boxed(spec: &DeviceSpec) -> Box<dyn DeviceModel> {
+    Box::new(LoadedLatencyDevice::new(spec.clone()))
+}
+
 impl LoadedLatencyDevice {
     pub fn new(spec: DeviceSpec) -> Self {
         let channels = (0..spec.channels).map(|_| Reverse(0)).collect();

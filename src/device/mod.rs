@@ -144,10 +144,8 @@ pub type Constructor = fn(&DeviceSpec) -> Box<dyn DeviceModel>;
 /// Every device model by name. Adding a model: one file and one line here.
 pub const MODELS: &[(&str, Constructor)] = &[
     ("basic", |s| Box::new(BasicDevice::new(s.clone()))),
-    ("optane", |s| Box::new(OptaneDevice::new(s.clone()))),
-    ("loaded-latency", |s| {
-        Box::new(LoadedLatencyDevice::new(s.clone()))
-    }),
+    ("optane", optane::boxed),
+    ("loaded-latency", loaded_latency::boxed),
 ];
 
 /// Each model's known limits, for reports (`tiersim validate` lists them).

@@ -57,6 +57,11 @@ pub struct OptaneDevice {
     stats: DeviceStats,
 }
 
+/// The registry constructor (see [`super::MODELS`]).
+pub fn boxed(spec: &DeviceSpec) -> Box<dyn DeviceModel> {
+    Box::new(OptaneDevice::new(spec.clone()))
+}
+
 impl OptaneDevice {
     pub fn new(spec: DeviceSpec) -> Self {
         let channels = (0..spec.channels).map(|_| Reverse(0)).collect();
