@@ -19,4 +19,5 @@ pub mod report;
 pub mod runner;
 pub mod sim;
 pub mod trace;
+pub mod validate;
 pub mod workload;

@@ -3,6 +3,7 @@
 pub mod replay;
 pub mod run;
 pub mod trace;
+pub mod validate;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ pub enum Command {
     /// Generate, inspect and convert traces.
     #[command(subcommand)]
     Trace(trace::TraceCommand),
+    /// Compare the models with published measurements and closed forms; exit 1 on failure.
+    Validate(validate::Args),
 }
 
 /// Runs the chosen subcommand; the exit code says success or which failure.
@@ -32,5 +35,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(a) => run::run(a),
         Command::Replay(a) => replay::run(a),
         Command::Trace(a) => trace::run(a),
+        Command::Validate(a) => validate::run(a),
     }
 }

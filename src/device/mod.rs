@@ -3,9 +3,13 @@
 //! [`DeviceModel`] trait (one file each, registered by name), and cited presets.
 
 mod basic;
+pub mod loaded_latency;
+pub mod optane;
 pub mod presets;
 
 pub use basic::BasicDevice;
+pub use loaded_latency::LoadedLatencyDevice;
+pub use optane::OptaneDevice;
 
 use crate::engine::Time;
 use crate::trace::Op;
@@ -138,7 +142,18 @@ pub trait DeviceModel: Send {
 pub type Constructor = fn(&DeviceSpec) -> Box<dyn DeviceModel>;
 
 /// Every device model by name. Adding a model: one file and one line here.
-pub const MODELS: &[(&str, Constructor)] = &[("basic", |s| Box::new(BasicDevice::new(s.clone())))];
+pub const MODELS: &[(&str, Constructor)] = &[
+    ("basic", |s| Box::new(BasicDevice::new(s.clone()))),
+    ("optane", optane::boxed),
+    ("loaded-latency", loaded_latency::boxed),
+];
+
+/// Each model's known limits, for reports (`tiersim validate` lists them).
+pub const MODEL_LIMITS: &[(&str, &str)] = &[
+    ("basic", "latency + bytes over a shared data path, FIFO queueing only: no loaded-latency curve, no read/write interference, no wear-levelling stalls"),
+    ("optane", optane::LIMITS),
+    ("loaded-latency", loaded_latency::LIMITS),
+];
 
 /// Builds the model named in `spec.model` (validate the spec first).
 pub fn build(spec: &DeviceSpec) -> Result<Box<dyn DeviceModel>, String> {
