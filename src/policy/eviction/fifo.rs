@@ -1,15 +1,35 @@
-//! First in, first out: hits change nothing; the oldest insert leaves first.
+//! First in, first out (libCacheSim `FIFO`): hits change nothing; the oldest insert
+//! leaves first; a miss evicts until the object fits, then inserts it.
 
+use super::dlist::{Linked, Links, List, Slab};
 use super::{EvictionPolicy, Victim};
 use crate::policy::hash::IdMap;
 use crate::trace::Request;
-use std::collections::VecDeque;
+use std::collections::hash_map::Entry;
 
-/// FIFO over a queue of (id, insert number) and an id -> (size, insert number) map.
+#[derive(Clone, Copy)]
+struct Node {
+    id: u64,
+    size: u32,
+    links: Links,
+}
+
+impl Linked for Node {
+    #[inline]
+    fn links(&self) -> &Links {
+        &self.links
+    }
+    #[inline]
+    fn links_mut(&mut self) -> &mut Links {
+        &mut self.links
+    }
+}
+
+/// FIFO over a slab-allocated queue and an id -> slot map.
 pub struct Fifo {
-    map: IdMap<(u32, u64)>,
-    queue: VecDeque<(u64, u64)>,
-    inserts: u64,
+    map: IdMap<u32>,
+    slab: Slab<Node>,
+    queue: List,
     used: u64,
     capacity: u64,
 }
@@ -18,10 +38,32 @@ impl Fifo {
     pub fn new(capacity: u64) -> Self {
         Fifo {
             map: IdMap::default(),
-            queue: VecDeque::new(),
-            inserts: 0,
+            slab: Slab::default(),
+            queue: List::default(),
             used: 0,
             capacity,
+        }
+    }
+
+    #[inline]
+    fn make_room(&mut self, size: u64, evicted: &mut Vec<Victim>) {
+        while self.used + size > self.capacity {
+            let Some(t) = self.queue.pop_back(&mut self.slab.nodes) else {
+                break;
+            };
+            let Node { id, size, .. } = self.slab.nodes[t as usize];
+            self.map.remove(&id);
+            self.slab.release(t);
+            self.used -= size as u64;
+            evicted.push(Victim { id, size });
+        }
+    }
+
+    fn new_node(req: &Request) -> Node {
+        Node {
+            id: req.id,
+            size: req.size,
+            links: Links::default(),
         }
     }
 }
@@ -31,11 +73,23 @@ impl EvictionPolicy for Fifo {
         "fifo"
     }
 
+    #[inline]
     fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
-        if self.map.contains_key(&req.id) {
-            return true;
-        }
-        self.insert(req, evicted);
+        let size = req.size as u64;
+        let slot = match self.map.entry(req.id) {
+            Entry::Occupied(_) => return true,
+            Entry::Vacant(v) => {
+                if size > self.capacity {
+                    return false;
+                }
+                let i = self.slab.alloc(Self::new_node(req));
+                v.insert(i);
+                i
+            }
+        };
+        self.make_room(size, evicted);
+        self.queue.push_front(&mut self.slab.nodes, slot);
+        self.used += size;
         false
     }
 
@@ -45,32 +99,23 @@ impl EvictionPolicy for Fifo {
 
     fn insert(&mut self, req: &Request, evicted: &mut Vec<Victim>) {
         let size = req.size as u64;
-        if size > self.capacity {
+        if size > self.capacity || self.map.contains_key(&req.id) {
             return;
         }
-        while self.used + size > self.capacity {
-            // Entries removed out of order stay in the queue as stale tombstones; skip them.
-            let Some((id, n)) = self.queue.pop_front() else {
-                break;
-            };
-            if let Some(&(s, m)) = self.map.get(&id) {
-                if m == n {
-                    self.map.remove(&id);
-                    self.used -= s as u64;
-                    evicted.push(Victim { id, size: s });
-                }
-            }
-        }
-        self.inserts += 1;
-        self.queue.push_back((req.id, self.inserts));
-        self.map.insert(req.id, (req.size, self.inserts));
+        self.make_room(size, evicted);
+        let i = self.slab.alloc(Self::new_node(req));
+        self.map.insert(req.id, i);
+        self.queue.push_front(&mut self.slab.nodes, i);
         self.used += size;
     }
 
     fn remove(&mut self, id: u64) -> Option<u32> {
-        let (s, _) = self.map.remove(&id)?;
-        self.used -= s as u64;
-        Some(s)
+        let i = self.map.remove(&id)?;
+        self.queue.unlink(&mut self.slab.nodes, i);
+        self.slab.release(i);
+        let size = self.slab.nodes[i as usize].size;
+        self.used -= size as u64;
+        Some(size)
     }
 
     fn contains(&self, id: u64) -> bool {
@@ -84,5 +129,25 @@ impl EvictionPolicy for Fifo {
     }
     fn len(&self) -> usize {
         self.map.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::eviction::testutil::{hits, victims};
+
+    #[test]
+    fn hand_worked_sequence() {
+        // Capacity 3, accesses 1 2 3 1 4 1 2: 1 2 3 miss (queue 1 2 3, oldest first);
+        // 1 hit, order unchanged; 4 miss evicts 1 (2 3 4); 1 miss evicts 2 (3 4 1);
+        // 2 miss evicts 3 (4 1 2).
+        let seq = [1, 2, 3, 1, 4, 1, 2];
+        let mut p = Fifo::new(3);
+        assert_eq!(
+            hits(&mut p, &seq),
+            vec![false, false, false, true, false, false, false]
+        );
+        assert_eq!(victims(&mut Fifo::new(3), &seq), vec![1, 2, 3]);
     }
 }

@@ -6,11 +6,24 @@
 //! than the whole cache, which is counted as a miss and not admitted), and eviction
 //! repeats until the new object fits.
 
+mod arc;
+mod belady;
+mod clock;
+pub(crate) mod dlist;
 mod fifo;
+mod lfu;
 mod lru;
+mod s3fifo;
+#[cfg(test)]
+mod testutil;
 
+pub use arc::Arc;
+pub use belady::Belady;
+pub use clock::Clock;
 pub use fifo::Fifo;
+pub use lfu::Lfu;
 pub use lru::Lru;
+pub use s3fifo::{S3Fifo, S3FifoParams};
 
 use crate::trace::Request;
 
@@ -74,6 +87,21 @@ pub const REGISTRY: &[(&str, Constructor)] = &[
     }),
     ("fifo", |p, c, _| {
         no_params("fifo", p).map(|_| Box::new(Fifo::new(c)) as _)
+    }),
+    ("clock", |p, c, _| {
+        no_params("clock", p).map(|_| Box::new(Clock::new(c)) as _)
+    }),
+    ("lfu", |p, c, _| {
+        no_params("lfu", p).map(|_| Box::new(Lfu::new(c)) as _)
+    }),
+    ("arc", |p, c, _| {
+        no_params("arc", p).map(|_| Box::new(Arc::new(c)) as _)
+    }),
+    ("s3fifo", |p, c, _| {
+        S3FifoParams::from_params(p).map(|q| Box::new(S3Fifo::new(c, q)) as _)
+    }),
+    ("belady", |p, c, _| {
+        no_params("belady", p).map(|_| Box::new(Belady::new(c)) as _)
     }),
 ];
 

@@ -1,0 +1,405 @@
+//! S3-FIFO (Yang et al., SOSP '23), exactly as libCacheSim's `S3FIFO.c`: a small FIFO
+//! (`small_frac` of the capacity, default 0.1), a main FIFO (the rest) with a 2-bit
+//! reinsertion counter, and a ghost FIFO of ids (`ghost_frac` of the capacity's worth,
+//! default 0.9). Queue sizes are truncated like libCacheSim's `(int64_t)(c * frac)`.
+//!
+//! - A hit adds 1 to the object's counter in whichever queue holds it.
+//! - A miss whose id is in the ghost leaves the ghost and enters main; any other miss
+//!   enters small (or main, before the first eviction ever, once small is full), with
+//!   counter 0. An object must be smaller than the small queue to enter it (and no
+//!   larger to be admitted at all); otherwise it is a miss and is not admitted.
+//! - To make room: evict from main when main is over its share or small is empty,
+//!   else from small. Small's oldest moves to main (counter 0) if its counter is at
+//!   least `move_to_main_threshold` (default 2), else leaves and its id enters the
+//!   ghost; this repeats until one object has left. Main's oldest with counter >= 1 is
+//!   reinserted at main's head with counter min(counter, 3) - 1, otherwise it leaves.
+
+use super::dlist::{Linked, Links, List, Slab};
+use super::{EvictionPolicy, Params, Victim};
+use crate::policy::hash::IdMap;
+use crate::trace::Request;
+use std::collections::hash_map::Entry;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Queue {
+    Small = 0,
+    Main = 1,
+    Ghost = 2,
+}
+
+#[derive(Clone, Copy)]
+struct Node {
+    id: u64,
+    size: u32,
+    freq: u32,
+    queue: Queue,
+    links: Links,
+}
+
+impl Linked for Node {
+    #[inline]
+    fn links(&self) -> &Links {
+        &self.links
+    }
+    #[inline]
+    fn links_mut(&mut self) -> &mut Links {
+        &mut self.links
+    }
+}
+
+/// S3-FIFO's tunables (libCacheSim names: small-size-ratio, ghost-size-ratio,
+/// move-to-main-threshold).
+#[derive(Clone, Copy, Debug)]
+pub struct S3FifoParams {
+    pub small_frac: f64,
+    pub ghost_frac: f64,
+    pub move_to_main_threshold: u32,
+}
+
+impl Default for S3FifoParams {
+    fn default() -> Self {
+        S3FifoParams {
+            small_frac: 0.1,
+            ghost_frac: 0.9,
+            move_to_main_threshold: 2,
+        }
+    }
+}
+
+impl S3FifoParams {
+    /// Reads `small_frac`, `ghost_frac`, `move_to_main_threshold` from a config table.
+    pub fn from_params(p: &Params) -> Result<Self, String> {
+        let mut out = S3FifoParams::default();
+        for (k, v) in p {
+            let num = || {
+                v.as_float()
+                    .or_else(|| v.as_integer().map(|i| i as f64))
+                    .ok_or_else(|| format!("s3fifo.{k}: expected a number, found {v}"))
+            };
+            match k.as_str() {
+                "small_frac" => out.small_frac = num()?,
+                "ghost_frac" => out.ghost_frac = num()?,
+                "move_to_main_threshold" => {
+                    out.move_to_main_threshold = v
+                        .as_integer()
+                        .filter(|&i| (1..=i64::from(u32::MAX)).contains(&i))
+                        .ok_or_else(|| {
+                            format!("s3fifo.{k}: expected a positive integer, found {v}")
+                        })? as u32
+                }
+                _ => {
+                    return Err(format!(
+                        "eviction policy 's3fifo' has no parameter '{k}' \
+                         (known: small_frac, ghost_frac, move_to_main_threshold)"
+                    ))
+                }
+            }
+        }
+        if !(out.small_frac > 0.0 && out.small_frac < 1.0) {
+            return Err(format!(
+                "s3fifo.small_frac must be in (0, 1), found {}",
+                out.small_frac
+            ));
+        }
+        if !(out.ghost_frac >= 0.0 && out.ghost_frac.is_finite()) {
+            return Err(format!(
+                "s3fifo.ghost_frac must be >= 0, found {}",
+                out.ghost_frac
+            ));
+        }
+        Ok(out)
+    }
+}
+
+/// Everything but the id map, so it can be updated while a map entry is held.
+struct State {
+    slab: Slab<Node>,
+    /// Small, main, ghost, indexed by `Queue`.
+    queues: [List; 3],
+    bytes: [u64; 3],
+    /// Capacities of small, main and ghost.
+    caps: [u64; 3],
+    threshold: u32,
+    has_evicted: bool,
+}
+
+impl State {
+    #[inline]
+    fn detach(&mut self, i: u32) {
+        let Node { size, queue, .. } = self.slab.nodes[i as usize];
+        self.queues[queue as usize].unlink(&mut self.slab.nodes, i);
+        self.bytes[queue as usize] -= size as u64;
+    }
+
+    #[inline]
+    fn attach(&mut self, i: u32, to: Queue) {
+        let size = self.slab.nodes[i as usize].size;
+        self.queues[to as usize].push_front(&mut self.slab.nodes, i);
+        self.bytes[to as usize] += size as u64;
+        self.slab.nodes[i as usize].queue = to;
+    }
+}
+
+/// S3-FIFO with libCacheSim's exact queue sizing and eviction order.
+pub struct S3Fifo {
+    map: IdMap<u32>,
+    st: State,
+    capacity: u64,
+}
+
+impl S3Fifo {
+    pub fn new(capacity: u64, params: S3FifoParams) -> Self {
+        let small = (capacity as f64 * params.small_frac) as u64;
+        let ghost = (capacity as f64 * params.ghost_frac) as u64;
+        S3Fifo {
+            map: IdMap::default(),
+            st: State {
+                slab: Slab::default(),
+                queues: [List::default(); 3],
+                bytes: [0; 3],
+                caps: [small, capacity - small, ghost],
+                threshold: params.move_to_main_threshold,
+                has_evicted: false,
+            },
+            capacity,
+        }
+    }
+
+    /// Forgets node `i` entirely.
+    fn forget(&mut self, i: u32) {
+        self.st.detach(i);
+        self.map.remove(&self.st.slab.nodes[i as usize].id);
+        self.st.slab.release(i);
+    }
+
+    /// Puts the id of node `i` (in no queue) into the ghost, trimming the ghost.
+    fn to_ghost(&mut self, i: u32) {
+        let size = self.st.slab.nodes[i as usize].size as u64;
+        let cap = self.st.caps[Queue::Ghost as usize];
+        if size > cap {
+            self.map.remove(&self.st.slab.nodes[i as usize].id);
+            self.st.slab.release(i);
+            return;
+        }
+        while self.st.bytes[Queue::Ghost as usize] + size > cap {
+            let t = self.st.queues[Queue::Ghost as usize].tail;
+            self.forget(t);
+        }
+        self.st.attach(i, Queue::Ghost);
+    }
+
+    fn evict_small(&mut self, evicted: &mut Vec<Victim>) {
+        while self.st.bytes[Queue::Small as usize] > 0 {
+            let t = self.st.queues[Queue::Small as usize].tail;
+            self.st.detach(t);
+            let node = &mut self.st.slab.nodes[t as usize];
+            if node.freq >= self.st.threshold {
+                node.freq = 0;
+                self.st.attach(t, Queue::Main);
+            } else {
+                let (id, size) = (node.id, node.size);
+                self.to_ghost(t);
+                evicted.push(Victim { id, size });
+                return;
+            }
+        }
+    }
+
+    fn evict_main(&mut self, evicted: &mut Vec<Victim>) {
+        while self.st.bytes[Queue::Main as usize] > 0 {
+            let t = self.st.queues[Queue::Main as usize].tail;
+            let node = &mut self.st.slab.nodes[t as usize];
+            if node.freq >= 1 {
+                node.freq = node.freq.min(3) - 1;
+                self.st.queues[Queue::Main as usize].move_to_front(&mut self.st.slab.nodes, t);
+            } else {
+                let (id, size) = (node.id, node.size);
+                self.forget(t);
+                evicted.push(Victim { id, size });
+                return;
+            }
+        }
+    }
+
+    fn evict(&mut self, evicted: &mut Vec<Victim>) {
+        self.st.has_evicted = true;
+        let [small, main, _] = self.st.bytes;
+        if main > self.st.caps[Queue::Main as usize] || small == 0 {
+            self.evict_main(evicted);
+        } else {
+            self.evict_small(evicted);
+        }
+    }
+
+    /// One request; true on a hit.
+    fn request(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
+        let size = req.size as u64;
+        let small_cap = self.st.caps[Queue::Small as usize];
+        let admissible = size <= small_cap && size <= self.capacity;
+        let (slot, from_ghost) = match self.map.entry(req.id) {
+            Entry::Occupied(o) => {
+                let i = *o.get();
+                let node = &mut self.st.slab.nodes[i as usize];
+                if node.queue != Queue::Ghost {
+                    node.freq = node.freq.saturating_add(1);
+                    return true;
+                }
+                self.st.detach(i);
+                if !admissible {
+                    o.remove();
+                    self.st.slab.release(i);
+                    return false;
+                }
+                let node = &mut self.st.slab.nodes[i as usize];
+                node.size = req.size;
+                node.freq = 0;
+                (i, true)
+            }
+            Entry::Vacant(v) => {
+                if !admissible {
+                    return false;
+                }
+                let i = self.st.slab.alloc(Node {
+                    id: req.id,
+                    size: req.size,
+                    freq: 0,
+                    queue: Queue::Small,
+                    links: Links::default(),
+                });
+                v.insert(i);
+                (i, false)
+            }
+        };
+        while self.used() + size > self.capacity {
+            self.evict(evicted);
+        }
+        let to = if from_ghost {
+            Queue::Main
+        } else if size >= small_cap {
+            // libCacheSim refuses an object as large as the small queue (after making
+            // room for it).
+            self.map.remove(&req.id);
+            self.st.slab.release(slot);
+            return false;
+        } else if !self.st.has_evicted && self.st.bytes[Queue::Small as usize] >= small_cap {
+            Queue::Main
+        } else {
+            Queue::Small
+        };
+        self.st.attach(slot, to);
+        false
+    }
+
+    fn data_node(&self, id: u64) -> Option<u32> {
+        let &i = self.map.get(&id)?;
+        (self.st.slab.nodes[i as usize].queue != Queue::Ghost).then_some(i)
+    }
+}
+
+impl EvictionPolicy for S3Fifo {
+    fn name(&self) -> &'static str {
+        "s3fifo"
+    }
+
+    #[inline]
+    fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
+        self.request(req, evicted)
+    }
+
+    fn lookup(&mut self, req: &Request) -> bool {
+        match self.data_node(req.id) {
+            Some(i) => {
+                let f = &mut self.st.slab.nodes[i as usize].freq;
+                *f = f.saturating_add(1);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn insert(&mut self, req: &Request, evicted: &mut Vec<Victim>) {
+        if self.data_node(req.id).is_none() {
+            self.request(req, evicted);
+        }
+    }
+
+    fn remove(&mut self, id: u64) -> Option<u32> {
+        let i = self.data_node(id)?;
+        let size = self.st.slab.nodes[i as usize].size;
+        self.forget(i);
+        Some(size)
+    }
+
+    fn contains(&self, id: u64) -> bool {
+        self.data_node(id).is_some()
+    }
+    fn used(&self) -> u64 {
+        self.st.bytes[Queue::Small as usize] + self.st.bytes[Queue::Main as usize]
+    }
+    fn capacity(&self) -> u64 {
+        self.capacity
+    }
+    fn len(&self) -> usize {
+        (self.st.queues[0].len + self.st.queues[1].len) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::eviction::testutil::{hits, victims};
+
+    #[test]
+    fn queue_sizes_truncate_like_libcachesim() {
+        // 489 x 0.1 = 48.9 -> 48 small, 441 main; 489 x 0.9 = 440.1 -> 440 ghost.
+        let s = S3Fifo::new(489, S3FifoParams::default());
+        assert_eq!(s.st.caps, [48, 441, 440]);
+    }
+
+    #[test]
+    fn hand_worked_sequence() {
+        // c = 20: small 2, main 18, ghost 18. Queues written oldest first.
+        // 1 2 miss: small [1 2], now full. 3..=20 miss: small is full and nothing was
+        //   evicted yet, so they enter main [3..20]; used 20.
+        // 1 hit (small, counter 1).
+        // 21 miss: full; main (18, its share) is not over, small not empty: evict from
+        //   small: 1 has counter 1 < 2, leaves, id to the ghost [1]. 21 enters small [2 21].
+        // 1 miss, found in the ghost: leaves the ghost; full: evict small: 2 (counter 0)
+        //   leaves to the ghost [2]. 1 enters main: main 19 > 18.
+        // 22 miss: main over its share: evict main: 3 (counter 0) leaves. 22 to small.
+        let mut seq: Vec<u64> = (1..=20).collect();
+        seq.extend([1, 21, 1, 22]);
+        let h = hits(&mut S3Fifo::new(20, S3FifoParams::default()), &seq);
+        let mut expect = vec![false; seq.len()];
+        expect[20] = true;
+        assert_eq!(h, expect);
+        let mut s = S3Fifo::new(20, S3FifoParams::default());
+        assert_eq!(victims(&mut s, &seq), vec![1, 2, 3]);
+        assert!(s.contains(1) && s.contains(21) && s.contains(22));
+        assert!(!s.contains(2) && !s.contains(3));
+    }
+
+    #[test]
+    fn main_reinserts_with_decayed_counter_and_small_promotes_at_two() {
+        // c = 20: small 2, main 18, ghost 18.
+        // 1 2 miss -> small [1 2]; 1 1 hits (counter 2); 3..=20 miss: small full and no
+        // eviction yet, so 3..=20 enter main [3..20], used 20.
+        // 21 miss: evict small: 1 (counter 2) moves to main (counter 0), main 19 > 18;
+        //   2 (counter 0) leaves to the ghost. 21 enters small.
+        // 3 hit (counter 1). 22 miss: main 19 > 18: evict main: 3 has counter 1, goes
+        //   back to main's head with counter 0; 4 (counter 0) leaves. 22 to small.
+        let mut seq: Vec<u64> = vec![1, 2, 1, 1];
+        seq.extend(3..=21);
+        seq.extend([3, 22]);
+        let mut s = S3Fifo::new(20, S3FifoParams::default());
+        assert_eq!(victims(&mut s, &seq), vec![2, 4]);
+        assert!(s.contains(1) && s.contains(3) && s.contains(21) && s.contains(22));
+    }
+
+    #[test]
+    fn tiny_cache_admits_nothing_like_libcachesim() {
+        // c = 5: small = floor(0.5) = 0, and an object must be smaller than small.
+        let h = hits(&mut S3Fifo::new(5, S3FifoParams::default()), &[1, 1, 1]);
+        assert_eq!(h, vec![false, false, false]);
+    }
+}
