@@ -5,9 +5,14 @@
 //!
 //! - A hit adds 1 to the object's counter in whichever queue holds it.
 //! - A miss whose id is in the ghost leaves the ghost and enters main; any other miss
-//!   enters small (or main, before the first eviction ever, once small is full), with
-//!   counter 0. An object must be smaller than the small queue to enter it (and no
-//!   larger to be admitted at all); otherwise it is a miss and is not admitted.
+//!   enters small, with counter 0. An object larger than the small queue is a miss
+//!   and is not admitted (libCacheSim's `S3FIFO_can_insert`); so a cache of fewer than
+//!   10 objects (small queue 0) admits nothing in unit-size mode, as in libCacheSim.
+//!
+//! This is the S3FIFO.c that produced ../shared/data's reference counts. Later
+//! libCacheSim versions also send misses to main while small is full before the first
+//! eviction, which changes the counts (at 50% of cloudPhysicsIO: 54451 misses instead
+//! of libCacheSim's reference 70351).
 //! - To make room: evict from main when main is over its share or small is empty,
 //!   else from small. Small's oldest moves to main (counter 0) if its counter is at
 //!   least `move_to_main_threshold` (default 2), else leaves and its id enters the
@@ -120,7 +125,6 @@ struct State {
     /// Capacities of small, main and ghost.
     caps: [u64; 3],
     threshold: u32,
-    has_evicted: bool,
 }
 
 impl State {
@@ -159,7 +163,6 @@ impl S3Fifo {
                 bytes: [0; 3],
                 caps: [small, capacity - small, ghost],
                 threshold: params.move_to_main_threshold,
-                has_evicted: false,
             },
             capacity,
         }
@@ -173,7 +176,7 @@ impl S3Fifo {
     }
 
     /// Puts the id of node `i` (in no queue) into the ghost, trimming the ghost.
-    fn to_ghost(&mut self, i: u32) {
+    fn send_to_ghost(&mut self, i: u32) {
         let size = self.st.slab.nodes[i as usize].size as u64;
         let cap = self.st.caps[Queue::Ghost as usize];
         if size > cap {
@@ -198,7 +201,7 @@ impl S3Fifo {
                 self.st.attach(t, Queue::Main);
             } else {
                 let (id, size) = (node.id, node.size);
-                self.to_ghost(t);
+                self.send_to_ghost(t);
                 evicted.push(Victim { id, size });
                 return;
             }
@@ -222,7 +225,6 @@ impl S3Fifo {
     }
 
     fn evict(&mut self, evicted: &mut Vec<Victim>) {
-        self.st.has_evicted = true;
         let [small, main, _] = self.st.bytes;
         if main > self.st.caps[Queue::Main as usize] || small == 0 {
             self.evict_main(evicted);
@@ -274,14 +276,6 @@ impl S3Fifo {
             self.evict(evicted);
         }
         let to = if from_ghost {
-            Queue::Main
-        } else if size >= small_cap {
-            // libCacheSim refuses an object as large as the small queue (after making
-            // room for it).
-            self.map.remove(&req.id);
-            self.st.slab.release(slot);
-            return false;
-        } else if !self.st.has_evicted && self.st.bytes[Queue::Small as usize] >= small_cap {
             Queue::Main
         } else {
             Queue::Small
@@ -359,14 +353,14 @@ mod tests {
     #[test]
     fn hand_worked_sequence() {
         // c = 20: small 2, main 18, ghost 18. Queues written oldest first.
-        // 1 2 miss: small [1 2], now full. 3..=20 miss: small is full and nothing was
-        //   evicted yet, so they enter main [3..20]; used 20.
+        // 1..=20 miss: all enter small (it may exceed its share while the cache is not
+        //   full): small [1..20], used 20.
         // 1 hit (small, counter 1).
-        // 21 miss: full; main (18, its share) is not over, small not empty: evict from
-        //   small: 1 has counter 1 < 2, leaves, id to the ghost [1]. 21 enters small [2 21].
-        // 1 miss, found in the ghost: leaves the ghost; full: evict small: 2 (counter 0)
-        //   leaves to the ghost [2]. 1 enters main: main 19 > 18.
-        // 22 miss: main over its share: evict main: 3 (counter 0) leaves. 22 to small.
+        // 21 miss: full; main (0) is not over its share, small not empty: evict from
+        //   small: 1 has counter 1 < 2, leaves, id to the ghost [1]. 21 enters small.
+        // 1 miss, found in the ghost: leaves it; full: evict small: 2 (counter 0) leaves
+        //   to the ghost [2]. 1 enters main [1].
+        // 22 miss: main 1 is not over 18: evict small: 3 leaves. 22 enters small.
         let mut seq: Vec<u64> = (1..=20).collect();
         seq.extend([1, 21, 1, 22]);
         let h = hits(&mut S3Fifo::new(20, S3FifoParams::default()), &seq);
@@ -380,20 +374,28 @@ mod tests {
     }
 
     #[test]
-    fn main_reinserts_with_decayed_counter_and_small_promotes_at_two() {
-        // c = 20: small 2, main 18, ghost 18.
-        // 1 2 miss -> small [1 2]; 1 1 hits (counter 2); 3..=20 miss: small full and no
-        // eviction yet, so 3..=20 enter main [3..20], used 20.
-        // 21 miss: evict small: 1 (counter 2) moves to main (counter 0), main 19 > 18;
-        //   2 (counter 0) leaves to the ghost. 21 enters small.
-        // 3 hit (counter 1). 22 miss: main 19 > 18: evict main: 3 has counter 1, goes
-        //   back to main's head with counter 0; 4 (counter 0) leaves. 22 to small.
-        let mut seq: Vec<u64> = vec![1, 2, 1, 1];
-        seq.extend(3..=21);
-        seq.extend([3, 22]);
-        let mut s = S3Fifo::new(20, S3FifoParams::default());
-        assert_eq!(victims(&mut s, &seq), vec![2, 4]);
-        assert!(s.contains(1) && s.contains(3) && s.contains(21) && s.contains(22));
+    fn promotion_at_two_and_main_reinsertion() {
+        // c = 4 with small_frac 0.5: small 2, main 2, ghost floor(3.6) = 3.
+        // 1 1 1 (counter 2), 2 2 2 (counter 2), 3, 4: small [1 2 3 4], used 4.
+        // 5 miss: evict small: 1 (counter 2) moves to main (counter 0), so does 2;
+        //   3 (counter 0) leaves to the ghost [3]. 5 enters small [4 5]; main [1 2].
+        // 1 hit (main, counter 1).
+        // 6 miss: main 2 is not over 2: evict small: 4 leaves (ghost [3 4]); small [5 6].
+        // 3 miss, in the ghost: evict small: 5 leaves (ghost [4 5]); 3 enters main
+        //   [1 2 3], over its share.
+        // 7 miss: evict main: 1 has counter 1: back to main's head with counter
+        //   min(1, 3) - 1 = 0 ([2 3 1]); 2 (counter 0) leaves. 7 enters small [6 7].
+        let params = S3FifoParams {
+            small_frac: 0.5,
+            ..S3FifoParams::default()
+        };
+        let seq = [1, 1, 1, 2, 2, 2, 3, 4, 5, 1, 6, 3, 7];
+        let mut s = S3Fifo::new(4, params);
+        assert_eq!(s.st.caps, [2, 2, 3]);
+        assert_eq!(victims(&mut s, &seq), vec![3, 4, 5, 2]);
+        for id in [1, 3, 6, 7] {
+            assert!(s.contains(id), "{id} should be cached");
+        }
     }
 
     #[test]
