@@ -113,23 +113,12 @@ struct Simulator {
 }
 
 impl Simulator {
-    #[inline(never)]
     fn run(&mut self, batch: &[Request]) {
+        let (misses, bytes_missed) = self.policy.access_batch(batch, &mut self.victims);
         let r = &mut self.result;
-        let mut misses = 0;
-        let mut bytes = 0;
-        let mut bytes_missed = 0;
-        for req in batch {
-            bytes += req.size as u64;
-            if !self.policy.access(req, &mut self.victims) {
-                misses += 1;
-                bytes_missed += req.size as u64;
-            }
-            self.victims.clear();
-        }
         r.requests += batch.len() as u64;
+        r.bytes_requested += batch.iter().map(|q| q.size as u64).sum::<u64>();
         r.misses += misses;
-        r.bytes_requested += bytes;
         r.bytes_missed += bytes_missed;
     }
 }

@@ -15,6 +15,8 @@ pub struct OracleGeneralReader {
     path: PathBuf,
     input: BufReader<File>,
     offset: u64,
+    /// Reused buffer for [`TraceReader::read_batch`]: whole batches in one read.
+    raw: Vec<u8>,
 }
 
 impl OracleGeneralReader {
@@ -24,6 +26,7 @@ impl OracleGeneralReader {
             path: path.to_path_buf(),
             input: BufReader::with_capacity(1 << 20, file),
             offset: 0,
+            raw: Vec::new(),
         })
     }
 }
@@ -50,6 +53,39 @@ pub fn decode(rec: &[u8; RECORD]) -> Request {
 impl TraceReader for OracleGeneralReader {
     fn has_next_access(&self) -> bool {
         true
+    }
+
+    /// Reads up to `max` records with as few reads as the OS allows, then decodes.
+    fn read_batch(&mut self, buf: &mut Vec<Request>, max: usize) -> Result<usize, TraceError> {
+        buf.clear();
+        let want = max * RECORD;
+        self.raw.resize(want, 0);
+        let mut got = 0;
+        while got < want {
+            let n = self
+                .input
+                .read(&mut self.raw[got..want])
+                .map_err(io_err(&self.path))?;
+            if n == 0 {
+                break;
+            }
+            got += n;
+        }
+        let whole = got / RECORD;
+        buf.extend(
+            self.raw[..whole * RECORD]
+                .chunks_exact(RECORD)
+                .map(|rec| decode(rec.try_into().unwrap())),
+        );
+        if got % RECORD != 0 {
+            return Err(TraceError::Offset {
+                path: self.path.clone(),
+                offset: self.offset + (whole * RECORD) as u64,
+                msg: format!("truncated record: {} of {RECORD} bytes", got % RECORD),
+            });
+        }
+        self.offset += got as u64;
+        Ok(buf.len())
     }
 
     fn next_request(&mut self) -> Result<Option<Request>, TraceError> {

@@ -4,10 +4,9 @@
 //! head, and the first tail object with a clear bit leaves.
 
 use super::dlist::{Linked, Links, List, Slab};
+use super::slot_index::{Probe, SlotIndex};
 use super::{EvictionPolicy, Victim};
-use crate::policy::hash::IdMap;
 use crate::trace::Request;
-use std::collections::hash_map::Entry;
 
 #[derive(Clone, Copy)]
 struct Node {
@@ -30,7 +29,7 @@ impl Linked for Node {
 
 /// One-bit CLOCK as a FIFO queue with reinsertion.
 pub struct Clock {
-    map: IdMap<u32>,
+    index: SlotIndex,
     slab: Slab<Node>,
     queue: List,
     used: u64,
@@ -40,7 +39,7 @@ pub struct Clock {
 impl Clock {
     pub fn new(capacity: u64) -> Self {
         Clock {
-            map: IdMap::default(),
+            index: SlotIndex::default(),
             slab: Slab::default(),
             queue: List::default(),
             used: 0,
@@ -62,7 +61,7 @@ impl Clock {
             }
             self.queue.unlink(&mut self.slab.nodes, t);
             let Node { id, size, .. } = self.slab.nodes[t as usize];
-            self.map.remove(&id);
+            self.index.remove(id, t);
             self.slab.release(t);
             self.used -= size as u64;
             evicted.push(Victim { id, size });
@@ -87,17 +86,18 @@ impl EvictionPolicy for Clock {
     #[inline]
     fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
         let size = req.size as u64;
-        let slot = match self.map.entry(req.id) {
-            Entry::Occupied(o) => {
-                self.slab.nodes[*o.get() as usize].referenced = true;
+        let nodes = &self.slab.nodes;
+        let slot = match self.index.probe(req.id, |s| nodes[s as usize].id) {
+            Probe::Found(i) => {
+                self.slab.nodes[i as usize].referenced = true;
                 return true;
             }
-            Entry::Vacant(v) => {
+            Probe::Vacant(v) => {
                 if size > self.capacity {
                     return false;
                 }
                 let i = self.slab.alloc(Self::new_node(req));
-                v.insert(i);
+                self.index.insert_vacant(v, i);
                 i
             }
         };
@@ -108,8 +108,8 @@ impl EvictionPolicy for Clock {
     }
 
     fn lookup(&mut self, req: &Request) -> bool {
-        match self.map.get(&req.id) {
-            Some(&i) => {
+        match self.index.get(req.id, |s| self.slab.nodes[s as usize].id) {
+            Some(i) => {
                 self.slab.nodes[i as usize].referenced = true;
                 true
             }
@@ -119,18 +119,20 @@ impl EvictionPolicy for Clock {
 
     fn insert(&mut self, req: &Request, evicted: &mut Vec<Victim>) {
         let size = req.size as u64;
-        if size > self.capacity || self.map.contains_key(&req.id) {
+        if size > self.capacity || self.contains(req.id) {
             return;
         }
         self.make_room(size, evicted);
         let i = self.slab.alloc(Self::new_node(req));
-        self.map.insert(req.id, i);
+        let nodes = &self.slab.nodes;
+        self.index.insert(req.id, i, |s| nodes[s as usize].id);
         self.queue.push_front(&mut self.slab.nodes, i);
         self.used += size;
     }
 
     fn remove(&mut self, id: u64) -> Option<u32> {
-        let i = self.map.remove(&id)?;
+        let i = self.index.get(id, |s| self.slab.nodes[s as usize].id)?;
+        self.index.remove(id, i);
         self.queue.unlink(&mut self.slab.nodes, i);
         self.slab.release(i);
         let size = self.slab.nodes[i as usize].size;
@@ -139,7 +141,13 @@ impl EvictionPolicy for Clock {
     }
 
     fn contains(&self, id: u64) -> bool {
-        self.map.contains_key(&id)
+        self.index
+            .get(id, |s| self.slab.nodes[s as usize].id)
+            .is_some()
+    }
+    #[inline]
+    fn prefetch(&self, id: u64) {
+        self.index.prefetch(id)
     }
     fn used(&self) -> u64 {
         self.used
@@ -148,7 +156,7 @@ impl EvictionPolicy for Clock {
         self.capacity
     }
     fn len(&self) -> usize {
-        self.map.len()
+        self.index.len()
     }
 }
 

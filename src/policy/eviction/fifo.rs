@@ -2,10 +2,9 @@
 //! leaves first; a miss evicts until the object fits, then inserts it.
 
 use super::dlist::{Linked, Links, List, Slab};
+use super::slot_index::{Probe, SlotIndex};
 use super::{EvictionPolicy, Victim};
-use crate::policy::hash::IdMap;
 use crate::trace::Request;
-use std::collections::hash_map::Entry;
 
 #[derive(Clone, Copy)]
 struct Node {
@@ -27,7 +26,7 @@ impl Linked for Node {
 
 /// FIFO over a slab-allocated queue and an id -> slot map.
 pub struct Fifo {
-    map: IdMap<u32>,
+    index: SlotIndex,
     slab: Slab<Node>,
     queue: List,
     used: u64,
@@ -37,7 +36,7 @@ pub struct Fifo {
 impl Fifo {
     pub fn new(capacity: u64) -> Self {
         Fifo {
-            map: IdMap::default(),
+            index: SlotIndex::default(),
             slab: Slab::default(),
             queue: List::default(),
             used: 0,
@@ -52,7 +51,7 @@ impl Fifo {
                 break;
             };
             let Node { id, size, .. } = self.slab.nodes[t as usize];
-            self.map.remove(&id);
+            self.index.remove(id, t);
             self.slab.release(t);
             self.used -= size as u64;
             evicted.push(Victim { id, size });
@@ -76,14 +75,15 @@ impl EvictionPolicy for Fifo {
     #[inline]
     fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
         let size = req.size as u64;
-        let slot = match self.map.entry(req.id) {
-            Entry::Occupied(_) => return true,
-            Entry::Vacant(v) => {
+        let nodes = &self.slab.nodes;
+        let slot = match self.index.probe(req.id, |s| nodes[s as usize].id) {
+            Probe::Found(_) => return true,
+            Probe::Vacant(v) => {
                 if size > self.capacity {
                     return false;
                 }
                 let i = self.slab.alloc(Self::new_node(req));
-                v.insert(i);
+                self.index.insert_vacant(v, i);
                 i
             }
         };
@@ -94,23 +94,25 @@ impl EvictionPolicy for Fifo {
     }
 
     fn lookup(&mut self, req: &Request) -> bool {
-        self.map.contains_key(&req.id)
+        self.contains(req.id)
     }
 
     fn insert(&mut self, req: &Request, evicted: &mut Vec<Victim>) {
         let size = req.size as u64;
-        if size > self.capacity || self.map.contains_key(&req.id) {
+        if size > self.capacity || self.contains(req.id) {
             return;
         }
         self.make_room(size, evicted);
         let i = self.slab.alloc(Self::new_node(req));
-        self.map.insert(req.id, i);
+        let nodes = &self.slab.nodes;
+        self.index.insert(req.id, i, |s| nodes[s as usize].id);
         self.queue.push_front(&mut self.slab.nodes, i);
         self.used += size;
     }
 
     fn remove(&mut self, id: u64) -> Option<u32> {
-        let i = self.map.remove(&id)?;
+        let i = self.index.get(id, |s| self.slab.nodes[s as usize].id)?;
+        self.index.remove(id, i);
         self.queue.unlink(&mut self.slab.nodes, i);
         self.slab.release(i);
         let size = self.slab.nodes[i as usize].size;
@@ -119,7 +121,13 @@ impl EvictionPolicy for Fifo {
     }
 
     fn contains(&self, id: u64) -> bool {
-        self.map.contains_key(&id)
+        self.index
+            .get(id, |s| self.slab.nodes[s as usize].id)
+            .is_some()
+    }
+    #[inline]
+    fn prefetch(&self, id: u64) {
+        self.index.prefetch(id)
     }
     fn used(&self) -> u64 {
         self.used
@@ -128,7 +136,7 @@ impl EvictionPolicy for Fifo {
         self.capacity
     }
     fn len(&self) -> usize {
-        self.map.len()
+        self.index.len()
     }
 }
 

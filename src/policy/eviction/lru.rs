@@ -3,10 +3,9 @@
 //! it at the head.
 
 use super::dlist::{Linked, Links, List, Slab};
+use super::slot_index::{Probe, SlotIndex};
 use super::{EvictionPolicy, Victim};
-use crate::policy::hash::IdMap;
 use crate::trace::Request;
-use std::collections::hash_map::Entry;
 
 #[derive(Clone, Copy)]
 struct Node {
@@ -28,7 +27,7 @@ impl Linked for Node {
 
 /// LRU over a slab-allocated doubly linked list and an id -> slot map.
 pub struct Lru {
-    map: IdMap<u32>,
+    index: SlotIndex,
     slab: Slab<Node>,
     list: List,
     used: u64,
@@ -38,7 +37,7 @@ pub struct Lru {
 impl Lru {
     pub fn new(capacity: u64) -> Self {
         Lru {
-            map: IdMap::default(),
+            index: SlotIndex::default(),
             slab: Slab::default(),
             list: List::default(),
             used: 0,
@@ -54,7 +53,7 @@ impl Lru {
                 break;
             };
             let Node { id, size, .. } = self.slab.nodes[t as usize];
-            self.map.remove(&id);
+            self.index.remove(id, t);
             self.slab.release(t);
             self.used -= size as u64;
             evicted.push(Victim { id, size });
@@ -80,18 +79,18 @@ impl EvictionPolicy for Lru {
         let size = req.size as u64;
         // One hash of the requested id: the slot is claimed before eviction, which
         // never picks it because it is not yet linked.
-        let slot = match self.map.entry(req.id) {
-            Entry::Occupied(o) => {
-                let i = *o.get();
+        let nodes = &self.slab.nodes;
+        let slot = match self.index.probe(req.id, |s| nodes[s as usize].id) {
+            Probe::Found(i) => {
                 self.list.move_to_front(&mut self.slab.nodes, i);
                 return true;
             }
-            Entry::Vacant(v) => {
+            Probe::Vacant(v) => {
                 if size > self.capacity {
                     return false;
                 }
                 let i = self.slab.alloc(Self::new_node(req));
-                v.insert(i);
+                self.index.insert_vacant(v, i);
                 i
             }
         };
@@ -102,8 +101,8 @@ impl EvictionPolicy for Lru {
     }
 
     fn lookup(&mut self, req: &Request) -> bool {
-        match self.map.get(&req.id) {
-            Some(&i) => {
+        match self.index.get(req.id, |s| self.slab.nodes[s as usize].id) {
+            Some(i) => {
                 self.list.move_to_front(&mut self.slab.nodes, i);
                 true
             }
@@ -113,18 +112,20 @@ impl EvictionPolicy for Lru {
 
     fn insert(&mut self, req: &Request, evicted: &mut Vec<Victim>) {
         let size = req.size as u64;
-        if size > self.capacity || self.map.contains_key(&req.id) {
+        if size > self.capacity || self.contains(req.id) {
             return;
         }
         self.make_room(size, evicted);
         let i = self.slab.alloc(Self::new_node(req));
-        self.map.insert(req.id, i);
+        let nodes = &self.slab.nodes;
+        self.index.insert(req.id, i, |s| nodes[s as usize].id);
         self.list.push_front(&mut self.slab.nodes, i);
         self.used += size;
     }
 
     fn remove(&mut self, id: u64) -> Option<u32> {
-        let i = self.map.remove(&id)?;
+        let i = self.index.get(id, |s| self.slab.nodes[s as usize].id)?;
+        self.index.remove(id, i);
         self.list.unlink(&mut self.slab.nodes, i);
         self.slab.release(i);
         let size = self.slab.nodes[i as usize].size;
@@ -133,7 +134,13 @@ impl EvictionPolicy for Lru {
     }
 
     fn contains(&self, id: u64) -> bool {
-        self.map.contains_key(&id)
+        self.index
+            .get(id, |s| self.slab.nodes[s as usize].id)
+            .is_some()
+    }
+    #[inline]
+    fn prefetch(&self, id: u64) {
+        self.index.prefetch(id)
     }
     fn used(&self) -> u64 {
         self.used
@@ -142,7 +149,7 @@ impl EvictionPolicy for Lru {
         self.capacity
     }
     fn len(&self) -> usize {
-        self.map.len()
+        self.index.len()
     }
 }
 
