@@ -14,10 +14,9 @@
 //!
 //! [`NO_NEXT_ACCESS`]: crate::trace::NO_NEXT_ACCESS
 
+use super::slot_index::{prefetch_ptr, Probe, SlotIndex};
 use super::{EvictionPolicy, Victim};
-use crate::policy::hash::IdMap;
 use crate::trace::Request;
-use std::collections::hash_map::Entry;
 use std::collections::BinaryHeap;
 
 #[derive(Clone, Copy)]
@@ -32,7 +31,7 @@ struct Node {
 
 /// Belady's MIN with lazy-deletion max-heap.
 pub struct Belady {
-    map: IdMap<u32>,
+    index: SlotIndex,
     nodes: Vec<Node>,
     free: Vec<u32>,
     heap: BinaryHeap<(u64, u32, u32)>,
@@ -43,7 +42,7 @@ pub struct Belady {
 impl Belady {
     pub fn new(capacity: u64) -> Self {
         Belady {
-            map: IdMap::default(),
+            index: SlotIndex::default(),
             nodes: Vec::new(),
             free: Vec::new(),
             heap: BinaryHeap::new(),
@@ -84,7 +83,7 @@ impl Belady {
             }
             let slot = top.2;
             let Node { id, size, .. } = self.nodes[slot as usize];
-            self.map.remove(&id);
+            self.index.remove(id, slot);
             self.release(slot);
             evicted.push(Victim { id, size });
         }
@@ -93,7 +92,7 @@ impl Belady {
     /// Sweeps stale heap entries once they outnumber the resident objects.
     #[inline]
     fn maybe_compact(&mut self) {
-        if self.heap.len() > 2 * self.map.len() + 1024 {
+        if self.heap.len() > 2 * self.index.len() + 1024 {
             let nodes = &self.nodes;
             self.heap.retain(|&(next, gen, slot)| {
                 let n = &nodes[slot as usize];
@@ -133,20 +132,20 @@ impl EvictionPolicy for Belady {
     #[inline]
     fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
         let size = req.size as u64;
-        let slot = match self.map.entry(req.id) {
-            Entry::Occupied(o) => {
-                let i = *o.get();
+        let nodes = &self.nodes;
+        let slot = match self.index.probe(req.id, |s| nodes[s as usize].id) {
+            Probe::Found(i) => {
                 self.nodes[i as usize].next = req.next_access;
                 self.push(i);
                 self.maybe_compact();
                 return true;
             }
-            Entry::Vacant(v) => {
+            Probe::Vacant(v) => {
                 if size > self.capacity {
                     return false;
                 }
                 let i = alloc_slot(&mut self.nodes, &mut self.free, req);
-                v.insert(i);
+                self.index.insert_vacant(v, i);
                 i
             }
         };
@@ -157,8 +156,8 @@ impl EvictionPolicy for Belady {
     }
 
     fn lookup(&mut self, req: &Request) -> bool {
-        match self.map.get(&req.id) {
-            Some(&i) => {
+        match self.index.get(req.id, |s| self.nodes[s as usize].id) {
+            Some(i) => {
                 self.nodes[i as usize].next = req.next_access;
                 self.push(i);
                 self.maybe_compact();
@@ -170,18 +169,20 @@ impl EvictionPolicy for Belady {
 
     fn insert(&mut self, req: &Request, evicted: &mut Vec<Victim>) {
         let size = req.size as u64;
-        if size > self.capacity || self.map.contains_key(&req.id) {
+        if size > self.capacity || self.contains(req.id) {
             return;
         }
         self.make_room(size, evicted);
         let i = self.alloc(req);
-        self.map.insert(req.id, i);
+        let nodes = &self.nodes;
+        self.index.insert(req.id, i, |s| nodes[s as usize].id);
         self.used += size;
         self.push(i);
     }
 
     fn remove(&mut self, id: u64) -> Option<u32> {
-        let i = self.map.remove(&id)?;
+        let i = self.index.get(id, |s| self.nodes[s as usize].id)?;
+        self.index.remove(id, i);
         let size = self.nodes[i as usize].size;
         self.release(i);
         self.maybe_compact();
@@ -189,7 +190,17 @@ impl EvictionPolicy for Belady {
     }
 
     fn contains(&self, id: u64) -> bool {
-        self.map.contains_key(&id)
+        self.index.get(id, |s| self.nodes[s as usize].id).is_some()
+    }
+    #[inline]
+    fn prefetch(&self, id: u64) {
+        self.index.prefetch(id)
+    }
+    #[inline]
+    fn prefetch_node(&self, id: u64) {
+        if let Some(s) = self.index.peek(id) {
+            prefetch_ptr(self.nodes.as_ptr().wrapping_add(s as usize));
+        }
     }
     fn used(&self) -> u64 {
         self.used
@@ -198,7 +209,7 @@ impl EvictionPolicy for Belady {
         self.capacity
     }
     fn len(&self) -> usize {
-        self.map.len()
+        self.index.len()
     }
 }
 
@@ -247,7 +258,7 @@ mod tests {
         for r in with_next(&seq) {
             p.access(&r, &mut ev);
         }
-        assert!(p.heap.len() <= 2 * p.map.len() + 1025);
+        assert!(p.heap.len() <= 2 * p.index.len() + 1025);
         assert!(ev.is_empty());
     }
 }

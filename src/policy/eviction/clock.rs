@@ -4,7 +4,7 @@
 //! head, and the first tail object with a clear bit leaves.
 
 use super::dlist::{Linked, Links, List, Slab};
-use super::slot_index::{Probe, SlotIndex};
+use super::slot_index::{prefetch_ptr, Probe, SlotIndex};
 use super::{EvictionPolicy, Victim};
 use crate::trace::Request;
 
@@ -65,6 +65,9 @@ impl Clock {
             self.slab.release(t);
             self.used -= size as u64;
             evicted.push(Victim { id, size });
+            if let Some(t) = self.queue.tail_prefetching_next(&self.slab.nodes) {
+                self.index.prefetch(self.slab.nodes[t as usize].id);
+            }
         }
     }
 
@@ -148,6 +151,12 @@ impl EvictionPolicy for Clock {
     #[inline]
     fn prefetch(&self, id: u64) {
         self.index.prefetch(id)
+    }
+    #[inline]
+    fn prefetch_node(&self, id: u64) {
+        if let Some(s) = self.index.peek(id) {
+            prefetch_ptr(self.slab.nodes.as_ptr().wrapping_add(s as usize));
+        }
     }
     fn used(&self) -> u64 {
         self.used

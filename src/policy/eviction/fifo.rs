@@ -2,7 +2,7 @@
 //! leaves first; a miss evicts until the object fits, then inserts it.
 
 use super::dlist::{Linked, Links, List, Slab};
-use super::slot_index::{Probe, SlotIndex};
+use super::slot_index::{prefetch_ptr, Probe, SlotIndex};
 use super::{EvictionPolicy, Victim};
 use crate::trace::Request;
 
@@ -55,6 +55,16 @@ impl Fifo {
             self.slab.release(t);
             self.used -= size as u64;
             evicted.push(Victim { id, size });
+            self.prefetch_next_victim();
+        }
+    }
+
+    /// Starts loading the next victims' nodes and index bucket (hides the misses of
+    /// the next eviction).
+    #[inline]
+    fn prefetch_next_victim(&self) {
+        if let Some(t) = self.queue.tail_prefetching_next(&self.slab.nodes) {
+            self.index.prefetch(self.slab.nodes[t as usize].id);
         }
     }
 
@@ -128,6 +138,12 @@ impl EvictionPolicy for Fifo {
     #[inline]
     fn prefetch(&self, id: u64) {
         self.index.prefetch(id)
+    }
+    #[inline]
+    fn prefetch_node(&self, id: u64) {
+        if let Some(s) = self.index.peek(id) {
+            prefetch_ptr(self.slab.nodes.as_ptr().wrapping_add(s as usize));
+        }
     }
     fn used(&self) -> u64 {
         self.used

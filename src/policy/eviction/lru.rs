@@ -3,7 +3,7 @@
 //! it at the head.
 
 use super::dlist::{Linked, Links, List, Slab};
-use super::slot_index::{Probe, SlotIndex};
+use super::slot_index::{prefetch_ptr, Probe, SlotIndex};
 use super::{EvictionPolicy, Victim};
 use crate::trace::Request;
 
@@ -57,6 +57,16 @@ impl Lru {
             self.slab.release(t);
             self.used -= size as u64;
             evicted.push(Victim { id, size });
+            self.prefetch_next_victim();
+        }
+    }
+
+    /// Starts loading the next victims' nodes and index bucket (hides the misses of
+    /// the next eviction).
+    #[inline]
+    fn prefetch_next_victim(&self) {
+        if let Some(t) = self.list.tail_prefetching_next(&self.slab.nodes) {
+            self.index.prefetch(self.slab.nodes[t as usize].id);
         }
     }
 
@@ -141,6 +151,12 @@ impl EvictionPolicy for Lru {
     #[inline]
     fn prefetch(&self, id: u64) {
         self.index.prefetch(id)
+    }
+    #[inline]
+    fn prefetch_node(&self, id: u64) {
+        if let Some(s) = self.index.peek(id) {
+            prefetch_ptr(self.slab.nodes.as_ptr().wrapping_add(s as usize));
+        }
     }
     fn used(&self) -> u64 {
         self.used

@@ -78,6 +78,11 @@ pub trait EvictionPolicy: Send {
     #[inline]
     fn prefetch(&self, _id: u64) {}
 
+    /// Hints that `id` is accessed very soon: start loading its node (the bucket
+    /// should already be cached by an earlier [`prefetch`](Self::prefetch)).
+    #[inline]
+    fn prefetch_node(&self, _id: u64) {}
+
     /// Accesses every request of `batch` in order, as [`access`](Self::access) does;
     /// `evicted` is cleared after each access (for callers that only count). Returns
     /// (misses, bytes missed). One virtual call per batch; the loop is compiled per
@@ -87,8 +92,10 @@ pub trait EvictionPolicy: Send {
     }
 }
 
-/// Requests ahead that [`EvictionPolicy::access_batch`] prefetches.
-const PREFETCH_AHEAD: usize = 8;
+/// Requests ahead that [`EvictionPolicy::access_batch`] prefetches index buckets and
+/// then nodes.
+const PREFETCH_BUCKET_AHEAD: usize = 16;
+const PREFETCH_NODE_AHEAD: usize = 6;
 
 /// The loop behind [`EvictionPolicy::access_batch`], usable by any policy.
 #[inline]
@@ -99,8 +106,11 @@ pub fn access_batch_default<P: EvictionPolicy + ?Sized>(
 ) -> (u64, u64) {
     let (mut misses, mut bytes) = (0, 0);
     for (i, req) in batch.iter().enumerate() {
-        if let Some(ahead) = batch.get(i + PREFETCH_AHEAD) {
+        if let Some(ahead) = batch.get(i + PREFETCH_BUCKET_AHEAD) {
             p.prefetch(ahead.id);
+        }
+        if let Some(ahead) = batch.get(i + PREFETCH_NODE_AHEAD) {
+            p.prefetch_node(ahead.id);
         }
         if !p.access(req, evicted) {
             misses += 1;

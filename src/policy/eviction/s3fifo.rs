@@ -20,10 +20,9 @@
 //!   reinserted at main's head with counter min(counter, 3) - 1, otherwise it leaves.
 
 use super::dlist::{Linked, Links, List, Slab};
+use super::slot_index::{prefetch_ptr, Probe, SlotIndex};
 use super::{EvictionPolicy, Params, Victim};
-use crate::policy::hash::IdMap;
 use crate::trace::Request;
-use std::collections::hash_map::Entry;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Queue {
@@ -116,7 +115,7 @@ impl S3FifoParams {
     }
 }
 
-/// Everything but the id map, so it can be updated while a map entry is held.
+/// Everything but the id index.
 struct State {
     slab: Slab<Node>,
     /// Small, main, ghost, indexed by `Queue`.
@@ -146,7 +145,7 @@ impl State {
 
 /// S3-FIFO with libCacheSim's exact queue sizing and eviction order.
 pub struct S3Fifo {
-    map: IdMap<u32>,
+    index: SlotIndex,
     st: State,
     capacity: u64,
 }
@@ -156,7 +155,7 @@ impl S3Fifo {
         let small = (capacity as f64 * params.small_frac) as u64;
         let ghost = (capacity as f64 * params.ghost_frac) as u64;
         S3Fifo {
-            map: IdMap::default(),
+            index: SlotIndex::default(),
             st: State {
                 slab: Slab::default(),
                 queues: [List::default(); 3],
@@ -171,7 +170,7 @@ impl S3Fifo {
     /// Forgets node `i` entirely.
     fn forget(&mut self, i: u32) {
         self.st.detach(i);
-        self.map.remove(&self.st.slab.nodes[i as usize].id);
+        self.index.remove(self.st.slab.nodes[i as usize].id, i);
         self.st.slab.release(i);
     }
 
@@ -180,7 +179,7 @@ impl S3Fifo {
         let size = self.st.slab.nodes[i as usize].size as u64;
         let cap = self.st.caps[Queue::Ghost as usize];
         if size > cap {
-            self.map.remove(&self.st.slab.nodes[i as usize].id);
+            self.index.remove(self.st.slab.nodes[i as usize].id, i);
             self.st.slab.release(i);
             return;
         }
@@ -231,6 +230,13 @@ impl S3Fifo {
         } else {
             self.evict_small(evicted);
         }
+        // Start loading what the next evictions will touch: each queue's next victims
+        // and the index bucket of its tail.
+        for q in &self.st.queues {
+            if let Some(t) = q.tail_prefetching_next(&self.st.slab.nodes) {
+                self.index.prefetch(self.st.slab.nodes[t as usize].id);
+            }
+        }
     }
 
     /// One request; true on a hit.
@@ -238,9 +244,9 @@ impl S3Fifo {
         let size = req.size as u64;
         let small_cap = self.st.caps[Queue::Small as usize];
         let admissible = size <= small_cap && size <= self.capacity;
-        let (slot, from_ghost) = match self.map.entry(req.id) {
-            Entry::Occupied(o) => {
-                let i = *o.get();
+        let nodes = &self.st.slab.nodes;
+        let (slot, from_ghost) = match self.index.probe(req.id, |s| nodes[s as usize].id) {
+            Probe::Found(i) => {
                 let node = &mut self.st.slab.nodes[i as usize];
                 if node.queue != Queue::Ghost {
                     node.freq = node.freq.saturating_add(1);
@@ -248,7 +254,7 @@ impl S3Fifo {
                 }
                 self.st.detach(i);
                 if !admissible {
-                    o.remove();
+                    self.index.remove(req.id, i);
                     self.st.slab.release(i);
                     return false;
                 }
@@ -257,7 +263,7 @@ impl S3Fifo {
                 node.freq = 0;
                 (i, true)
             }
-            Entry::Vacant(v) => {
+            Probe::Vacant(v) => {
                 if !admissible {
                     return false;
                 }
@@ -268,7 +274,7 @@ impl S3Fifo {
                     queue: Queue::Small,
                     links: Links::default(),
                 });
-                v.insert(i);
+                self.index.insert_vacant(v, i);
                 (i, false)
             }
         };
@@ -285,7 +291,7 @@ impl S3Fifo {
     }
 
     fn data_node(&self, id: u64) -> Option<u32> {
-        let &i = self.map.get(&id)?;
+        let i = self.index.get(id, |s| self.st.slab.nodes[s as usize].id)?;
         (self.st.slab.nodes[i as usize].queue != Queue::Ghost).then_some(i)
     }
 }
@@ -326,6 +332,16 @@ impl EvictionPolicy for S3Fifo {
 
     fn contains(&self, id: u64) -> bool {
         self.data_node(id).is_some()
+    }
+    #[inline]
+    fn prefetch(&self, id: u64) {
+        self.index.prefetch(id)
+    }
+    #[inline]
+    fn prefetch_node(&self, id: u64) {
+        if let Some(s) = self.index.peek(id) {
+            prefetch_ptr(self.st.slab.nodes.as_ptr().wrapping_add(s as usize));
+        }
     }
     fn used(&self) -> u64 {
         self.st.bytes[Queue::Small as usize] + self.st.bytes[Queue::Main as usize]

@@ -163,16 +163,38 @@ impl SlotIndex {
     /// Starts loading the home bucket of `id` into the CPU cache.
     #[inline]
     pub fn prefetch(&self, id: u64) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            let i = self.home(hash(id));
-            let p = self.buckets.as_ptr().wrapping_add(i) as *const i8;
-            // SAFETY: a prefetch is a hint that never faults; `i` is in bounds anyway.
-            unsafe { std::arch::x86_64::_mm_prefetch(p, std::arch::x86_64::_MM_HINT_T0) };
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = id;
+        prefetch_ptr(self.buckets.as_ptr().wrapping_add(self.home(hash(id))));
     }
+
+    /// The slot of the first bucket whose hash tag matches `id`'s, without reading
+    /// any node: the likely slot of `id`, for prefetching its node.
+    #[inline]
+    pub fn peek(&self, id: u64) -> Option<u32> {
+        let tag = hash(id);
+        let mut i = self.home(tag);
+        loop {
+            let b = self.buckets[i];
+            if b.slot == EMPTY {
+                return None;
+            }
+            if b.tag == tag {
+                return Some(b.slot);
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+}
+
+/// Starts loading the cache line at `p` (a hint: never faults, changes nothing).
+#[inline]
+pub(crate) fn prefetch_ptr<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: _mm_prefetch is a hint that never dereferences or faults, whatever `p`.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(p as *const i8, std::arch::x86_64::_MM_HINT_T0)
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 #[cfg(test)]
