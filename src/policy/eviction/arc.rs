@@ -15,10 +15,9 @@
 //! (|T1| > p or (|T1| = p and the request hit B2))), else T2's oldest to B2.
 
 use super::dlist::{Linked, Links, List, Slab};
+use super::slot_index::{prefetch_ptr, Probe, SlotIndex};
 use super::{EvictionPolicy, Victim};
-use crate::policy::hash::IdMap;
 use crate::trace::Request;
-use std::collections::hash_map::Entry;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Where {
@@ -47,7 +46,7 @@ impl Linked for Node {
     }
 }
 
-/// Everything but the id map, so it can be updated while a map entry is held.
+/// Everything but the id index.
 struct State {
     slab: Slab<Node>,
     /// T1, T2, B1, B2, indexed by `Where`.
@@ -60,7 +59,7 @@ struct State {
 
 /// ARC with libCacheSim's exact adaptation and eviction order.
 pub struct Arc {
-    map: IdMap<u32>,
+    index: SlotIndex,
     st: State,
 }
 
@@ -122,7 +121,7 @@ impl State {
 impl Arc {
     pub fn new(capacity: u64) -> Self {
         Arc {
-            map: IdMap::default(),
+            index: SlotIndex::default(),
             st: State {
                 slab: Slab::default(),
                 lists: [List::default(); 4],
@@ -136,7 +135,7 @@ impl Arc {
     /// Forgets node `i` entirely (a dropped ghost or an evicted object without ghost).
     fn forget(&mut self, i: u32) {
         self.st.detach(i);
-        self.map.remove(&self.st.slab.nodes[i as usize].id);
+        self.index.remove(self.st.slab.nodes[i as usize].id, i);
         self.st.slab.release(i);
     }
 
@@ -183,9 +182,9 @@ impl Arc {
     fn request(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> Option<bool> {
         let size = req.size as u64;
         let cap = self.st.capacity;
-        let (slot, ghost) = match self.map.entry(req.id) {
-            Entry::Occupied(o) => {
-                let i = *o.get();
+        let nodes = &self.st.slab.nodes;
+        let (slot, ghost) = match self.index.probe(req.id, |s| nodes[s as usize].id) {
+            Probe::Found(i) => {
                 let at = self.st.slab.nodes[i as usize].at;
                 match at {
                     Where::T1 => {
@@ -200,7 +199,7 @@ impl Arc {
                     Where::B1 | Where::B2 => {
                         self.st.ghost_hit(i, at);
                         if size > cap {
-                            o.remove();
+                            self.index.remove(req.id, i);
                             self.st.slab.release(i);
                             return Some(false);
                         }
@@ -209,7 +208,7 @@ impl Arc {
                     }
                 }
             }
-            Entry::Vacant(v) => {
+            Probe::Vacant(v) => {
                 if size > cap {
                     return Some(false);
                 }
@@ -219,7 +218,7 @@ impl Arc {
                     at: Where::T1,
                     links: Links::default(),
                 });
-                v.insert(i);
+                self.index.insert_vacant(v, i);
                 (i, None)
             }
         };
@@ -228,7 +227,7 @@ impl Arc {
     }
 
     fn data_node(&self, id: u64) -> Option<u32> {
-        let &i = self.map.get(&id)?;
+        let i = self.index.get(id, |s| self.st.slab.nodes[s as usize].id)?;
         matches!(self.st.slab.nodes[i as usize].at, Where::T1 | Where::T2).then_some(i)
     }
 
@@ -273,6 +272,16 @@ impl EvictionPolicy for Arc {
 
     fn contains(&self, id: u64) -> bool {
         self.data_node(id).is_some()
+    }
+    #[inline]
+    fn prefetch(&self, id: u64) {
+        self.index.prefetch(id)
+    }
+    #[inline]
+    fn prefetch_node(&self, id: u64) {
+        if let Some(s) = self.index.peek(id) {
+            prefetch_ptr(self.st.slab.nodes.as_ptr().wrapping_add(s as usize));
+        }
     }
     fn used(&self) -> u64 {
         self.st.bytes(Where::T1) + self.st.bytes(Where::T2)

@@ -6,10 +6,9 @@
 //! goes first. O(1) per access: a list of frequency buckets, each a FIFO of objects.
 
 use super::dlist::{Linked, Links, List, Slab, NIL};
+use super::slot_index::{prefetch_ptr, Probe, SlotIndex};
 use super::{EvictionPolicy, Victim};
-use crate::policy::hash::IdMap;
 use crate::trace::Request;
-use std::collections::hash_map::Entry;
 
 #[derive(Clone, Copy)]
 struct Node {
@@ -42,7 +41,7 @@ struct Bucket {
 
 /// LFU with FIFO order within a frequency.
 pub struct Lfu {
-    map: IdMap<u32>,
+    index: SlotIndex,
     slab: Slab<Node>,
     buckets: Slab<Bucket>,
     /// Bucket of the lowest frequency, or NIL when empty.
@@ -54,7 +53,7 @@ pub struct Lfu {
 impl Lfu {
     pub fn new(capacity: u64) -> Self {
         Lfu {
-            map: IdMap::default(),
+            index: SlotIndex::default(),
             slab: Slab::default(),
             buckets: Slab::default(),
             lowest: NIL,
@@ -151,7 +150,7 @@ impl Lfu {
                 .expect("buckets in the list are never empty");
             self.drop_if_empty(b);
             let Node { id, size, .. } = self.slab.nodes[t as usize];
-            self.map.remove(&id);
+            self.index.remove(id, t);
             self.slab.release(t);
             self.used -= size as u64;
             evicted.push(Victim { id, size });
@@ -175,18 +174,18 @@ impl EvictionPolicy for Lfu {
 
     fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
         let size = req.size as u64;
-        let slot = match self.map.entry(req.id) {
-            Entry::Occupied(o) => {
-                let i = *o.get();
+        let nodes = &self.slab.nodes;
+        let slot = match self.index.probe(req.id, |s| nodes[s as usize].id) {
+            Probe::Found(i) => {
                 self.bump(i);
                 return true;
             }
-            Entry::Vacant(v) => {
+            Probe::Vacant(v) => {
                 if size > self.capacity {
                     return false;
                 }
                 let i = self.slab.alloc(Self::new_node(req));
-                v.insert(i);
+                self.index.insert_vacant(v, i);
                 i
             }
         };
@@ -197,8 +196,8 @@ impl EvictionPolicy for Lfu {
     }
 
     fn lookup(&mut self, req: &Request) -> bool {
-        match self.map.get(&req.id) {
-            Some(&i) => {
+        match self.index.get(req.id, |s| self.slab.nodes[s as usize].id) {
+            Some(i) => {
                 self.bump(i);
                 true
             }
@@ -208,18 +207,20 @@ impl EvictionPolicy for Lfu {
 
     fn insert(&mut self, req: &Request, evicted: &mut Vec<Victim>) {
         let size = req.size as u64;
-        if size > self.capacity || self.map.contains_key(&req.id) {
+        if size > self.capacity || self.contains(req.id) {
             return;
         }
         self.make_room(size, evicted);
         let i = self.slab.alloc(Self::new_node(req));
-        self.map.insert(req.id, i);
+        let nodes = &self.slab.nodes;
+        self.index.insert(req.id, i, |s| nodes[s as usize].id);
         self.link_new(i);
         self.used += size;
     }
 
     fn remove(&mut self, id: u64) -> Option<u32> {
-        let i = self.map.remove(&id)?;
+        let i = self.index.get(id, |s| self.slab.nodes[s as usize].id)?;
+        self.index.remove(id, i);
         let b = self.slab.nodes[i as usize].bucket;
         self.buckets.nodes[b as usize]
             .objects
@@ -232,7 +233,19 @@ impl EvictionPolicy for Lfu {
     }
 
     fn contains(&self, id: u64) -> bool {
-        self.map.contains_key(&id)
+        self.index
+            .get(id, |s| self.slab.nodes[s as usize].id)
+            .is_some()
+    }
+    #[inline]
+    fn prefetch(&self, id: u64) {
+        self.index.prefetch(id)
+    }
+    #[inline]
+    fn prefetch_node(&self, id: u64) {
+        if let Some(s) = self.index.peek(id) {
+            prefetch_ptr(self.slab.nodes.as_ptr().wrapping_add(s as usize));
+        }
     }
     fn used(&self) -> u64 {
         self.used
@@ -241,7 +254,7 @@ impl EvictionPolicy for Lfu {
         self.capacity
     }
     fn len(&self) -> usize {
-        self.map.len()
+        self.index.len()
     }
 }
 
