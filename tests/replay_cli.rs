@@ -201,4 +201,22 @@ fn bad_input_gives_clear_errors() {
         "2",
     ]);
     assert!(!ok && stderr.contains("/nonexistent.txt"), "{stderr}");
+    // A truncated oracleGeneral file: 3 whole records, then 5 stray bytes.
+    let bad = write_oracle(
+        dir.path(),
+        "cut.oracleGeneral.bin",
+        &[(1, 1), (2, 1), (3, 1)],
+    );
+    let mut f = std::fs::OpenOptions::new().append(true).open(&bad).unwrap();
+    std::io::Write::write_all(&mut f, &[0u8; 5]).unwrap();
+    let (ok, _, stderr) = tiersim(&[
+        "replay",
+        "--trace",
+        &bad,
+        "--policy",
+        "lru",
+        "--cache-size",
+        "2",
+    ]);
+    assert!(!ok && stderr.contains("byte offset 72"), "{stderr}");
 }
