@@ -17,7 +17,7 @@ requests,misses,bytes_requested,bytes_missed.
 
 Semantics follow libCacheSim: every miss inserts the object, evicting until it fits.
 An object larger than the whole cache is counted as a miss and not admitted (S3-FIFO,
-like libCacheSim, also refuses objects as large as its small queue). A fraction means
+like libCacheSim, also refuses objects larger than its small queue, 10% of the cache). A fraction means
 floor(distinct objects x fraction) (distinct bytes unless --ignore-size), which costs
 one extra counting pass. Belady needs next-access times: oracleGeneral traces carry
 them; for other formats they are computed in one backward pass that keeps 8 bytes per
@@ -39,7 +39,8 @@ pub struct Args {
     /// Cache sizes in bytes (objects with --ignore-size), comma-separated.
     #[arg(long, value_delimiter = ',', conflicts_with = "cache_frac")]
     pub cache_size: Vec<u64>,
-    /// Cache sizes as fractions in (0, 1] of the distinct objects, comma-separated.
+    /// Cache sizes as fractions in (0, 1] of the distinct objects (of their bytes
+    /// without --ignore-size), comma-separated.
     #[arg(long, value_delimiter = ',')]
     pub cache_frac: Vec<f64>,
     /// Count every object as size 1; cache sizes then count objects.
