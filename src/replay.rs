@@ -259,8 +259,10 @@ pub fn replay(
 
     let mut reader = trace::open(path, format)?;
     let mut buf = Vec::with_capacity(BATCH);
+    let mut ahead = Vec::with_capacity(BATCH);
     let mut index = 0usize;
-    while reader.read_batch(&mut buf, BATCH)? > 0 {
+    reader.read_batch(&mut buf, BATCH)?;
+    while !buf.is_empty() {
         if opts.ignore_size {
             buf.iter_mut().for_each(|r| r.size = 1);
         }
@@ -275,10 +277,18 @@ pub fn replay(
         }
         index += buf.len();
         if sims.len() == 1 {
+            // One policy: everything on this thread.
             sims[0].run(&buf);
+            reader.read_batch(&mut ahead, BATCH)?;
         } else {
-            sims.par_iter_mut().for_each(|s| s.run(&buf));
+            // Several: read the next batch while the simulators run this one.
+            let (read, ()) = rayon::join(
+                || reader.read_batch(&mut ahead, BATCH),
+                || sims.par_iter_mut().for_each(|s| s.run(&buf)),
+            );
+            read?;
         }
+        std::mem::swap(&mut buf, &mut ahead);
     }
     Ok(sims.into_iter().map(|s| s.result).collect())
 }
