@@ -2,9 +2,10 @@
 //! simulator speed.
 //!
 //! One streaming read of the trace feeds every (policy, cache size) pair: requests are
-//! read in batches into one reused buffer, and each batch is handed to all simulators
-//! in parallel (rayon), each simulator running its batch on one thread with no
-//! allocation per access. Cache sizes are absolute (bytes, or objects with
+//! read in batches into reused buffers, and each batch is handed to all simulators in
+//! parallel (rayon; the next batch is read meanwhile), each simulator running its batch
+//! on one thread with no allocation per access. A single policy runs entirely on the
+//! calling thread. Cache sizes are absolute (bytes, or objects with
 //! `ignore_size`) or fractions of the trace's distinct objects (bytes of distinct
 //! objects when sizes count), floor(distinct x fraction) as libCacheSim does; fractions
 //! need one extra counting pass. Belady needs next-access times: formats that lack them
