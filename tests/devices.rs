@@ -91,5 +91,8 @@ size = "64B"
     assert_eq!(s["tiers"][1]["hits"], 100);
     let p50 = s["latency"]["read"]["p50_ns"].as_f64().unwrap();
     let expected = 80.0 * (1.0 + 1.5 * (2.5f64 / 82.5).powf(1.5)) + 2.5;
-    assert!((p50 / expected - 1.0).abs() < 0.005, "p50 {p50}, expected {expected:.2}");
+    assert!(
+        (p50 / expected - 1.0).abs() < 0.005,
+        "p50 {p50}, expected {expected:.2}"
+    );
 }

@@ -15,7 +15,9 @@ use tiersim::trace::{Op, Request, NO_NEXT_ACCESS};
 
 /// Policies that may decline to admit a missed object that would fit in an empty cache
 /// (MinIO never evicts, so a miss when full is not admitted).
-const MAY_DECLINE: &[&str] = &["minio", "shade"];
+/// Policies that may decline a miss: MinIO when full, SHADE on low importance, and
+/// S3-FIFO (as libCacheSim) for an object larger than its small queue.
+const MAY_DECLINE: &[&str] = &["minio", "shade", "s3fifo"];
 
 #[derive(Clone, Debug)]
 enum Step {

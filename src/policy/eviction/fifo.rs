@@ -1,15 +1,34 @@
-//! First in, first out: hits change nothing; the oldest insert leaves first.
+//! First in, first out (libCacheSim `FIFO`): hits change nothing; the oldest insert
+//! leaves first; a miss evicts until the object fits, then inserts it.
 
+use super::dlist::{Linked, Links, List, Slab};
+use super::slot_index::{prefetch_ptr, Probe, SlotIndex};
 use super::{EvictionPolicy, Victim};
-use crate::policy::hash::IdMap;
 use crate::trace::Request;
-use std::collections::VecDeque;
 
-/// FIFO over a queue of (id, insert number) and an id -> (size, insert number) map.
+#[derive(Clone, Copy)]
+struct Node {
+    id: u64,
+    size: u32,
+    links: Links,
+}
+
+impl Linked for Node {
+    #[inline]
+    fn links(&self) -> &Links {
+        &self.links
+    }
+    #[inline]
+    fn links_mut(&mut self) -> &mut Links {
+        &mut self.links
+    }
+}
+
+/// FIFO over a slab-allocated queue and an id -> slot map.
 pub struct Fifo {
-    map: IdMap<(u32, u64)>,
-    queue: VecDeque<(u64, u64)>,
-    inserts: u64,
+    index: SlotIndex,
+    slab: Slab<Node>,
+    queue: List,
     used: u64,
     capacity: u64,
 }
@@ -17,11 +36,43 @@ pub struct Fifo {
 impl Fifo {
     pub fn new(capacity: u64) -> Self {
         Fifo {
-            map: IdMap::default(),
-            queue: VecDeque::new(),
-            inserts: 0,
+            index: SlotIndex::default(),
+            slab: Slab::default(),
+            queue: List::default(),
             used: 0,
             capacity,
+        }
+    }
+
+    #[inline]
+    fn make_room(&mut self, size: u64, evicted: &mut Vec<Victim>) {
+        while self.used + size > self.capacity {
+            let Some(t) = self.queue.pop_back(&mut self.slab.nodes) else {
+                break;
+            };
+            let Node { id, size, .. } = self.slab.nodes[t as usize];
+            self.index.remove(id, t);
+            self.slab.release(t);
+            self.used -= size as u64;
+            evicted.push(Victim { id, size });
+            self.prefetch_next_victim();
+        }
+    }
+
+    /// Starts loading the next victims' nodes and index bucket (hides the misses of
+    /// the next eviction).
+    #[inline]
+    fn prefetch_next_victim(&self) {
+        if let Some(t) = self.queue.tail_prefetching_next(&self.slab.nodes) {
+            self.index.prefetch(self.slab.nodes[t as usize].id);
+        }
+    }
+
+    fn new_node(req: &Request) -> Node {
+        Node {
+            id: req.id,
+            size: req.size,
+            links: Links::default(),
         }
     }
 }
@@ -31,50 +82,68 @@ impl EvictionPolicy for Fifo {
         "fifo"
     }
 
+    #[inline]
     fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
-        if self.map.contains_key(&req.id) {
-            return true;
-        }
-        self.insert(req, evicted);
+        let size = req.size as u64;
+        let nodes = &self.slab.nodes;
+        let slot = match self.index.probe(req.id, |s| nodes[s as usize].id) {
+            Probe::Found(_) => return true,
+            Probe::Vacant(v) => {
+                if size > self.capacity {
+                    return false;
+                }
+                let i = self.slab.alloc(Self::new_node(req));
+                self.index.insert_vacant(v, i);
+                i
+            }
+        };
+        self.make_room(size, evicted);
+        self.queue.push_front(&mut self.slab.nodes, slot);
+        self.used += size;
         false
     }
 
     fn lookup(&mut self, req: &Request) -> bool {
-        self.map.contains_key(&req.id)
+        self.contains(req.id)
     }
 
     fn insert(&mut self, req: &Request, evicted: &mut Vec<Victim>) {
         let size = req.size as u64;
-        if size > self.capacity {
+        if size > self.capacity || self.contains(req.id) {
             return;
         }
-        while self.used + size > self.capacity {
-            // Entries removed out of order stay in the queue as stale tombstones; skip them.
-            let Some((id, n)) = self.queue.pop_front() else {
-                break;
-            };
-            if let Some(&(s, m)) = self.map.get(&id) {
-                if m == n {
-                    self.map.remove(&id);
-                    self.used -= s as u64;
-                    evicted.push(Victim { id, size: s });
-                }
-            }
-        }
-        self.inserts += 1;
-        self.queue.push_back((req.id, self.inserts));
-        self.map.insert(req.id, (req.size, self.inserts));
+        self.make_room(size, evicted);
+        let i = self.slab.alloc(Self::new_node(req));
+        let nodes = &self.slab.nodes;
+        self.index.insert(req.id, i, |s| nodes[s as usize].id);
+        self.queue.push_front(&mut self.slab.nodes, i);
         self.used += size;
     }
 
     fn remove(&mut self, id: u64) -> Option<u32> {
-        let (s, _) = self.map.remove(&id)?;
-        self.used -= s as u64;
-        Some(s)
+        let i = self.index.get(id, |s| self.slab.nodes[s as usize].id)?;
+        self.index.remove(id, i);
+        self.queue.unlink(&mut self.slab.nodes, i);
+        self.slab.release(i);
+        let size = self.slab.nodes[i as usize].size;
+        self.used -= size as u64;
+        Some(size)
     }
 
     fn contains(&self, id: u64) -> bool {
-        self.map.contains_key(&id)
+        self.index
+            .get(id, |s| self.slab.nodes[s as usize].id)
+            .is_some()
+    }
+    #[inline]
+    fn prefetch(&self, id: u64) {
+        self.index.prefetch(id)
+    }
+    #[inline]
+    fn prefetch_node(&self, id: u64) {
+        if let Some(s) = self.index.peek(id) {
+            prefetch_ptr(self.slab.nodes.as_ptr().wrapping_add(s as usize));
+        }
     }
     fn used(&self) -> u64 {
         self.used
@@ -83,6 +152,26 @@ impl EvictionPolicy for Fifo {
         self.capacity
     }
     fn len(&self) -> usize {
-        self.map.len()
+        self.index.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::eviction::testutil::{hits, victims};
+
+    #[test]
+    fn hand_worked_sequence() {
+        // Capacity 3, accesses 1 2 3 1 4 1 2: 1 2 3 miss (queue 1 2 3, oldest first);
+        // 1 hit, order unchanged; 4 miss evicts 1 (2 3 4); 1 miss evicts 2 (3 4 1);
+        // 2 miss evicts 3 (4 1 2).
+        let seq = [1, 2, 3, 1, 4, 1, 2];
+        let mut p = Fifo::new(3);
+        assert_eq!(
+            hits(&mut p, &seq),
+            vec![false, false, false, true, false, false, false]
+        );
+        assert_eq!(victims(&mut Fifo::new(3), &seq), vec![1, 2, 3]);
     }
 }

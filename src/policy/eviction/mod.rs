@@ -6,29 +6,41 @@
 //! than the whole cache, which is counted as a miss and not admitted), and eviction
 //! repeats until the new object fits.
 
+mod arc;
+mod belady;
+mod clock;
 mod clock_n;
+pub(crate) mod dlist;
 mod fifo;
+mod lfu;
 mod linked;
 mod lirs;
 mod lru;
 mod minio;
 mod param;
 mod random;
+mod s3fifo;
+mod shade;
 mod sieve;
+mod slot_index;
+#[cfg(test)]
+mod testutil;
 mod twoq;
 
-mod shade;
-
+pub use arc::Arc;
+pub use belady::Belady;
+pub use clock::Clock;
 pub use clock_n::ClockN;
 pub use fifo::Fifo;
+pub use lfu::Lfu;
 pub use lirs::Lirs;
 pub use lru::Lru;
 pub use minio::MinIo;
 pub use random::RandomEviction;
+pub use s3fifo::{S3Fifo, S3FifoParams};
+pub use shade::{importance_from_rank, Shade};
 pub use sieve::Sieve;
 pub use twoq::TwoQ;
-
-pub use shade::{importance_from_rank, Shade};
 
 use crate::trace::Request;
 
@@ -80,6 +92,53 @@ pub trait EvictionPolicy: Send {
     /// A workload-supplied importance of an object (ML-aware admission such as
     /// SHADE's); policies that do not use it ignore it.
     fn set_importance(&mut self, _id: u64, _importance: f64) {}
+
+    /// Hints that `id` is about to be accessed (policies with an index may start
+    /// loading its bucket into the CPU cache). Changes no state.
+    #[inline]
+    fn prefetch(&self, _id: u64) {}
+
+    /// Hints that `id` is accessed very soon: start loading its node (the bucket
+    /// should already be cached by an earlier [`prefetch`](Self::prefetch)).
+    #[inline]
+    fn prefetch_node(&self, _id: u64) {}
+
+    /// Accesses every request of `batch` in order, as [`access`](Self::access) does;
+    /// `evicted` is cleared after each access (for callers that only count). Returns
+    /// (misses, bytes missed). One virtual call per batch; the loop is compiled per
+    /// policy and prefetches a few requests ahead.
+    fn access_batch(&mut self, batch: &[Request], evicted: &mut Vec<Victim>) -> (u64, u64) {
+        access_batch_default(self, batch, evicted)
+    }
+}
+
+/// Requests ahead that [`EvictionPolicy::access_batch`] prefetches index buckets and
+/// then nodes.
+const PREFETCH_BUCKET_AHEAD: usize = 16;
+const PREFETCH_NODE_AHEAD: usize = 6;
+
+/// The loop behind [`EvictionPolicy::access_batch`], usable by any policy.
+#[inline]
+pub fn access_batch_default<P: EvictionPolicy + ?Sized>(
+    p: &mut P,
+    batch: &[Request],
+    evicted: &mut Vec<Victim>,
+) -> (u64, u64) {
+    let (mut misses, mut bytes) = (0, 0);
+    for (i, req) in batch.iter().enumerate() {
+        if let Some(ahead) = batch.get(i + PREFETCH_BUCKET_AHEAD) {
+            p.prefetch(ahead.id);
+        }
+        if let Some(ahead) = batch.get(i + PREFETCH_NODE_AHEAD) {
+            p.prefetch_node(ahead.id);
+        }
+        if !p.access(req, evicted) {
+            misses += 1;
+            bytes += req.size as u64;
+        }
+        evicted.clear();
+    }
+    (misses, bytes)
 }
 
 /// Parameters of a policy as given in a config table (`kind` removed).
@@ -96,6 +155,21 @@ pub const REGISTRY: &[(&str, Constructor)] = &[
     }),
     ("fifo", |p, c, _| {
         no_params("fifo", p).map(|_| Box::new(Fifo::new(c)) as _)
+    }),
+    ("clock", |p, c, _| {
+        no_params("clock", p).map(|_| Box::new(Clock::new(c)) as _)
+    }),
+    ("lfu", |p, c, _| {
+        no_params("lfu", p).map(|_| Box::new(Lfu::new(c)) as _)
+    }),
+    ("arc", |p, c, _| {
+        no_params("arc", p).map(|_| Box::new(Arc::new(c)) as _)
+    }),
+    ("s3fifo", |p, c, _| {
+        S3FifoParams::from_params(p).map(|q| Box::new(S3Fifo::new(c, q)) as _)
+    }),
+    ("belady", |p, c, _| {
+        no_params("belady", p).map(|_| Box::new(Belady::new(c)) as _)
     }),
     ("twoq", |p, c, _| {
         TwoQ::from_params(p, c).map(|x| Box::new(x) as _)

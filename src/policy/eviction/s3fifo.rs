@@ -1,0 +1,423 @@
+//! S3-FIFO (Yang et al., SOSP '23), exactly as libCacheSim's `S3FIFO.c`: a small FIFO
+//! (`small_frac` of the capacity, default 0.1), a main FIFO (the rest) with a 2-bit
+//! reinsertion counter, and a ghost FIFO of ids (`ghost_frac` of the capacity's worth,
+//! default 0.9). Queue sizes are truncated like libCacheSim's `(int64_t)(c * frac)`.
+//!
+//! - A hit adds 1 to the object's counter in whichever queue holds it.
+//! - A miss whose id is in the ghost leaves the ghost and enters main; any other miss
+//!   enters small, with counter 0. An object larger than the small queue is a miss
+//!   and is not admitted (libCacheSim's `S3FIFO_can_insert`); so a cache of fewer than
+//!   10 objects (small queue 0) admits nothing in unit-size mode, as in libCacheSim.
+//!
+//! This is the S3FIFO.c that produced ../shared/data's reference counts. Later
+//! libCacheSim versions also send misses to main while small is full before the first
+//! eviction, which changes the counts (at 50% of cloudPhysicsIO: 54451 misses instead
+//! of libCacheSim's reference 70351).
+//! - To make room: evict from main when main is over its share or small is empty,
+//!   else from small. Small's oldest moves to main (counter 0) if its counter is at
+//!   least `move_to_main_threshold` (default 2), else leaves and its id enters the
+//!   ghost; this repeats until one object has left. Main's oldest with counter >= 1 is
+//!   reinserted at main's head with counter min(counter, 3) - 1, otherwise it leaves.
+
+use super::dlist::{Linked, Links, List, Slab};
+use super::slot_index::{prefetch_ptr, Probe, SlotIndex};
+use super::{EvictionPolicy, Params, Victim};
+use crate::trace::Request;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Queue {
+    Small = 0,
+    Main = 1,
+    Ghost = 2,
+}
+
+#[derive(Clone, Copy)]
+struct Node {
+    id: u64,
+    size: u32,
+    freq: u32,
+    queue: Queue,
+    links: Links,
+}
+
+impl Linked for Node {
+    #[inline]
+    fn links(&self) -> &Links {
+        &self.links
+    }
+    #[inline]
+    fn links_mut(&mut self) -> &mut Links {
+        &mut self.links
+    }
+}
+
+/// S3-FIFO's tunables (libCacheSim names: small-size-ratio, ghost-size-ratio,
+/// move-to-main-threshold).
+#[derive(Clone, Copy, Debug)]
+pub struct S3FifoParams {
+    pub small_frac: f64,
+    pub ghost_frac: f64,
+    pub move_to_main_threshold: u32,
+}
+
+impl Default for S3FifoParams {
+    fn default() -> Self {
+        S3FifoParams {
+            small_frac: 0.1,
+            ghost_frac: 0.9,
+            move_to_main_threshold: 2,
+        }
+    }
+}
+
+impl S3FifoParams {
+    /// Reads `small_frac`, `ghost_frac`, `move_to_main_threshold` from a config table.
+    pub fn from_params(p: &Params) -> Result<Self, String> {
+        let mut out = S3FifoParams::default();
+        for (k, v) in p {
+            let num = || {
+                v.as_float()
+                    .or_else(|| v.as_integer().map(|i| i as f64))
+                    .ok_or_else(|| format!("s3fifo.{k}: expected a number, found {v}"))
+            };
+            match k.as_str() {
+                "small_frac" => out.small_frac = num()?,
+                "ghost_frac" => out.ghost_frac = num()?,
+                "move_to_main_threshold" => {
+                    out.move_to_main_threshold = v
+                        .as_integer()
+                        .filter(|&i| (1..=i64::from(u32::MAX)).contains(&i))
+                        .ok_or_else(|| {
+                            format!("s3fifo.{k}: expected a positive integer, found {v}")
+                        })? as u32
+                }
+                _ => {
+                    return Err(format!(
+                        "eviction policy 's3fifo' has no parameter '{k}' \
+                         (known: small_frac, ghost_frac, move_to_main_threshold)"
+                    ))
+                }
+            }
+        }
+        if !(out.small_frac > 0.0 && out.small_frac < 1.0) {
+            return Err(format!(
+                "s3fifo.small_frac must be in (0, 1), found {}",
+                out.small_frac
+            ));
+        }
+        if !(out.ghost_frac >= 0.0 && out.ghost_frac.is_finite()) {
+            return Err(format!(
+                "s3fifo.ghost_frac must be >= 0, found {}",
+                out.ghost_frac
+            ));
+        }
+        Ok(out)
+    }
+}
+
+/// Everything but the id index.
+struct State {
+    slab: Slab<Node>,
+    /// Small, main, ghost, indexed by `Queue`.
+    queues: [List; 3],
+    bytes: [u64; 3],
+    /// Capacities of small, main and ghost.
+    caps: [u64; 3],
+    threshold: u32,
+}
+
+impl State {
+    #[inline]
+    fn detach(&mut self, i: u32) {
+        let Node { size, queue, .. } = self.slab.nodes[i as usize];
+        self.queues[queue as usize].unlink(&mut self.slab.nodes, i);
+        self.bytes[queue as usize] -= size as u64;
+    }
+
+    #[inline]
+    fn attach(&mut self, i: u32, to: Queue) {
+        let size = self.slab.nodes[i as usize].size;
+        self.queues[to as usize].push_front(&mut self.slab.nodes, i);
+        self.bytes[to as usize] += size as u64;
+        self.slab.nodes[i as usize].queue = to;
+    }
+}
+
+/// S3-FIFO with libCacheSim's exact queue sizing and eviction order.
+pub struct S3Fifo {
+    index: SlotIndex,
+    st: State,
+    capacity: u64,
+}
+
+impl S3Fifo {
+    pub fn new(capacity: u64, params: S3FifoParams) -> Self {
+        let small = (capacity as f64 * params.small_frac) as u64;
+        let ghost = (capacity as f64 * params.ghost_frac) as u64;
+        S3Fifo {
+            index: SlotIndex::default(),
+            st: State {
+                slab: Slab::default(),
+                queues: [List::default(); 3],
+                bytes: [0; 3],
+                caps: [small, capacity - small, ghost],
+                threshold: params.move_to_main_threshold,
+            },
+            capacity,
+        }
+    }
+
+    /// Forgets node `i` entirely.
+    fn forget(&mut self, i: u32) {
+        self.st.detach(i);
+        self.index.remove(self.st.slab.nodes[i as usize].id, i);
+        self.st.slab.release(i);
+    }
+
+    /// Puts the id of node `i` (in no queue) into the ghost, trimming the ghost.
+    fn send_to_ghost(&mut self, i: u32) {
+        let size = self.st.slab.nodes[i as usize].size as u64;
+        let cap = self.st.caps[Queue::Ghost as usize];
+        if size > cap {
+            self.index.remove(self.st.slab.nodes[i as usize].id, i);
+            self.st.slab.release(i);
+            return;
+        }
+        while self.st.bytes[Queue::Ghost as usize] + size > cap {
+            let t = self.st.queues[Queue::Ghost as usize].tail;
+            self.forget(t);
+        }
+        self.st.attach(i, Queue::Ghost);
+    }
+
+    fn evict_small(&mut self, evicted: &mut Vec<Victim>) {
+        while self.st.bytes[Queue::Small as usize] > 0 {
+            let t = self.st.queues[Queue::Small as usize].tail;
+            self.st.detach(t);
+            let node = &mut self.st.slab.nodes[t as usize];
+            if node.freq >= self.st.threshold {
+                node.freq = 0;
+                self.st.attach(t, Queue::Main);
+            } else {
+                let (id, size) = (node.id, node.size);
+                self.send_to_ghost(t);
+                evicted.push(Victim { id, size });
+                return;
+            }
+        }
+    }
+
+    fn evict_main(&mut self, evicted: &mut Vec<Victim>) {
+        while self.st.bytes[Queue::Main as usize] > 0 {
+            let t = self.st.queues[Queue::Main as usize].tail;
+            let node = &mut self.st.slab.nodes[t as usize];
+            if node.freq >= 1 {
+                node.freq = node.freq.min(3) - 1;
+                self.st.queues[Queue::Main as usize].move_to_front(&mut self.st.slab.nodes, t);
+            } else {
+                let (id, size) = (node.id, node.size);
+                self.forget(t);
+                evicted.push(Victim { id, size });
+                return;
+            }
+        }
+    }
+
+    fn evict(&mut self, evicted: &mut Vec<Victim>) {
+        let [small, main, _] = self.st.bytes;
+        if main > self.st.caps[Queue::Main as usize] || small == 0 {
+            self.evict_main(evicted);
+        } else {
+            self.evict_small(evicted);
+        }
+        // Start loading what the next evictions will touch: each queue's next victims
+        // and the index bucket of its tail.
+        for q in &self.st.queues {
+            if let Some(t) = q.tail_prefetching_next(&self.st.slab.nodes) {
+                self.index.prefetch(self.st.slab.nodes[t as usize].id);
+            }
+        }
+    }
+
+    /// One request; true on a hit.
+    fn request(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
+        let size = req.size as u64;
+        let small_cap = self.st.caps[Queue::Small as usize];
+        let admissible = size <= small_cap && size <= self.capacity;
+        let nodes = &self.st.slab.nodes;
+        let (slot, from_ghost) = match self.index.probe(req.id, |s| nodes[s as usize].id) {
+            Probe::Found(i) => {
+                let node = &mut self.st.slab.nodes[i as usize];
+                if node.queue != Queue::Ghost {
+                    node.freq = node.freq.saturating_add(1);
+                    return true;
+                }
+                self.st.detach(i);
+                if !admissible {
+                    self.index.remove(req.id, i);
+                    self.st.slab.release(i);
+                    return false;
+                }
+                let node = &mut self.st.slab.nodes[i as usize];
+                node.size = req.size;
+                node.freq = 0;
+                (i, true)
+            }
+            Probe::Vacant(v) => {
+                if !admissible {
+                    return false;
+                }
+                let i = self.st.slab.alloc(Node {
+                    id: req.id,
+                    size: req.size,
+                    freq: 0,
+                    queue: Queue::Small,
+                    links: Links::default(),
+                });
+                self.index.insert_vacant(v, i);
+                (i, false)
+            }
+        };
+        while self.used() + size > self.capacity {
+            self.evict(evicted);
+        }
+        let to = if from_ghost {
+            Queue::Main
+        } else {
+            Queue::Small
+        };
+        self.st.attach(slot, to);
+        false
+    }
+
+    fn data_node(&self, id: u64) -> Option<u32> {
+        let i = self.index.get(id, |s| self.st.slab.nodes[s as usize].id)?;
+        (self.st.slab.nodes[i as usize].queue != Queue::Ghost).then_some(i)
+    }
+}
+
+impl EvictionPolicy for S3Fifo {
+    fn name(&self) -> &'static str {
+        "s3fifo"
+    }
+
+    #[inline]
+    fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
+        self.request(req, evicted)
+    }
+
+    fn lookup(&mut self, req: &Request) -> bool {
+        match self.data_node(req.id) {
+            Some(i) => {
+                let f = &mut self.st.slab.nodes[i as usize].freq;
+                *f = f.saturating_add(1);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn insert(&mut self, req: &Request, evicted: &mut Vec<Victim>) {
+        if self.data_node(req.id).is_none() {
+            self.request(req, evicted);
+        }
+    }
+
+    fn remove(&mut self, id: u64) -> Option<u32> {
+        let i = self.data_node(id)?;
+        let size = self.st.slab.nodes[i as usize].size;
+        self.forget(i);
+        Some(size)
+    }
+
+    fn contains(&self, id: u64) -> bool {
+        self.data_node(id).is_some()
+    }
+    #[inline]
+    fn prefetch(&self, id: u64) {
+        self.index.prefetch(id)
+    }
+    #[inline]
+    fn prefetch_node(&self, id: u64) {
+        if let Some(s) = self.index.peek(id) {
+            prefetch_ptr(self.st.slab.nodes.as_ptr().wrapping_add(s as usize));
+        }
+    }
+    fn used(&self) -> u64 {
+        self.st.bytes[Queue::Small as usize] + self.st.bytes[Queue::Main as usize]
+    }
+    fn capacity(&self) -> u64 {
+        self.capacity
+    }
+    fn len(&self) -> usize {
+        (self.st.queues[0].len + self.st.queues[1].len) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::eviction::testutil::{hits, victims};
+
+    #[test]
+    fn queue_sizes_truncate_like_libcachesim() {
+        // 489 x 0.1 = 48.9 -> 48 small, 441 main; 489 x 0.9 = 440.1 -> 440 ghost.
+        let s = S3Fifo::new(489, S3FifoParams::default());
+        assert_eq!(s.st.caps, [48, 441, 440]);
+    }
+
+    #[test]
+    fn hand_worked_sequence() {
+        // c = 20: small 2, main 18, ghost 18. Queues written oldest first.
+        // 1..=20 miss: all enter small (it may exceed its share while the cache is not
+        //   full): small [1..20], used 20.
+        // 1 hit (small, counter 1).
+        // 21 miss: full; main (0) is not over its share, small not empty: evict from
+        //   small: 1 has counter 1 < 2, leaves, id to the ghost [1]. 21 enters small.
+        // 1 miss, found in the ghost: leaves it; full: evict small: 2 (counter 0) leaves
+        //   to the ghost [2]. 1 enters main [1].
+        // 22 miss: main 1 is not over 18: evict small: 3 leaves. 22 enters small.
+        let mut seq: Vec<u64> = (1..=20).collect();
+        seq.extend([1, 21, 1, 22]);
+        let h = hits(&mut S3Fifo::new(20, S3FifoParams::default()), &seq);
+        let mut expect = vec![false; seq.len()];
+        expect[20] = true;
+        assert_eq!(h, expect);
+        let mut s = S3Fifo::new(20, S3FifoParams::default());
+        assert_eq!(victims(&mut s, &seq), vec![1, 2, 3]);
+        assert!(s.contains(1) && s.contains(21) && s.contains(22));
+        assert!(!s.contains(2) && !s.contains(3));
+    }
+
+    #[test]
+    fn promotion_at_two_and_main_reinsertion() {
+        // c = 4 with small_frac 0.5: small 2, main 2, ghost floor(3.6) = 3.
+        // 1 1 1 (counter 2), 2 2 2 (counter 2), 3, 4: small [1 2 3 4], used 4.
+        // 5 miss: evict small: 1 (counter 2) moves to main (counter 0), so does 2;
+        //   3 (counter 0) leaves to the ghost [3]. 5 enters small [4 5]; main [1 2].
+        // 1 hit (main, counter 1).
+        // 6 miss: main 2 is not over 2: evict small: 4 leaves (ghost [3 4]); small [5 6].
+        // 3 miss, in the ghost: evict small: 5 leaves (ghost [4 5]); 3 enters main
+        //   [1 2 3], over its share.
+        // 7 miss: evict main: 1 has counter 1: back to main's head with counter
+        //   min(1, 3) - 1 = 0 ([2 3 1]); 2 (counter 0) leaves. 7 enters small [6 7].
+        let params = S3FifoParams {
+            small_frac: 0.5,
+            ..S3FifoParams::default()
+        };
+        let seq = [1, 1, 1, 2, 2, 2, 3, 4, 5, 1, 6, 3, 7];
+        let mut s = S3Fifo::new(4, params);
+        assert_eq!(s.st.caps, [2, 2, 3]);
+        assert_eq!(victims(&mut s, &seq), vec![3, 4, 5, 2]);
+        for id in [1, 3, 6, 7] {
+            assert!(s.contains(id), "{id} should be cached");
+        }
+    }
+
+    #[test]
+    fn tiny_cache_admits_nothing_like_libcachesim() {
+        // c = 5: small = floor(0.5) = 0, and an object must be smaller than small.
+        let h = hits(&mut S3Fifo::new(5, S3FifoParams::default()), &[1, 1, 1]);
+        assert_eq!(h, vec![false, false, false]);
+    }
+}
