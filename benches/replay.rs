@@ -1,5 +1,5 @@
-//! Replay throughput: a 10 M-request Zipf(1.0) trace over 1 M objects (oracleGeneral
-//! format, unit size), cache at 10% of the distinct objects, one policy at a time on
+//! Replay throughput: a 10 M-request Zipf(1.0) trace over 1 M objects (tiersim's
+//! binary format, unit size), cache at 10% of the distinct objects, one policy at a time on
 //! one thread, through the same `replay::replay` the CLI uses (trace reading
 //! included). Targets (issue 4): LRU and S3-FIFO >= 20 M requests/s, Belady >= 5 M/s.
 //!
@@ -11,11 +11,9 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rand::Rng as _;
 use rand_distr::Zipf;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use tiersim::policy::hash::IdMap;
 use tiersim::replay::{self, CacheSize, ReplayOptions};
-use tiersim::trace::Format;
+use tiersim::trace::{self, Format, Op, Request, WriteOptions, NO_NEXT_ACCESS};
 
 const OBJECTS: u64 = 1_000_000;
 
@@ -26,37 +24,29 @@ fn requests() -> usize {
         .unwrap_or(10_000_000)
 }
 
-/// Writes the Zipf trace as oracleGeneral records (next-access times included).
+/// Writes the Zipf trace in tiersim's binary format (32-byte records with next-access
+/// times, computed by the writer's backward pass).
 fn generate(path: &Path, n: usize) {
     let mut rng = tiersim::engine::stream(42, "bench-zipf");
     let zipf = Zipf::new(OBJECTS, 1.0).expect("zipf");
-    let ids: Vec<u64> = (0..n).map(|_| rng.sample(zipf) as u64).collect();
-    let mut next = vec![-1i64; n];
-    let mut last: IdMap<usize> = IdMap::default();
-    for i in (0..n).rev() {
-        if let Some(j) = last.insert(ids[i], i) {
-            next[i] = j as i64;
-        }
-    }
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("create trace"));
+    let opts = WriteOptions { keep_next_access: true, compute_next_access: true };
+    let mut out = trace::create(path, Some(Format::Tsb), opts).expect("create trace");
     for i in 0..n {
-        let mut rec = [0u8; 24];
-        rec[0..4].copy_from_slice(&((i / 1000) as u32).to_le_bytes());
-        rec[4..12].copy_from_slice(&ids[i].to_le_bytes());
-        rec[12..16].copy_from_slice(&4096u32.to_le_bytes());
-        rec[16..24].copy_from_slice(&next[i].to_le_bytes());
-        out.write_all(&rec).expect("write trace");
+        let id = rng.sample(zipf) as u64;
+        let req = Request { time: i as u64 * 1_000_000, id, size: 4096, op: Op::Read, next_access: NO_NEXT_ACCESS };
+        out.write(&req).expect("write trace");
     }
-    out.flush().expect("flush trace");
+    out.finish().expect("finish trace");
 }
 
 fn trace_path(tmp: &tempfile::TempDir) -> PathBuf {
     let n = requests();
     let path = match std::env::var_os("TIERSIM_BENCH_TRACE") {
         Some(p) => PathBuf::from(p),
-        None => tmp.path().join("zipf.oracleGeneral.bin"),
+        None => tmp.path().join("zipf.tsb"),
     };
-    let want = (n * 24) as u64;
+    // 32-byte header, 32-byte records with next-access times.
+    let want = 32 + (n * 32) as u64;
     if std::fs::metadata(&path).map(|m| m.len()).ok() != Some(want) {
         generate(&path, n);
     }
@@ -69,7 +59,7 @@ fn bench(c: &mut Criterion) {
     let n = requests();
     // 10% of the distinct objects, by the same counting pass the CLI uses.
     let (summary, _) =
-        replay::summarize(&path, Some(Format::OracleGeneral), true, false).expect("summarize");
+        replay::summarize(&path, Some(Format::Tsb), true, false).expect("summarize");
     let cache = summary.distinct_objects / 10;
     eprintln!(
         "trace: {} requests, {} distinct objects, cache {} objects",
@@ -87,7 +77,7 @@ fn bench(c: &mut Criterion) {
         };
         g.bench_function(policy, |b| {
             b.iter(|| {
-                let r = replay::replay(&path, Some(Format::OracleGeneral), &opts).expect("replay");
+                let r = replay::replay(&path, Some(Format::Tsb), &opts).expect("replay");
                 assert_eq!(r[0].requests, n as u64);
                 r[0].misses
             })
