@@ -3,6 +3,7 @@
 
 pub mod sizes;
 mod synthetic;
+pub mod training;
 
 pub use synthetic::Synthetic;
 
@@ -24,7 +25,10 @@ pub type Constructor =
     fn(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, ConfigError>;
 
 /// Every workload by name. Adding one: one file and one line here.
-pub const REGISTRY: &[(&str, Constructor)] = &[("synthetic", synthetic::build)];
+pub const REGISTRY: &[(&str, Constructor)] = &[
+    ("synthetic", synthetic::build),
+    ("training", training::build),
+];
 
 /// The registered names.
 pub fn names() -> Vec<&'static str> {
