@@ -215,6 +215,15 @@ impl Training {
                 let r = w / self.p.workers;
                 let now = ctx.now();
                 let mut last = now;
+                // Warm-up pass: look every sample up (no state changes) so the CPU
+                // overlaps the cache misses of independent lookups; the accesses that
+                // follow then find the index entries in the CPU cache.
+                let mut warm = 0u64;
+                for pos in reads.clone() {
+                    let id = self.p.sampler.index(r, pos);
+                    warm += ctx.hier.locate(id as u64) as u64 + self.p.dataset.size(id) as u64;
+                }
+                std::hint::black_box(warm);
                 for pos in reads {
                     last = last.max(self.read(r, pos, ctx));
                 }
