@@ -59,11 +59,7 @@ impl CheckpointPlan {
         let tier = tiers.iter().position(|t| *t == p.tier).ok_or_else(|| {
             ConfigError::new(
                 "workload.checkpoint.tier",
-                format!(
-                    "no tier named '{}'; tiers: {}",
-                    p.tier,
-                    tiers.join(", ")
-                ),
+                format!("no tier named '{}'; tiers: {}", p.tier, tiers.join(", ")),
             )
         })?;
         let bytes = match (p.bytes, params) {

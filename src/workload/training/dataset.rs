@@ -182,8 +182,12 @@ mod tests {
 
     #[test]
     fn presets_resolve_with_their_published_counts() {
-        let d = Dataset::build(&DatasetSpec::Preset("cosmoflow".into()), 1, "workload.dataset")
-            .unwrap();
+        let d = Dataset::build(
+            &DatasetSpec::Preset("cosmoflow".into()),
+            1,
+            "workload.dataset",
+        )
+        .unwrap();
         assert_eq!(d.samples, 262_144);
         assert_eq!(d.size(7), 16_000_000);
         assert_eq!(d.total_bytes(), 262_144 * 16_000_000);
@@ -202,7 +206,11 @@ mod tests {
         let d = Dataset::build(&spec, 1, "workload.dataset").unwrap();
         assert_eq!(d.samples, 1000);
         // Lognormal mean 107.7 KB: the sample mean of 1,000 is within ~10%.
-        assert!((d.mean_size / 107_700.0 - 1.0).abs() < 0.1, "{}", d.mean_size);
+        assert!(
+            (d.mean_size / 107_700.0 - 1.0).abs() < 0.1,
+            "{}",
+            d.mean_size
+        );
         let e = Dataset::build(&DatasetSpec::Preset("mnist".into()), 1, "workload.dataset")
             .err()
             .unwrap();

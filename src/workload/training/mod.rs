@@ -98,11 +98,11 @@ pub struct Training {
     stats: report::Stats,
 }
 
-pub fn build(
-    params: toml::Table,
-    ctx: &super::BuildCtx,
-) -> Result<Box<dyn Workload>, ConfigError> {
-    Ok(Box::new(Training::new(params::resolve(params, ctx)?, ctx.seed)))
+pub fn build(params: toml::Table, ctx: &super::BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
+    Ok(Box::new(Training::new(
+        params::resolve(params, ctx)?,
+        ctx.seed,
+    )))
 }
 
 impl Training {
@@ -160,7 +160,9 @@ impl Training {
 
     /// Samples in batch `k` of a rank's epoch.
     fn batch_len(&self, k: usize) -> usize {
-        self.p.batch.min(self.p.sampler.per_rank() - k * self.p.batch)
+        self.p
+            .batch
+            .min(self.p.sampler.per_rank() - k * self.p.batch)
     }
 
     fn begin_epoch(&mut self, ctx: &mut Ctx) {
@@ -348,7 +350,8 @@ impl Training {
         for rank in &mut self.ranks {
             rank.times.sync += d;
         }
-        self.stats.record_iteration(now - self.last_iteration_end, d, ctx);
+        self.stats
+            .record_iteration(now - self.last_iteration_end, d, ctx);
         self.last_iteration_end = now;
         self.iterations += 1;
         match self.p.checkpoint.clone() {

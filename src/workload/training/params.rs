@@ -183,7 +183,11 @@ fn sampler_kind(value: Option<toml::Value>, mean_size: f64) -> Result<SamplerKin
         "quasi_random" => {
             let p: PageParams = parse_table(params, "workload.sampler")?;
             positive(p.page.0, "sampler.page", "must be greater than zero")?;
-            positive(p.live_pages as u64, "sampler.live_pages", "must be at least 1")?;
+            positive(
+                p.live_pages as u64,
+                "sampler.live_pages",
+                "must be at least 1",
+            )?;
             SamplerKind::QuasiRandom {
                 page_samples: samples_of(p.page),
                 live_pages: p.live_pages,
@@ -214,8 +218,16 @@ fn sampler_kind(value: Option<toml::Value>, mean_size: f64) -> Result<SamplerKin
 pub fn resolve(params: toml::Table, ctx: &BuildCtx) -> Result<Resolved, ConfigError> {
     let raw: Raw = parse_table(toml::Value::Table(params), "workload")?;
     positive(raw.ranks as u64, "ranks", "must be at least 1")?;
-    positive(raw.workers as u64, "workers", "must be at least 1 loader worker per rank")?;
-    positive(raw.prefetch_factor as u64, "prefetch_factor", "must be at least 1")?;
+    positive(
+        raw.workers as u64,
+        "workers",
+        "must be at least 1 loader worker per rank",
+    )?;
+    positive(
+        raw.prefetch_factor as u64,
+        "prefetch_factor",
+        "must be at least 1",
+    )?;
     positive(raw.batch_size as u64, "batch_size", "must be at least 1")?;
     positive(raw.epochs, "epochs", "must be at least 1")?;
     if raw.max_iterations == Some(0) {

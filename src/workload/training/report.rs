@@ -133,8 +133,9 @@ pub fn summary(t: &Training, end: Time) -> serde_json::Value {
 }
 
 pub fn tables(t: &Training, end: Time) -> Vec<(String, String)> {
-    let mut ranks =
-        String::from("rank,compute_s,stall_s,barrier_s,sync_s,checkpoint_s,total_s,stall_fraction\n");
+    let mut ranks = String::from(
+        "rank,compute_s,stall_s,barrier_s,sync_s,checkpoint_s,total_s,stall_fraction\n",
+    );
     for (i, r) in t.ranks.iter().enumerate() {
         let x = &r.times;
         ranks += &format!(

@@ -35,9 +35,17 @@ use std::ops::Range;
 pub enum SamplerKind {
     Distributed,
     Sequential,
-    ShuffleBuffer { buffer: usize },
-    QuasiRandom { page_samples: usize, live_pages: usize },
-    WebDataset { shard_samples: usize, buffer: usize },
+    ShuffleBuffer {
+        buffer: usize,
+    },
+    QuasiRandom {
+        page_samples: usize,
+        live_pages: usize,
+    },
+    WebDataset {
+        shard_samples: usize,
+        buffer: usize,
+    },
 }
 
 /// See the module doc.

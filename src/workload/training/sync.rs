@@ -136,7 +136,10 @@ impl SyncPlan {
                 ));
             }
             let k = k as u64;
-            (2, (bytes as u128 * n.max(k) as u128).div_ceil(k as u128) as u64)
+            (
+                2,
+                (bytes as u128 * n.max(k) as u128).div_ceil(k as u128) as u64,
+            )
         };
         Ok(SyncPlan {
             kind,
@@ -159,8 +162,8 @@ mod tests {
     #[test]
     fn ring_is_two_n_minus_one_steps_of_s_over_n() {
         let links = vec!["net".to_string()];
-        let p = SyncPlan::build(v("kind='ring'\nlink='net'\nbytes='100MB'"), 8, None, &links)
-            .unwrap();
+        let p =
+            SyncPlan::build(v("kind='ring'\nlink='net'\nbytes='100MB'"), 8, None, &links).unwrap();
         assert_eq!((p.steps, p.step_bytes), (14, 12_500_000));
         let p = SyncPlan::build(v("kind='ring'\nlink='net'"), 4, Some(1000), &links).unwrap();
         assert_eq!((p.steps, p.step_bytes, p.bytes), (6, 1000, 4000));
@@ -177,8 +180,8 @@ mod tests {
     #[test]
     fn errors_name_the_key() {
         let links = vec!["net".to_string()];
-        let e = SyncPlan::build(v("kind='ring'\nlink='eth'\nbytes=1"), 2, None, &links)
-            .unwrap_err();
+        let e =
+            SyncPlan::build(v("kind='ring'\nlink='eth'\nbytes=1"), 2, None, &links).unwrap_err();
         assert_eq!(e.path, "workload.sync.link");
         let e = SyncPlan::build(v("kind='ring'\nlink='net'"), 2, None, &links).unwrap_err();
         assert_eq!(e.path, "workload.sync.bytes");
