@@ -355,7 +355,7 @@ impl Training {
         self.last_iteration_end = now;
         self.iterations += 1;
         match self.p.checkpoint.clone() {
-            Some(c) if self.iterations % c.every == 0 => {
+            Some(c) if self.iterations.is_multiple_of(c.every) => {
                 self.ckpt_blocked_since = now;
                 match c.mode {
                     CheckpointMode::Blocking => {

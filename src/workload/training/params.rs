@@ -228,7 +228,7 @@ pub fn resolve(params: toml::Table, ctx: &BuildCtx) -> Result<Resolved, ConfigEr
         "prefetch_factor",
         "must be at least 1",
     )?;
-    positive(raw.batch_size as u64, "batch_size", "must be at least 1")?;
+    positive(raw.batch_size, "batch_size", "must be at least 1")?;
     positive(raw.epochs, "epochs", "must be at least 1")?;
     if raw.max_iterations == Some(0) {
         return Err(ConfigError::new(
