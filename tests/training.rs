@@ -437,3 +437,51 @@ fn bad_input_names_the_key() {
     assert_eq!(w["iterations"], 1);
     assert_eq!(w["samples"], 100);
 }
+
+#[test]
+fn parameter_server_push_and_pull_cost_two_alpha_plus_two_s_max_n_k_over_k_b() {
+    // N = 8 ranks, k = 2 servers, S = 100 MB: each server NIC moves N S / k = 400 MB
+    // per phase: T = 2 x 5 us + 2 x 4e8 B / 12.5e9 B/s = 64.01 ms.
+    let text = ring_config(false, "1KB", 10).replace(
+        "kind = \"ring\"",
+        "kind = \"parameter_server\"\n        servers = 2",
+    );
+    let (w, _) = run(&text);
+    let want = (2.0 * 5e-6 + 2.0 * 4e8 / 12.5e9) * 1e3;
+    let got = f(&w, "mean_sync_ms");
+    assert!((got / want - 1.0).abs() < 0.01, "{got} ms vs {want} ms");
+}
+
+#[test]
+fn every_sampler_reads_each_ranks_share_once_per_epoch_through_the_engine() {
+    let samplers = [
+        "\"distributed\"",
+        "\"sequential\"",
+        "{ kind = \"shuffle_buffer\", buffer = 50 }",
+        "{ kind = \"quasi_random\", page = \"8KB\", live_pages = 3 }",
+        "{ kind = \"webdataset\", shard = \"40KB\", buffer = 20 }",
+    ];
+    for s in samplers {
+        let text = format!(
+            r#"
+            [[tiers]]
+            name = "dram"
+            preset = "ddr4-3200"
+            [workload]
+            kind = "training"
+            dataset = {{ samples = 1001, size = "1KB" }}
+            ranks = 3
+            epochs = 2
+            batch_size = 16
+            workers = 2
+            sampler = {s}
+            compute = {{ per_batch = "1ms" }}
+            "#
+        );
+        let (w, full) = run(&text);
+        // ceil(1001 / 3) = 334 per rank and epoch: 2 x 3 x 334 reads and samples.
+        assert_eq!(w["samples"], 2004, "{s}");
+        assert_eq!(full["latency"]["read"]["count"], 2004, "{s}");
+        assert_eq!(w["iterations"], 2 * 21, "{s}"); // ceil(334 / 16) = 21
+    }
+}
