@@ -485,3 +485,17 @@ fn every_sampler_reads_each_ranks_share_once_per_epoch_through_the_engine() {
         assert_eq!(w["iterations"], 2 * 21, "{s}"); // ceil(334 / 16) = 21
     }
 }
+
+#[test]
+fn a_software_overhead_per_message_adds_to_alpha() {
+    // alpha = 2 us link latency + 3 us overhead = 5 us: the same 14.07 ms.
+    let text = ring_config(false, "1KB", 10)
+        .replace("read_latency = \"5us\"", "read_latency = \"2us\"")
+        .replace(
+            "bytes = \"100MB\"",
+            "bytes = \"100MB\"\n        overhead = \"3us\"",
+        );
+    let (w, _) = run(&text);
+    let got = f(&w, "mean_sync_ms");
+    assert!((got / 14.07 - 1.0).abs() < 0.001, "{got} ms");
+}

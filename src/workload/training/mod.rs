@@ -43,6 +43,9 @@ const CKPT: u32 = u32::MAX - 2;
 const READS_DONE: u64 = 0;
 const PREP_DONE: u64 = 1;
 const SAMPLE_DONE: u64 = 2;
+/// Sync tags: a message arrived (or the collective starts); a message's overhead passed.
+const SYNC_MESSAGE_DONE: u64 = 0;
+const SYNC_OVERHEAD_DONE: u64 = 1;
 /// Checkpoint tags: a blocking write finished; a background write may now start.
 const CKPT_DONE: u64 = 0;
 const CKPT_START: u64 = 1;
@@ -331,17 +334,22 @@ impl Training {
         }
         self.sync_start = now;
         self.sync_steps_left = self.p.sync.steps;
-        self.sync_step(ctx);
+        self.sync_step(SYNC_MESSAGE_DONE, ctx);
     }
 
-    fn sync_step(&mut self, ctx: &mut Ctx) {
+    /// The collective's next message (after its software overhead, if any).
+    fn sync_step(&mut self, tag: u64, ctx: &mut Ctx) {
         if self.sync_steps_left == 0 {
             self.sync_done(ctx);
             return;
         }
+        if tag == SYNC_MESSAGE_DONE && self.p.sync.overhead > 0 {
+            ctx.wake_in(self.p.sync.overhead, SYNC, SYNC_OVERHEAD_DONE);
+            return;
+        }
         self.sync_steps_left -= 1;
         let link = self.p.sync.link.expect("a sync with steps has a link");
-        ctx.transfer(link, self.p.sync.step_bytes, SYNC, 0);
+        ctx.transfer(link, self.p.sync.step_bytes, SYNC, SYNC_MESSAGE_DONE);
     }
 
     fn sync_done(&mut self, ctx: &mut Ctx) {
@@ -428,7 +436,7 @@ impl Workload for Training {
 
     fn on_event(&mut self, actor: u32, tag: u64, ctx: &mut Ctx) {
         match actor {
-            SYNC => self.sync_step(ctx),
+            SYNC => self.sync_step(tag, ctx),
             CKPT => self.on_checkpoint(tag, ctx),
             a if (a as usize) < self.p.ranks => self.on_compute_done(a as usize, ctx),
             a => self.on_worker(a as usize - self.p.ranks, tag, ctx),

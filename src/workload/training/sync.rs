@@ -2,9 +2,10 @@
 //! `[[links]]` device, so the exchange shares the link's bandwidth with any data reads
 //! that cross it (tiers with `link = "..."`).
 //!
-//! Alpha-beta model (REFERENCES.md s3, nccl-tests busbw): each message costs the
-//! link's latency (alpha: the link's `read_latency`) plus its bytes over the link
-//! bandwidth (1/beta), and messages of one collective follow each other.
+//! Alpha-beta model (REFERENCES.md s3, nccl-tests busbw): each message costs alpha =
+//! the link's latency (its `read_latency`) plus an optional software `overhead` (spent
+//! before the message enters the link, which stays free meanwhile), plus its bytes
+//! over the link bandwidth (1/beta); the messages of one collective follow each other.
 //! - `ring` all-reduce of S bytes over N ranks: 2(N-1) steps of S/N bytes, so on an
 //!   idle link T = 2(N-1) alpha + 2 (N-1)/N x S / B. The link stands for one rank's
 //!   network path: every rank sends its S/N chunk in the same step over its own NIC,
@@ -14,7 +15,8 @@
 //!   N >= k; a worker sends S otherwise): T = 2 alpha + 2 S max(N, k) / (k B).
 //! - `none`: no exchange (the barrier still holds).
 
-use crate::config::{parse_table, Bytes, ConfigError, KindTable};
+use crate::config::{parse_table, Bytes, ConfigError, Duration, KindTable};
+use crate::engine::Time;
 use serde::Deserialize;
 
 /// A resolved synchronisation: `steps` messages of `step_bytes` over link `link`.
@@ -26,6 +28,8 @@ pub struct SyncPlan {
     pub step_bytes: u64,
     /// Gradient bytes S exchanged per iteration.
     pub bytes: u64,
+    /// Software time per message before it enters the link.
+    pub overhead: Time,
 }
 
 #[derive(Deserialize)]
@@ -39,6 +43,9 @@ struct LinkParams {
     bytes_per_param: u64,
     /// Parameter servers (parameter_server only).
     servers: Option<u32>,
+    /// Software time per message, added to the link's latency.
+    #[serde(default)]
+    overhead: Duration,
 }
 
 fn four() -> u64 {
@@ -54,6 +61,7 @@ impl SyncPlan {
             steps: 0,
             step_bytes: 0,
             bytes: 0,
+            overhead: 0,
         }
     }
 
@@ -147,6 +155,7 @@ impl SyncPlan {
             steps,
             step_bytes,
             bytes,
+            overhead: p.overhead.0,
         })
     }
 }
