@@ -174,10 +174,13 @@ impl Training {
         }
         self.iter = 0;
         self.stats.epoch_start(ctx.now());
-        let first = self.slots.min(self.batches_per_epoch);
         for r in 0..self.p.ranks {
             self.ranks[r].ready.fill(NOT_READY);
-            for k in 0..first {
+        }
+        // Batch-major: every rank's batch 0 is issued before anyone's batch 1, as the
+        // ranks' loaders start side by side (rank-major order would favour rank 0).
+        for k in 0..self.slots.min(self.batches_per_epoch) {
+            for r in 0..self.p.ranks {
                 self.dispatch(r, k, ctx);
             }
         }
