@@ -16,7 +16,8 @@
 //! - `quasi_random` (FFCV-like): samples grouped in pages of consecutive ids; each page
 //!   is shuffled internally, pages enter a set of `live_pages` live pages in a random
 //!   order, and each sample is drawn from a random live page (FFCV's QUASI_RANDOM
-//!   traversal, `generate_order_inner`; 8 MB pages, REFERENCES.md s3). Strided.
+//!   traversal, `generate_order_inner`; 8 MB pages, REFERENCES.md s3). Strided
+//!   across ranks (an extension: FFCV's QuasiRandom rejects distributed runs).
 //! - `webdataset` (WebDataset-like): shards of consecutive samples, shard order
 //!   shuffled per epoch, each rank reads its contiguous run of shards sequentially
 //!   into a shuffle buffer.
