@@ -499,3 +499,52 @@ fn a_software_overhead_per_message_adds_to_alpha() {
     let got = f(&w, "mean_sync_ms");
     assert!((got / 14.07 - 1.0).abs() < 0.001, "{got} ms");
 }
+
+#[test]
+fn a_shuffle_buffer_delays_the_first_batch_by_the_buffer_fill() {
+    // One rank, one worker, a one-channel disk at 1 ms per sample, 1,000 samples,
+    // batches of 10, 1 ms compute. With a buffer of B = 100, batch 0 needs B + 10 - 1
+    // = 109 reads (109 ms); the disk then stays busy until all 1,000 reads are done at
+    // 1,000 ms, batch 90 is the last that waits for a read, and batches 90..99 compute
+    // after it: the run ends at 1,010 ms. Without a buffer the first batch takes 10 ms
+    // and the run ends at 1,001 ms.
+    let cfg = |sampler: &str| {
+        format!(
+            r#"
+            [[tiers]]
+            name = "disk"
+            read_latency = "1ms"
+            read_bandwidth = "1TB/s"
+            channels = 1
+            [workload]
+            kind = "training"
+            dataset = {{ samples = 1000, size = "4KB" }}
+            batch_size = 10
+            sampler = {sampler}
+            compute = {{ per_batch = "1ms" }}
+            "#
+        )
+    };
+    let per_read = 1e-3 + 4000.0 / 1e12;
+    for (sampler, first_ms, end_s) in [
+        (
+            "{ kind = \"shuffle_buffer\", buffer = 100 }",
+            110.0,
+            1000.0 * per_read + 0.010,
+        ),
+        ("\"sequential\"", 11.0, 1000.0 * per_read + 0.001),
+    ] {
+        let (_, full) = run(&cfg(sampler));
+        let end = f(&full, "simulated_time_s");
+        assert!(
+            (end / end_s - 1.0).abs() < 1e-6,
+            "{sampler}: end {end} s vs {end_s}"
+        );
+        // The first iteration is the longest: fill + compute (histogram: 3 digits).
+        let max_ms = f(&full["latency"]["training.iteration"], "max_ns") / 1e6;
+        assert!(
+            (max_ms / first_ms - 1.0).abs() < 0.002,
+            "{sampler}: {max_ms} ms"
+        );
+    }
+}
