@@ -29,11 +29,20 @@ fn requests() -> usize {
 fn generate(path: &Path, n: usize) {
     let mut rng = tiersim::engine::stream(42, "bench-zipf");
     let zipf = Zipf::new(OBJECTS, 1.0).expect("zipf");
-    let opts = WriteOptions { keep_next_access: true, compute_next_access: true };
+    let opts = WriteOptions {
+        keep_next_access: true,
+        compute_next_access: true,
+    };
     let mut out = trace::create(path, Some(Format::Tsb), opts).expect("create trace");
     for i in 0..n {
         let id = rng.sample(zipf) as u64;
-        let req = Request { time: i as u64 * 1_000_000, id, size: 4096, op: Op::Read, next_access: NO_NEXT_ACCESS };
+        let req = Request {
+            time: i as u64 * 1_000_000,
+            id,
+            size: 4096,
+            op: Op::Read,
+            next_access: NO_NEXT_ACCESS,
+        };
         out.write(&req).expect("write trace");
     }
     out.finish().expect("finish trace");
@@ -58,8 +67,7 @@ fn bench(c: &mut Criterion) {
     let path = trace_path(&tmp);
     let n = requests();
     // 10% of the distinct objects, by the same counting pass the CLI uses.
-    let (summary, _) =
-        replay::summarize(&path, Some(Format::Tsb), true, false).expect("summarize");
+    let (summary, _) = replay::summarize(&path, Some(Format::Tsb), true, false).expect("summarize");
     let cache = summary.distinct_objects / 10;
     eprintln!(
         "trace: {} requests, {} distinct objects, cache {} objects",

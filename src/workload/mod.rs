@@ -9,6 +9,8 @@ pub mod sizes;
 mod synthetic;
 mod trace_replay;
 
+pub mod training;
+
 pub use embedding::Embedding;
 pub use gemm::Gemm;
 pub use inference::Inference;
@@ -54,6 +56,7 @@ pub const REGISTRY: &[(&str, Constructor)] = &[
     ("embedding", embedding::build),
     ("inference", inference::build),
     ("trace", trace_replay::build),
+    ("training", training::build),
 ];
 
 /// The registered names.

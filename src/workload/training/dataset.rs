@@ -1,0 +1,232 @@
+//! The training dataset: N samples with a size distribution, either a named preset
+//! (REFERENCES.md section 3) or given explicitly. Each sample gets one size for the
+//! whole run, drawn from the named stream `workload.training.sizes`; fixed-size
+//! datasets keep no table.
+
+use crate::config::{Bytes, ConfigError};
+use crate::workload::sizes::{SizeDist, SizeSampler, SizeSpec};
+use serde::Deserialize;
+
+/// `dataset = "imagenet-1k"` or `dataset = { preset = "...", samples = N, size = ... }`
+/// (`samples` and `size` override the preset's; without a preset both are required).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum DatasetSpec {
+    Preset(String),
+    Table(DatasetTable),
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetTable {
+    pub preset: Option<String>,
+    pub samples: Option<u64>,
+    pub size: Option<SizeSpec>,
+}
+
+/// Every dataset preset by name.
+pub const PRESETS: &[&str] = &["imagenet-1k", "imagenet-22k", "openimages", "cosmoflow"];
+
+/// (samples, size distribution, source) of a preset.
+pub fn preset(name: &str) -> Option<(u64, SizeSpec, &'static str)> {
+    let lognormal = |mean: u64, sd: u64| {
+        SizeSpec::Dist(SizeDist::Lognormal {
+            mean: Bytes(mean),
+            sd: Bytes(sd),
+        })
+    };
+    Some(match name {
+        // 1,281,167 training images, mean 107.7 KB, sd ~100 KB.
+        "imagenet-1k" => (
+            1_281_167,
+            lognormal(107_700, 100_000),
+            "REFERENCES.md s3: ImageNet-1k 1,281,167 images, mean 107.7 KB (sd ~100 KB)",
+        ),
+        // 14.2 M images, ~1.3-1.5 TB: mean 1.4 TB / 14.2 M = 98.6 KB; the sd is not in
+        // the references and is taken as ImageNet-1k's 100 KB (approx.).
+        "imagenet-22k" => (
+            14_200_000,
+            lognormal(98_600, 100_000),
+            "REFERENCES.md s3: ImageNet-22k 14.2 M images, ~1.4 TB (mean 98.6 KB); sd 100 KB assumed",
+        ),
+        // 1.74 M images, ~500 GB: mean 287 KB; sd taken equal to the mean (approx.).
+        "openimages" => (
+            1_740_000,
+            lognormal(287_000, 287_000),
+            "REFERENCES.md s3: OpenImages 1.74 M images, ~500 GB (mean 287 KB); sd = mean assumed",
+        ),
+        // MLPerf HPC CosmoFlow: 262,144 samples of 16 MB.
+        "cosmoflow" => (
+            262_144,
+            SizeSpec::Fixed(Bytes(16_000_000)),
+            "REFERENCES.md s3: CosmoFlow 262,144 samples of 16 MB (MLPerf HPC)",
+        ),
+        _ => return None,
+    })
+}
+
+/// A resolved dataset: sample count and per-sample sizes.
+pub struct Dataset {
+    pub samples: u64,
+    /// Sizes of samples 0..N (empty when every sample has the same size).
+    sizes: Vec<u32>,
+    fixed: u32,
+    /// Mean sample size in bytes.
+    pub mean_size: f64,
+    pub source: String,
+}
+
+impl Dataset {
+    /// Resolves `spec`; errors name `path` (`workload.dataset`).
+    pub fn build(spec: &DatasetSpec, seed: u64, path: &str) -> Result<Dataset, ConfigError> {
+        let table = match spec {
+            DatasetSpec::Preset(p) => DatasetTable {
+                preset: Some(p.clone()),
+                samples: None,
+                size: None,
+            },
+            DatasetSpec::Table(t) => t.clone(),
+        };
+        let (key, base) = match (&spec, &table.preset) {
+            (DatasetSpec::Preset(_), _) => (path.to_string(), table.preset.as_deref()),
+            (_, p) => (format!("{path}.preset"), p.as_deref()),
+        };
+        let base = match base {
+            Some(name) => Some(preset(name).ok_or_else(|| {
+                ConfigError::new(
+                    &key,
+                    format!(
+                        "unknown dataset preset '{name}'; known presets: {}",
+                        PRESETS.join(", ")
+                    ),
+                )
+            })?),
+            None => None,
+        };
+        let samples = table
+            .samples
+            .or(base.as_ref().map(|b| b.0))
+            .ok_or_else(|| {
+                ConfigError::new(
+                    format!("{path}.samples"),
+                    "required when no dataset preset is given",
+                )
+            })?;
+        if samples == 0 {
+            return Err(ConfigError::new(
+                format!("{path}.samples"),
+                "must be greater than zero",
+            ));
+        }
+        if samples > u32::MAX as u64 {
+            return Err(ConfigError::new(
+                format!("{path}.samples"),
+                "at most 4,294,967,295 samples",
+            ));
+        }
+        let size = table
+            .size
+            .clone()
+            .or(base.as_ref().map(|b| b.1.clone()))
+            .ok_or_else(|| {
+                ConfigError::new(
+                    format!("{path}.size"),
+                    "required when no dataset preset is given",
+                )
+            })?;
+        let sampler = size.sampler(&format!("{path}.size"))?;
+        let mut rng = crate::engine::stream(seed, "workload.training.sizes");
+        let sizes = sampler.table(samples, &mut rng);
+        let fixed = sampler.fixed().unwrap_or(0);
+        let mean_size = match &sampler {
+            SizeSampler::Fixed(v) => *v as f64,
+            _ => sizes.iter().map(|&s| s as f64).sum::<f64>() / samples as f64,
+        };
+        let source = match (&base, table.samples.is_some() || table.size.is_some()) {
+            (Some(b), false) => b.2.to_string(),
+            (Some(b), true) => format!("{} (overridden in the config)", b.2),
+            (None, _) => "user-defined in the config".to_string(),
+        };
+        Ok(Dataset {
+            samples,
+            sizes,
+            fixed,
+            mean_size,
+            source,
+        })
+    }
+
+    /// The size of sample `id` in bytes.
+    #[inline]
+    pub fn size(&self, id: u32) -> u32 {
+        if self.sizes.is_empty() {
+            self.fixed
+        } else {
+            self.sizes[id as usize]
+        }
+    }
+
+    /// Total bytes of the dataset.
+    pub fn total_bytes(&self) -> u64 {
+        if self.sizes.is_empty() {
+            self.fixed as u64 * self.samples
+        } else {
+            self.sizes.iter().map(|&s| s as u64).sum()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_resolve_with_their_published_counts() {
+        let d = Dataset::build(
+            &DatasetSpec::Preset("cosmoflow".into()),
+            1,
+            "workload.dataset",
+        )
+        .unwrap();
+        assert_eq!(d.samples, 262_144);
+        assert_eq!(d.size(7), 16_000_000);
+        assert_eq!(d.total_bytes(), 262_144 * 16_000_000);
+        for p in PRESETS {
+            assert!(preset(p).is_some(), "{p}");
+        }
+    }
+
+    #[test]
+    fn overrides_and_errors_name_the_key() {
+        let spec = DatasetSpec::Table(DatasetTable {
+            preset: Some("imagenet-1k".into()),
+            samples: Some(1000),
+            size: None,
+        });
+        let d = Dataset::build(&spec, 1, "workload.dataset").unwrap();
+        assert_eq!(d.samples, 1000);
+        // Lognormal mean 107.7 KB: the sample mean of 1,000 is within ~10%.
+        assert!(
+            (d.mean_size / 107_700.0 - 1.0).abs() < 0.1,
+            "{}",
+            d.mean_size
+        );
+        let e = Dataset::build(&DatasetSpec::Preset("mnist".into()), 1, "workload.dataset")
+            .err()
+            .unwrap();
+        assert_eq!(e.path, "workload.dataset");
+        assert!(e.msg.contains("imagenet-1k"));
+        let e = Dataset::build(
+            &DatasetSpec::Table(DatasetTable {
+                preset: None,
+                samples: None,
+                size: Some(SizeSpec::Fixed(Bytes(10))),
+            }),
+            1,
+            "workload.dataset",
+        )
+        .err()
+        .unwrap();
+        assert_eq!(e.path, "workload.dataset.samples");
+    }
+}

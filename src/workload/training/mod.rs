@@ -1,0 +1,460 @@
+//! The data-parallel training job: R ranks (GPUs) in lockstep, each fed by W loader
+//! workers, with gradient sync and a barrier after every iteration and optional
+//! checkpoints.
+//!
+//! Per rank and iteration: the GPU waits for its next batch (the data stall, as
+//! DS-Analyzer defines it: GPU idle waiting for data), computes (per batch plus per
+//! sample, plus straggler jitter), then waits at the barrier for the slowest rank; the
+//! gradient exchange then runs over its link ([`sync`]) and, every k iterations, a
+//! checkpoint is written ([`checkpoint`]). Batches come back in order.
+//!
+//! Loader (PyTorch DataLoader semantics, REFERENCES.md s3): batch i of an epoch goes
+//! to worker i mod W; prefetch_factor x W batches are outstanding per rank, and
+//! consuming batch i hands batch i + prefetch_factor x W to its worker. A worker loads
+//! its batches one at a time; each new epoch starts a fresh pipeline (the iterator
+//! is re-created), so the first batches of an epoch stall. With `worker_io = "batch"`
+//! (default) a worker issues all reads of a batch back to back and wakes once, when
+//! the last completes; `"sample"` reads one sample at a time. Either way every sample
+//! is one access through the hierarchy. Optional CPU preprocessing per sample
+//! follows the reads.
+//!
+//! Actor ids: rank r is r; worker w of rank r is R + r W + w; the collective and the
+//! checkpoint writer have their own ids. The hot path allocates nothing.
+
+pub mod checkpoint;
+pub mod dataset;
+pub mod params;
+mod report;
+pub mod sampler;
+pub mod sync;
+
+use crate::config::ConfigError;
+use crate::engine::{Rng, Time};
+use crate::sim::{Ctx, Workload};
+use crate::trace::{Op, Request, NO_NEXT_ACCESS};
+use checkpoint::CheckpointMode;
+use params::{Jitter, Resolved, WorkerIo};
+use rand_distr::Distribution;
+use std::collections::VecDeque;
+
+const SYNC: u32 = u32::MAX - 1;
+const CKPT: u32 = u32::MAX - 2;
+/// Worker tags: the batch's reads are done; its preprocessing is done; one sample read.
+const READS_DONE: u64 = 0;
+const PREP_DONE: u64 = 1;
+const SAMPLE_DONE: u64 = 2;
+/// Sync tags: a message arrived (or the collective starts); a message's overhead passed.
+const SYNC_MESSAGE_DONE: u64 = 0;
+const SYNC_OVERHEAD_DONE: u64 = 1;
+/// Checkpoint tags: a blocking write finished; a background write may now start.
+const CKPT_DONE: u64 = 0;
+const CKPT_START: u64 = 1;
+const NOT_READY: Time = Time::MAX;
+
+/// Per-rank time accounting (picoseconds); the parts sum to the run's end time.
+#[derive(Clone, Default)]
+pub struct RankTimes {
+    pub compute: Time,
+    pub stall: Time,
+    pub barrier: Time,
+    pub sync: Time,
+    pub checkpoint: Time,
+}
+
+struct Rank {
+    times: RankTimes,
+    rng: Rng,
+    /// When each outstanding batch became ready (slot = batch mod prefetch x W).
+    ready: Vec<Time>,
+    /// The batch this rank is stalled on, and since when.
+    waiting: Option<(usize, Time)>,
+    arrived_at: Time,
+}
+
+struct Worker {
+    queue: VecDeque<usize>,
+    busy: bool,
+    batch: usize,
+    /// Sample mode: next read position and end of the batch's reads.
+    cursor: usize,
+    end: usize,
+}
+
+/// See the module doc.
+pub struct Training {
+    p: Resolved,
+    ranks: Vec<Rank>,
+    workers: Vec<Worker>,
+    slots: usize,
+    batches_per_epoch: usize,
+    epoch: u64,
+    /// Iteration within the epoch that every rank is on.
+    iter: usize,
+    iterations: u64,
+    arrived: usize,
+    sync_start: Time,
+    sync_steps_left: u32,
+    last_iteration_end: Time,
+    ckpt_busy_until: Time,
+    ckpt_blocked_since: Time,
+    done: bool,
+    stats: report::Stats,
+}
+
+pub fn build(params: toml::Table, ctx: &super::BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
+    Ok(Box::new(Training::new(
+        params::resolve(params, ctx)?,
+        ctx.seed,
+    )))
+}
+
+impl Training {
+    /// A training job from resolved parameters.
+    pub fn new(p: Resolved, seed: u64) -> Self {
+        let slots = p.prefetch * p.workers;
+        let per_rank = p.sampler.per_rank();
+        let batches_per_epoch = if p.drop_last {
+            per_rank / p.batch
+        } else {
+            per_rank.div_ceil(p.batch)
+        };
+        let ranks = (0..p.ranks)
+            .map(|r| Rank {
+                times: RankTimes::default(),
+                rng: crate::engine::stream_indexed(seed, "workload.training.jitter", r as u64),
+                ready: vec![NOT_READY; slots],
+                waiting: None,
+                arrived_at: 0,
+            })
+            .collect();
+        let workers = (0..p.ranks * p.workers)
+            .map(|_| Worker {
+                queue: VecDeque::with_capacity(p.prefetch + 1),
+                busy: false,
+                batch: 0,
+                cursor: 0,
+                end: 0,
+            })
+            .collect();
+        Training {
+            stats: report::Stats::new(p.ranks),
+            p,
+            ranks,
+            workers,
+            slots,
+            batches_per_epoch,
+            epoch: 0,
+            iter: 0,
+            iterations: 0,
+            arrived: 0,
+            sync_start: 0,
+            sync_steps_left: 0,
+            last_iteration_end: 0,
+            ckpt_busy_until: 0,
+            ckpt_blocked_since: 0,
+            done: false,
+        }
+    }
+
+    /// Per-rank time accounting so far.
+    pub fn rank_times(&self) -> impl Iterator<Item = &RankTimes> {
+        self.ranks.iter().map(|r| &r.times)
+    }
+
+    /// Samples in batch `k` of a rank's epoch.
+    fn batch_len(&self, k: usize) -> usize {
+        self.p
+            .batch
+            .min(self.p.sampler.per_rank() - k * self.p.batch)
+    }
+
+    fn begin_epoch(&mut self, ctx: &mut Ctx) {
+        if self.epoch > 0 {
+            self.p.sampler.set_epoch(self.epoch);
+        }
+        self.iter = 0;
+        self.stats.epoch_start(ctx.now());
+        for r in 0..self.p.ranks {
+            self.ranks[r].ready.fill(NOT_READY);
+        }
+        // Batch-major: every rank's batch 0 is issued before anyone's batch 1, as the
+        // ranks' loaders start side by side (rank-major order would favour rank 0).
+        for k in 0..self.slots.min(self.batches_per_epoch) {
+            for r in 0..self.p.ranks {
+                self.dispatch(r, k, ctx);
+            }
+        }
+        for r in 0..self.p.ranks {
+            self.want_batch(r, 0, ctx);
+        }
+    }
+
+    fn dispatch(&mut self, r: usize, k: usize, ctx: &mut Ctx) {
+        let w = r * self.p.workers + k % self.p.workers;
+        self.workers[w].queue.push_back(k);
+        if !self.workers[w].busy {
+            self.worker_next(w, ctx);
+        }
+    }
+
+    fn worker_actor(&self, w: usize) -> u32 {
+        (self.p.ranks + w) as u32
+    }
+
+    /// Starts the worker's next queued batch, if any.
+    fn worker_next(&mut self, w: usize, ctx: &mut Ctx) {
+        let Some(k) = self.workers[w].queue.pop_front() else {
+            self.workers[w].busy = false;
+            return;
+        };
+        let reads = self.p.sampler.batch_reads(k, self.p.batch);
+        let actor = self.worker_actor(w);
+        let worker = &mut self.workers[w];
+        worker.busy = true;
+        worker.batch = k;
+        worker.cursor = reads.start;
+        worker.end = reads.end;
+        if reads.is_empty() {
+            ctx.wake_in(0, actor, READS_DONE);
+            return;
+        }
+        match self.p.worker_io {
+            WorkerIo::Batch => {
+                let r = w / self.p.workers;
+                let now = ctx.now();
+                let mut last = now;
+                // Warm-up pass: look every sample up (no state changes) so the CPU
+                // overlaps the cache misses of independent lookups; the accesses that
+                // follow then find the index entries in the CPU cache.
+                let mut warm = 0u64;
+                for pos in reads.clone() {
+                    let id = self.p.sampler.index(r, pos);
+                    warm += ctx.hier.locate(id as u64) as u64 + self.p.dataset.size(id) as u64;
+                }
+                std::hint::black_box(warm);
+                for pos in reads {
+                    last = last.max(self.read(r, pos, ctx));
+                }
+                ctx.wake_at(last, actor, READS_DONE);
+            }
+            WorkerIo::Sample => self.sample_step(w, ctx),
+        }
+    }
+
+    /// One sample read through the hierarchy now; returns when its data is ready.
+    #[inline]
+    fn read(&mut self, r: usize, pos: usize, ctx: &mut Ctx) -> Time {
+        let id = self.p.sampler.index(r, pos);
+        let now = ctx.now();
+        let req = Request {
+            time: now,
+            id: id as u64,
+            size: self.p.dataset.size(id),
+            op: Op::Read,
+            next_access: NO_NEXT_ACCESS,
+        };
+        let a = ctx.hier.access(now, &req, self.p.sampler.sequential_io());
+        ctx.metrics.record_op(Op::Read, a.done - now);
+        self.stats.bytes_read += req.size as u64;
+        a.done
+    }
+
+    /// Sample mode: issue the worker's next read, or finish the batch's reads.
+    fn sample_step(&mut self, w: usize, ctx: &mut Ctx) {
+        let actor = self.worker_actor(w);
+        let (cursor, end) = (self.workers[w].cursor, self.workers[w].end);
+        if cursor == end {
+            ctx.wake_in(0, actor, READS_DONE);
+            return;
+        }
+        self.workers[w].cursor += 1;
+        let done = self.read(w / self.p.workers, cursor, ctx);
+        ctx.wake_at(done, actor, SAMPLE_DONE);
+    }
+
+    fn on_worker(&mut self, w: usize, tag: u64, ctx: &mut Ctx) {
+        match tag {
+            SAMPLE_DONE => self.sample_step(w, ctx),
+            READS_DONE if self.p.preprocess > 0 => {
+                let n = self.batch_len(self.workers[w].batch) as Time;
+                ctx.wake_in(n * self.p.preprocess, self.worker_actor(w), PREP_DONE);
+            }
+            _ => {
+                let (r, k) = (w / self.p.workers, self.workers[w].batch);
+                self.ranks[r].ready[k % self.slots] = ctx.now();
+                self.worker_next(w, ctx);
+                if let Some((want, since)) = self.ranks[r].waiting {
+                    if want == k {
+                        self.ranks[r].waiting = None;
+                        let stall = ctx.now() - since;
+                        self.ranks[r].times.stall += stall;
+                        self.stats.epoch_stall += stall;
+                        self.start_compute(r, k, ctx);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rank `r` is ready for batch `k`: compute now, or stall until it is loaded.
+    fn want_batch(&mut self, r: usize, k: usize, ctx: &mut Ctx) {
+        if self.ranks[r].ready[k % self.slots] != NOT_READY {
+            self.start_compute(r, k, ctx);
+        } else {
+            self.ranks[r].waiting = Some((k, ctx.now()));
+        }
+    }
+
+    fn start_compute(&mut self, r: usize, k: usize, ctx: &mut Ctx) {
+        self.ranks[r].ready[k % self.slots] = NOT_READY;
+        if k + self.slots < self.batches_per_epoch {
+            self.dispatch(r, k + self.slots, ctx);
+        }
+        let n = self.batch_len(k) as Time;
+        let rank = &mut self.ranks[r];
+        let jitter = match &self.p.jitter {
+            Jitter::None => 0,
+            Jitter::Exponential(d) => d.sample(&mut rank.rng).round() as Time,
+            Jitter::Lognormal(d) => d.sample(&mut rank.rng).round() as Time,
+        };
+        let c = self.p.per_batch + n * self.p.per_sample + jitter;
+        rank.times.compute += c;
+        self.stats.samples += n;
+        ctx.wake_in(c, r as u32, 0);
+    }
+
+    /// Rank `r` finished computing: wait at the barrier; the last one starts the sync.
+    fn on_compute_done(&mut self, r: usize, ctx: &mut Ctx) {
+        let now = ctx.now();
+        self.ranks[r].arrived_at = now;
+        self.arrived += 1;
+        if self.arrived < self.p.ranks {
+            return;
+        }
+        self.arrived = 0;
+        for rank in &mut self.ranks {
+            rank.times.barrier += now - rank.arrived_at;
+        }
+        self.sync_start = now;
+        self.sync_steps_left = self.p.sync.steps;
+        self.sync_step(SYNC_MESSAGE_DONE, ctx);
+    }
+
+    /// The collective's next message (after its software overhead, if any).
+    fn sync_step(&mut self, tag: u64, ctx: &mut Ctx) {
+        if self.sync_steps_left == 0 {
+            self.sync_done(ctx);
+            return;
+        }
+        if tag == SYNC_MESSAGE_DONE && self.p.sync.overhead > 0 {
+            ctx.wake_in(self.p.sync.overhead, SYNC, SYNC_OVERHEAD_DONE);
+            return;
+        }
+        self.sync_steps_left -= 1;
+        let link = self.p.sync.link.expect("a sync with steps has a link");
+        ctx.transfer(link, self.p.sync.step_bytes, SYNC, SYNC_MESSAGE_DONE);
+    }
+
+    fn sync_done(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now();
+        let d = now - self.sync_start;
+        for rank in &mut self.ranks {
+            rank.times.sync += d;
+        }
+        self.stats
+            .record_iteration(now - self.last_iteration_end, d, ctx);
+        self.last_iteration_end = now;
+        self.iterations += 1;
+        match self.p.checkpoint.clone() {
+            Some(c) if self.iterations.is_multiple_of(c.every) => {
+                self.ckpt_blocked_since = now;
+                match c.mode {
+                    CheckpointMode::Blocking => {
+                        let done = self.write_checkpoint(ctx);
+                        ctx.wake_at(done, CKPT, CKPT_DONE);
+                    }
+                    CheckpointMode::Background if self.ckpt_busy_until > now => {
+                        ctx.wake_at(self.ckpt_busy_until, CKPT, CKPT_START);
+                    }
+                    CheckpointMode::Background => {
+                        self.write_checkpoint(ctx);
+                        self.next_iteration(ctx);
+                    }
+                }
+            }
+            _ => self.next_iteration(ctx),
+        }
+    }
+
+    fn write_checkpoint(&mut self, ctx: &mut Ctx) -> Time {
+        let c = self.p.checkpoint.as_ref().expect("checkpointing");
+        let now = ctx.now();
+        let done = ctx.hier.device_op(c.tier, now, Op::Write, c.bytes, true);
+        self.stats.checkpoints += 1;
+        self.stats.checkpoint_write += done - now;
+        self.ckpt_busy_until = done;
+        done
+    }
+
+    fn on_checkpoint(&mut self, tag: u64, ctx: &mut Ctx) {
+        if tag == CKPT_START {
+            self.write_checkpoint(ctx);
+        }
+        let blocked = ctx.now() - self.ckpt_blocked_since;
+        for rank in &mut self.ranks {
+            rank.times.checkpoint += blocked;
+        }
+        self.next_iteration(ctx);
+    }
+
+    fn next_iteration(&mut self, ctx: &mut Ctx) {
+        self.iter += 1;
+        if self.iter == self.batches_per_epoch {
+            self.stats.epoch_end(ctx.now(), self.p.ranks);
+            self.epoch += 1;
+        }
+        let limit = self.p.max_iterations.unwrap_or(u64::MAX);
+        if self.epoch == self.p.epochs || self.iterations >= limit {
+            self.done = true;
+            return;
+        }
+        if self.iter == self.batches_per_epoch {
+            self.begin_epoch(ctx);
+        } else {
+            for r in 0..self.p.ranks {
+                self.want_batch(r, self.iter, ctx);
+            }
+        }
+    }
+}
+
+impl Workload for Training {
+    fn start(&mut self, ctx: &mut Ctx) {
+        if self.batches_per_epoch == 0 {
+            self.done = true;
+            return;
+        }
+        self.begin_epoch(ctx);
+    }
+
+    fn on_event(&mut self, actor: u32, tag: u64, ctx: &mut Ctx) {
+        match actor {
+            SYNC => self.sync_step(tag, ctx),
+            CKPT => self.on_checkpoint(tag, ctx),
+            a if (a as usize) < self.p.ranks => self.on_compute_done(a as usize, ctx),
+            a => self.on_worker(a as usize - self.p.ranks, tag, ctx),
+        }
+    }
+
+    fn is_done(&self) -> bool {
+        self.done
+    }
+
+    fn summary(&self, end: Time) -> serde_json::Value {
+        report::summary(self, end)
+    }
+
+    fn tables(&self, end: Time) -> Vec<(String, String)> {
+        report::tables(self, end)
+    }
+}

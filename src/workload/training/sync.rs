@@ -1,0 +1,200 @@
+//! Gradient synchronisation after each iteration, as a chain of messages over a
+//! `[[links]]` device, so the exchange shares the link's bandwidth with any data reads
+//! that cross it (tiers with `link = "..."`).
+//!
+//! Alpha-beta model (REFERENCES.md s3, nccl-tests busbw): each message costs alpha =
+//! the link's latency (its `read_latency`) plus an optional software `overhead` (spent
+//! before the message enters the link, which stays free meanwhile), plus its bytes
+//! over the link bandwidth (1/beta); the messages of one collective follow each other.
+//! - `ring` all-reduce of S bytes over N ranks: 2(N-1) steps of S/N bytes, so on an
+//!   idle link T = 2(N-1) alpha + 2 (N-1)/N x S / B. The link stands for one rank's
+//!   network path: every rank sends its S/N chunk in the same step over its own NIC,
+//!   so one chain on the link is the whole collective's critical path.
+//! - `parameter_server` with k servers: a push and a pull, each moving
+//!   S x max(N, k) / k bytes over the bottleneck NIC (a server receives N x S/k when
+//!   N >= k; a worker sends S otherwise): T = 2 alpha + 2 S max(N, k) / (k B).
+//! - `none`: no exchange (the barrier still holds).
+
+use crate::config::{parse_table, Bytes, ConfigError, Duration, KindTable};
+use crate::engine::Time;
+use serde::Deserialize;
+
+/// A resolved synchronisation: `steps` messages of `step_bytes` over link `link`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SyncPlan {
+    pub kind: &'static str,
+    pub link: Option<usize>,
+    pub steps: u32,
+    pub step_bytes: u64,
+    /// Gradient bytes S exchanged per iteration.
+    pub bytes: u64,
+    /// Software time per message before it enters the link.
+    pub overhead: Time,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkParams {
+    link: String,
+    /// Gradient bytes per iteration (default: workload.params x bytes_per_param).
+    bytes: Option<Bytes>,
+    /// Bytes per gradient value (default 4: fp32 gradients).
+    #[serde(default = "four")]
+    bytes_per_param: u64,
+    /// Parameter servers (parameter_server only).
+    servers: Option<u32>,
+    /// Software time per message, added to the link's latency.
+    #[serde(default)]
+    overhead: Duration,
+}
+
+fn four() -> u64 {
+    4
+}
+
+impl SyncPlan {
+    /// No exchange.
+    pub fn none() -> Self {
+        SyncPlan {
+            kind: "none",
+            link: None,
+            steps: 0,
+            step_bytes: 0,
+            bytes: 0,
+            overhead: 0,
+        }
+    }
+
+    /// Parses `workload.sync` for `ranks` ranks; `params` is `workload.params`.
+    pub fn build(
+        value: Option<toml::Value>,
+        ranks: u32,
+        params: Option<u64>,
+        links: &[String],
+    ) -> Result<Self, ConfigError> {
+        let Some(value) = value else {
+            return Ok(SyncPlan::none());
+        };
+        let kt = KindTable::from_value(value, "workload.sync")?;
+        let kind: &'static str = match kt.kind.as_str() {
+            "none" => {
+                if let Some(k) = kt.params.keys().next() {
+                    return Err(ConfigError::new(
+                        format!("workload.sync.{k}"),
+                        "sync kind 'none' takes no parameters",
+                    ));
+                }
+                return Ok(SyncPlan::none());
+            }
+            "ring" => "ring",
+            "parameter_server" | "ps" => "parameter_server",
+            other => {
+                return Err(ConfigError::new(
+                    "workload.sync.kind",
+                    format!("unknown sync '{other}'; known: ring, parameter_server, none"),
+                ))
+            }
+        };
+        let p: LinkParams = parse_table(toml::Value::Table(kt.params), "workload.sync")?;
+        let link = links.iter().position(|l| *l == p.link).ok_or_else(|| {
+            ConfigError::new(
+                "workload.sync.link",
+                format!(
+                    "no [[links]] entry named '{}'{}",
+                    p.link,
+                    if links.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; links: {}", links.join(", "))
+                    }
+                ),
+            )
+        })?;
+        let bytes = match (p.bytes, params) {
+            (Some(b), _) => b.0,
+            (None, Some(n)) => n.saturating_mul(p.bytes_per_param),
+            (None, None) => {
+                return Err(ConfigError::new(
+                    "workload.sync.bytes",
+                    "required unless workload.params (the parameter count) is given",
+                ))
+            }
+        };
+        if bytes == 0 {
+            return Err(ConfigError::new(
+                "workload.sync.bytes",
+                "must be greater than zero",
+            ));
+        }
+        let n = ranks as u64;
+        let (steps, step_bytes) = if kind == "ring" {
+            if p.servers.is_some() {
+                return Err(ConfigError::new(
+                    "workload.sync.servers",
+                    "only for kind = \"parameter_server\"",
+                ));
+            }
+            (2 * (ranks - 1), bytes.div_ceil(n))
+        } else {
+            let k = p.servers.unwrap_or(1);
+            if k == 0 {
+                return Err(ConfigError::new(
+                    "workload.sync.servers",
+                    "must be at least 1",
+                ));
+            }
+            let k = k as u64;
+            (
+                2,
+                (bytes as u128 * n.max(k) as u128).div_ceil(k as u128) as u64,
+            )
+        };
+        Ok(SyncPlan {
+            kind,
+            link: Some(link),
+            steps,
+            step_bytes,
+            bytes,
+            overhead: p.overhead.0,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> Option<toml::Value> {
+        Some(toml::from_str::<toml::Table>(s).unwrap().into())
+    }
+
+    #[test]
+    fn ring_is_two_n_minus_one_steps_of_s_over_n() {
+        let links = vec!["net".to_string()];
+        let p =
+            SyncPlan::build(v("kind='ring'\nlink='net'\nbytes='100MB'"), 8, None, &links).unwrap();
+        assert_eq!((p.steps, p.step_bytes), (14, 12_500_000));
+        let p = SyncPlan::build(v("kind='ring'\nlink='net'"), 4, Some(1000), &links).unwrap();
+        assert_eq!((p.steps, p.step_bytes, p.bytes), (6, 1000, 4000));
+        let p = SyncPlan::build(
+            v("kind='parameter_server'\nlink='net'\nbytes=1000\nservers=2"),
+            8,
+            None,
+            &links,
+        )
+        .unwrap();
+        assert_eq!((p.steps, p.step_bytes), (2, 4000));
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let links = vec!["net".to_string()];
+        let e =
+            SyncPlan::build(v("kind='ring'\nlink='eth'\nbytes=1"), 2, None, &links).unwrap_err();
+        assert_eq!(e.path, "workload.sync.link");
+        let e = SyncPlan::build(v("kind='ring'\nlink='net'"), 2, None, &links).unwrap_err();
+        assert_eq!(e.path, "workload.sync.bytes");
+        let e = SyncPlan::build(v("kind='tree'\nlink='net'"), 2, None, &links).unwrap_err();
+        assert_eq!(e.path, "workload.sync.kind");
+    }
+}
