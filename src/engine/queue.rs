@@ -5,23 +5,28 @@ use super::Time;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-/// A pending event. `key` packs (time, seq) as time * 2^64 + seq, so one u128
-/// comparison orders by time, then by scheduling order.
+/// A pending event. Ordered by (time, seq) compared as one u128, time * 2^64 + seq
+/// (branch-free); stored as two u64 so an entry stays 8-byte aligned and small.
 struct Entry<E> {
-    key: u128,
+    time: Time,
+    seq: u64,
     event: E,
 }
 
 impl<E> Entry<E> {
     #[inline]
     fn time(&self) -> Time {
-        (self.key >> 64) as Time
+        self.time
+    }
+    #[inline]
+    fn key(&self) -> u128 {
+        ((self.time as u128) << 64) | self.seq as u128
     }
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
+        self.time == other.time && self.seq == other.seq
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -34,7 +39,7 @@ impl<E> Ord for Entry<E> {
     // Reversed: BinaryHeap is a max-heap and we pop the earliest (time, seq).
     #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        other.key.cmp(&self.key)
+        other.key().cmp(&self.key())
     }
 }
 
@@ -91,7 +96,8 @@ impl<E> EventQueue<E> {
         let time = at.max(self.now);
         self.seq += 1;
         self.heap.push(Entry {
-            key: ((time as u128) << 64) | self.seq as u128,
+            time,
+            seq: self.seq,
             event,
         });
     }
