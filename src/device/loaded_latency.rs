@@ -17,11 +17,10 @@
 //! buffer state); the utilisation is a 1 us moving average, so a burst shorter than that
 //! sees less than its own load.
 
+use super::server::Server;
 use super::{DeviceModel, DeviceSpec, DeviceStats};
 use crate::engine::{Time, US};
 use crate::trace::Op;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 /// Added latency at full utilisation, as a fraction of the idle latency (fit, see the
 /// module doc).
@@ -37,15 +36,10 @@ pub const LIMITS: &str = "one latency-vs-utilisation curve (latency x (1 + 1.5 u
 /// See the module doc.
 pub struct LoadedLatencyDevice {
     spec: DeviceSpec,
-    channels: BinaryHeap<Reverse<Time>>,
-    path_free: Time,
-    busy_until: Time,
-    read_ps_per_byte: f64,
-    write_ps_per_byte: f64,
+    server: Server,
     /// Exponentially decayed sum of transfer picoseconds, and when it was last decayed.
     load: f64,
     load_at: Time,
-    stats: DeviceStats,
 }
 
 /// The registry constructor (see [`super::MODELS`]).
@@ -55,17 +49,11 @@ pub fn boxed(spec: &DeviceSpec) -> Box<dyn DeviceModel> {
 
 impl LoadedLatencyDevice {
     pub fn new(spec: DeviceSpec) -> Self {
-        let channels = (0..spec.channels).map(|_| Reverse(0)).collect();
         LoadedLatencyDevice {
-            read_ps_per_byte: 1e12 / spec.read_bandwidth,
-            write_ps_per_byte: 1e12 / spec.write_bandwidth,
+            server: Server::new(&spec),
             spec,
-            channels,
-            path_free: 0,
-            busy_until: 0,
             load: 0.0,
             load_at: 0,
-            stats: DeviceStats::default(),
         }
     }
 
@@ -90,41 +78,10 @@ pub fn loaded(idle: Time, u: f64) -> Time {
 impl DeviceModel for LoadedLatencyDevice {
     fn submit(&mut self, now: Time, op: Op, bytes: u64, sequential: bool) -> Time {
         let media = self.spec.media_bytes(bytes);
-        let xfer = match op {
-            Op::Read => (media as f64 * self.read_ps_per_byte).round() as Time,
-            Op::Write => (media as f64 * self.write_ps_per_byte).round() as Time,
-        };
+        let xfer = self.server.transfer(op, media);
         let u = self.utilisation(now, xfer);
-        let Reverse(channel_free) = self.channels.pop().expect("at least one channel");
-        let start = now.max(channel_free);
-        let latency_done = start + loaded(self.spec.latency(op, sequential), u);
-        let xfer_start = latency_done.max(self.path_free);
-        let done = xfer_start + xfer;
-        self.path_free = done;
-        self.channels.push(Reverse(done));
-
-        let s = &mut self.stats;
-        match op {
-            Op::Read => {
-                s.reads += 1;
-                s.bytes_read += bytes;
-                s.media_bytes_read += media;
-            }
-            Op::Write => {
-                s.writes += 1;
-                s.bytes_written += bytes;
-                s.media_bytes_written += media;
-            }
-        }
-        s.transfer_time += xfer;
-        s.queue_time += (start - now) + (xfer_start - latency_done);
-        if start >= self.busy_until {
-            s.busy_time += done - start;
-        } else if done > self.busy_until {
-            s.busy_time += done - self.busy_until;
-        }
-        self.busy_until = self.busy_until.max(done);
-        done
+        let latency = loaded(self.spec.latency(op, sequential), u);
+        self.server.serve(now, op, bytes, media, latency, xfer)
     }
 
     fn spec(&self) -> &DeviceSpec {
@@ -132,7 +89,7 @@ impl DeviceModel for LoadedLatencyDevice {
     }
 
     fn stats(&self) -> &DeviceStats {
-        &self.stats
+        &self.server.stats
     }
 }
 

@@ -6,6 +6,7 @@ mod basic;
 pub mod loaded_latency;
 pub mod optane;
 pub mod presets;
+pub mod server;
 
 pub use basic::BasicDevice;
 pub use loaded_latency::LoadedLatencyDevice;

@@ -27,6 +27,7 @@
 //! interference; the read-modify-write charges the write media bytes only (its 256 B
 //! media read is folded in, as the 4x figure does).
 
+use super::server::Server;
 use super::{DeviceModel, DeviceSpec, DeviceStats};
 use crate::engine::Time;
 use crate::trace::Op;
@@ -46,15 +47,9 @@ pub const LIMITS: &str = "write-bandwidth decline beyond 4 writers is a fitted s
 /// See the module doc.
 pub struct OptaneDevice {
     spec: DeviceSpec,
-    /// When each channel frees up (a min-heap).
-    channels: BinaryHeap<Reverse<Time>>,
+    server: Server,
     /// Completion times of writes in flight (a min-heap), to count concurrent writers.
     writes_in_flight: BinaryHeap<Reverse<Time>>,
-    path_free: Time,
-    busy_until: Time,
-    read_ps_per_byte: f64,
-    write_ps_per_byte: f64,
-    stats: DeviceStats,
 }
 
 /// The registry constructor (see [`super::MODELS`]).
@@ -64,16 +59,10 @@ pub fn boxed(spec: &DeviceSpec) -> Box<dyn DeviceModel> {
 
 impl OptaneDevice {
     pub fn new(spec: DeviceSpec) -> Self {
-        let channels = (0..spec.channels).map(|_| Reverse(0)).collect();
         OptaneDevice {
-            read_ps_per_byte: 1e12 / spec.read_bandwidth,
-            write_ps_per_byte: 1e12 / spec.write_bandwidth,
-            channels,
+            server: Server::new(&spec),
             writes_in_flight: BinaryHeap::with_capacity(spec.channels as usize + 1),
             spec,
-            path_free: 0,
-            busy_until: 0,
-            stats: DeviceStats::default(),
         }
     }
 
@@ -100,44 +89,22 @@ impl OptaneDevice {
 impl DeviceModel for OptaneDevice {
     fn submit(&mut self, now: Time, op: Op, bytes: u64, sequential: bool) -> Time {
         let media = self.media_bytes(op, bytes, sequential);
-        let xfer = match op {
-            Op::Read => (media as f64 * self.read_ps_per_byte).round() as Time,
-            Op::Write => {
-                let extra = self.writers(now).saturating_sub(WRITE_KNEE) as f64;
-                let slow = 1.0 + WRITE_CONTENTION * extra;
-                (media as f64 * self.write_ps_per_byte * slow).round() as Time
-            }
-        };
-        let Reverse(channel_free) = self.channels.pop().expect("at least one channel");
-        let start = now.max(channel_free);
-        let latency_done = start + self.spec.latency(op, sequential);
-        let xfer_start = latency_done.max(self.path_free);
-        let done = xfer_start + xfer;
-        self.path_free = done;
-        self.channels.push(Reverse(done));
-
-        let s = &mut self.stats;
-        match op {
-            Op::Read => {
-                s.reads += 1;
-                s.bytes_read += bytes;
-                s.media_bytes_read += media;
-            }
-            Op::Write => {
-                s.writes += 1;
-                s.bytes_written += bytes;
-                s.media_bytes_written += media;
-                self.writes_in_flight.push(Reverse(done));
-            }
+        let mut xfer = self.server.transfer(op, media);
+        if op == Op::Write {
+            let extra = self.writers(now).saturating_sub(WRITE_KNEE) as f64;
+            xfer = (xfer as f64 * (1.0 + WRITE_CONTENTION * extra)).round() as Time;
         }
-        s.transfer_time += xfer;
-        s.queue_time += (start - now) + (xfer_start - latency_done);
-        if start >= self.busy_until {
-            s.busy_time += done - start;
-        } else if done > self.busy_until {
-            s.busy_time += done - self.busy_until;
+        let done = self.server.serve(
+            now,
+            op,
+            bytes,
+            media,
+            self.spec.latency(op, sequential),
+            xfer,
+        );
+        if op == Op::Write {
+            self.writes_in_flight.push(Reverse(done));
         }
-        self.busy_until = self.busy_until.max(done);
         done
     }
 
@@ -146,7 +113,7 @@ impl DeviceModel for OptaneDevice {
     }
 
     fn stats(&self) -> &DeviceStats {
-        &self.stats
+        &self.server.stats
     }
 }
 

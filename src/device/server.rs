@@ -1,0 +1,92 @@
+//! The queueing core every device model shares: `channels` requests in service at once,
+//! each taking its latency and then its transfer on one shared data path, reserved in
+//! submission order (requests are submitted in time order by the engine), plus the
+//! device counters. Models differ only in the latency, media bytes and transfer time
+//! they hand to [`Server::serve`].
+
+use super::{DeviceSpec, DeviceStats};
+use crate::engine::Time;
+use crate::trace::Op;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// See the module doc.
+pub struct Server {
+    /// When each channel frees up (a min-heap).
+    channels: BinaryHeap<Reverse<Time>>,
+    /// When the shared data path frees up.
+    path_free: Time,
+    /// End of the current busy period, for busy-time accounting.
+    busy_until: Time,
+    read_ps_per_byte: f64,
+    write_ps_per_byte: f64,
+    pub stats: DeviceStats,
+}
+
+impl Server {
+    pub fn new(spec: &DeviceSpec) -> Self {
+        Server {
+            channels: (0..spec.channels).map(|_| Reverse(0)).collect(),
+            path_free: 0,
+            busy_until: 0,
+            read_ps_per_byte: 1e12 / spec.read_bandwidth,
+            write_ps_per_byte: 1e12 / spec.write_bandwidth,
+            stats: DeviceStats::default(),
+        }
+    }
+
+    /// Time to move `media` bytes at the device's bandwidth for `op`, picoseconds.
+    #[inline]
+    pub fn transfer(&self, op: Op, media: u64) -> Time {
+        let ps_per_byte = match op {
+            Op::Read => self.read_ps_per_byte,
+            Op::Write => self.write_ps_per_byte,
+        };
+        (media as f64 * ps_per_byte).round() as Time
+    }
+
+    /// Serves a request of `bytes` (`media` on the media) arriving at `now`: the first
+    /// free channel holds it for `latency`, then the data path for `xfer`. Records the
+    /// counters and returns when its last byte is done.
+    #[inline]
+    pub fn serve(
+        &mut self,
+        now: Time,
+        op: Op,
+        bytes: u64,
+        media: u64,
+        latency: Time,
+        xfer: Time,
+    ) -> Time {
+        let Reverse(channel_free) = self.channels.pop().expect("at least one channel");
+        let start = now.max(channel_free);
+        let latency_done = start + latency;
+        let xfer_start = latency_done.max(self.path_free);
+        let done = xfer_start + xfer;
+        self.path_free = done;
+        self.channels.push(Reverse(done));
+
+        let s = &mut self.stats;
+        match op {
+            Op::Read => {
+                s.reads += 1;
+                s.bytes_read += bytes;
+                s.media_bytes_read += media;
+            }
+            Op::Write => {
+                s.writes += 1;
+                s.bytes_written += bytes;
+                s.media_bytes_written += media;
+            }
+        }
+        s.transfer_time += xfer;
+        s.queue_time += (start - now) + (xfer_start - latency_done);
+        if start >= self.busy_until {
+            s.busy_time += done - start;
+        } else if done > self.busy_until {
+            s.busy_time += done - self.busy_until;
+        }
+        self.busy_until = self.busy_until.max(done);
+        done
+    }
+}
