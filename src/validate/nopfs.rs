@@ -17,7 +17,7 @@
 //!
 //! Why not `Simulation::run`: the job is 115 M reads (16 x 80,073 x 90). Through the
 //! timed engine that is ~45 s of CPU on this machine (benches/README.md: the 8-rank
-//! ImageNet config, the same 115 M reads, takes 44 s), over the whole validation's
+//! ImageNet config, the same 115 M reads, takes 44-61 s), over the whole validation's
 //! ~30 s budget, and summary.json has no per-(rank, sample) read counts to read the
 //! skew from. Counting straight from the sampler takes ~2 s and covers exactly the
 //! sample ids the engine would read: the workload reads position p of rank r's epoch

@@ -132,14 +132,17 @@ pub fn hit_ratio(policy: &str, f: f64, epochs: u64, seed: u64) -> Result<f64, St
     Ok(hits as f64 / lookups.max(1) as f64)
 }
 
-/// The rows of one policy against `closed(f)`; a missing policy fails every row.
-/// `run(policy, f, epochs, seed)` gives one seed's steady-state hit ratio.
+/// `run(policy, f, epochs, seed)`: one seed's steady-state hit ratio.
+type HitRatioRun<'a> = dyn Fn(&str, f64, u64, u64) -> Result<f64, String> + Sync + 'a;
+
+/// The rows of one policy against `closed(f)`, each the mean over [`SEEDS`] of `run`; a
+/// missing policy fails every row.
 fn rows(
     policy: &str,
     closed: fn(f64) -> f64,
     epochs: fn(f64) -> u64,
     form: &str,
-    run: &(dyn Fn(&str, f64, u64, u64) -> Result<f64, String> + Sync),
+    run: &HitRatioRun<'_>,
 ) -> Vec<Row> {
     let check = format!("shuffle-{policy}");
     if !eviction::names().contains(&policy) {
