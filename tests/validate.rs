@@ -111,3 +111,18 @@ fn an_unknown_check_name_is_a_clear_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("floppy") && err.contains("queueing"), "{err}");
 }
+
+#[test]
+fn a_slower_network_link_fails_the_ring_allreduce_training_check() {
+    assert!(validate::run_one("ring-allreduce", &Env::default())
+        .unwrap()
+        .pass());
+    // The training job's ring runs over the rdma-100g link; at half its 100 Gb/s line
+    // rate the all-reduce takes 2(N-1) alpha + 2(N-1)/N S/B = 14 x 5 us + 1.75 x
+    // 100 MB / 6.25 GB/s = 28.07 ms instead of 14.07 ms.
+    let env = perturbed("rdma-100g", "read_bandwidth = \"50Gb/s\"");
+    let r = validate::run_one("ring-allreduce", &env).unwrap();
+    assert!(!r.pass());
+    let row = &r.output.rows[0];
+    assert!((row.model - 28.07).abs() < 0.01, "{row:?}");
+}

@@ -1,91 +1,48 @@
-//! Distributed-training closed forms run through the engine: a ring all-reduce as link
-//! transfers (REFERENCES.md s3 and s4.4) and a barrier over ranks with exponential
-//! iteration times (s4.5). Each builds its model from TOML (the links and a placeholder
-//! tier) with the public `model::build`, then runs a small workload of its own through
-//! `Simulation::run`; when the training workload lands, these can drive it instead.
+//! Distributed-training closed forms, run as `kind = "training"` jobs (the workload of
+//! `src/workload/training/`, docs/training.md) from TOML text through `Config::parse`,
+//! `model::build` and `Simulation::run`, read back from the run's summary.json values:
+//!
+//! - a ring all-reduce as the job's gradient sync over a `[[links]]` device
+//!   (REFERENCES.md s3 and s4.4): the summary's `mean_sync_ms`;
+//! - a barrier over ranks whose compute is exponential straggler jitter (s4.5): the
+//!   summary's `mean_iteration_s`.
+//!
+//! The dataset is a few 64 B samples in one DRAM tier, so loading a batch takes ~0.1 us
+//! and is done long before the rank asks for it: neither figure carries data stall
+//! beyond the ~0.1 us of each epoch's first batch.
 
-use super::{row, CheckOutput, Env};
-use crate::config::Config;
-use crate::engine::{Time, MS};
-use crate::sim::{Ctx, Workload};
-use rand_distr::{Distribution, Exp};
-
-/// A model whose workload is replaced: one placeholder tier and `links`.
-fn simulation(links: &str, seed: u64) -> anyhow::Result<crate::sim::Simulation> {
-    let toml = format!(
-        "[[tiers]]\nname = \"mem\"\npreset = \"ddr4-3200\"\n{links}\n[workload]\nkind = \"synthetic\"\n\
-         pattern = \"uniform\"\nobjects = 1\nrequests = 1\nsize = \"64B\"\n"
-    );
-    let cfg = Config::parse(&toml).map_err(|e| anyhow::anyhow!("validation config: {e}"))?;
-    Ok(crate::model::build(&cfg, seed)?)
-}
-
-/// Ring all-reduce: 2 (N - 1) steps; in each, every rank sends S / N bytes to its
-/// neighbour over its own link, and the step ends when all have arrived.
-struct RingAllReduce {
-    ranks: u32,
-    chunk: u64,
-    steps: u32,
-    step: u32,
-    pending: u32,
-    links: Vec<usize>,
-}
-
-impl RingAllReduce {
-    fn send_step(&mut self, ctx: &mut Ctx) {
-        self.pending = self.ranks;
-        for r in 0..self.ranks {
-            ctx.transfer(self.links[r as usize], self.chunk, r, self.step as u64);
-        }
-    }
-}
-
-impl Workload for RingAllReduce {
-    fn start(&mut self, ctx: &mut Ctx) {
-        self.send_step(ctx);
-    }
-    fn on_event(&mut self, _actor: u32, _tag: u64, ctx: &mut Ctx) {
-        self.pending -= 1;
-        if self.pending == 0 {
-            self.step += 1;
-            if self.step < self.steps {
-                self.send_step(ctx);
-            }
-        }
-    }
-    fn is_done(&self) -> bool {
-        self.step >= self.steps
-    }
-    fn summary(&self, end: Time) -> serde_json::Value {
-        serde_json::json!({ "kind": "ring-allreduce", "time_s": end as f64 / 1e12 })
-    }
-}
+use super::{num, row, run_toml, CheckOutput, Env};
 
 /// T = 2 (N - 1) alpha + 2 (N - 1) / N x S / B with N = 8, S = 100 MB, B = 100 Gb/s,
 /// alpha = 5 us: 14.07 ms (REFERENCES s3, s4.4).
-pub fn ring_allreduce(_env: &Env) -> anyhow::Result<CheckOutput> {
-    let (n, s_bytes) = (8u32, 100_000_000u64);
-    let links: String = (0..n)
-        .map(|r| format!("[[links]]\nname = \"ring{r}\"\nread_latency = \"5us\"\nread_bandwidth = \"100Gb/s\"\n"))
-        .collect();
-    let mut sim = simulation(&links, 1)?;
-    sim.workload = Box::new(RingAllReduce {
-        ranks: n,
-        chunk: s_bytes / n as u64,
-        steps: 2 * (n - 1),
-        step: 0,
-        pending: 0,
-        links: (0..n as usize).collect(),
-    });
-    let out = sim.run();
-    anyhow::ensure!(out.finished, "the all-reduce did not finish");
-    let closed =
-        2.0 * (n - 1) as f64 * 5e-6 + 2.0 * (n - 1) as f64 / n as f64 * s_bytes as f64 / 12.5e9;
+///
+/// The link is the `rdma-100g` preset (100 Gb/s line rate, 1.93 us latency, REFERENCES
+/// s1) and the sync's software `overhead` is 3.07 us, so alpha = 1.93 + 3.07 = 5 us.
+/// Eight ranks, one 64 B sample per batch, 4 iterations on an otherwise idle link (the
+/// samples live in DRAM, not behind the link): every iteration's sync is the closed
+/// form. A perturbed `rdma-100g` preset (`Env::overrides`) changes alpha or B.
+pub fn ring_allreduce(env: &Env) -> anyhow::Result<CheckOutput> {
+    let (n, s_bytes, alpha, b) = (8u32, 100e6, 5e-6, 100e9 / 8.0);
+    let toml = format!(
+        "{}{}\n[workload]\nkind = \"training\"\ndataset = {{ samples = {}, size = \"64B\" }}\n\
+         ranks = {n}\nbatch_size = 1\ncompute = {{ per_batch = \"1ms\" }}\n\n\
+         [workload.sync]\nkind = \"ring\"\nlink = \"net\"\nbytes = \"100MB\"\noverhead = \"3.07us\"\n",
+        env.tier("mem", "ddr4-3200", ""),
+        env.device("links", "net", "rdma-100g", ""),
+        4 * n,
+    );
+    let s = run_toml(&toml, 1)?;
+    anyhow::ensure!(
+        num(&s, "/workload/iterations")? == 4.0,
+        "the training job did not run its 4 iterations"
+    );
+    let steps = 2.0 * (n - 1) as f64;
+    let closed = steps * alpha + steps / n as f64 * s_bytes / b;
     Ok(CheckOutput {
         rows: vec![row(
             "ring-allreduce",
             "all-reduce time, N = 8, 100 MB, 100 Gb/s, 5 us",
-            out.end as f64 / MS as f64,
+            num(&s, "/workload/mean_sync_ms")?,
             closed * 1e3,
             "ms",
             1.0,
@@ -95,87 +52,36 @@ pub fn ring_allreduce(_env: &Env) -> anyhow::Result<CheckOutput> {
     })
 }
 
-/// N ranks compute for independent exponential times of mean m, then wait at a
-/// barrier; the iteration ends when the last arrives.
-struct Barrier {
-    ranks: u32,
-    iterations: u64,
-    done: u64,
-    arrived: u32,
-    started: Time,
-    total: u128,
-    compute: Exp<f64>,
-    rngs: Vec<crate::engine::Rng>,
-}
-
-impl Barrier {
-    fn start_iteration(&mut self, ctx: &mut Ctx) {
-        self.started = ctx.now();
-        self.arrived = 0;
-        for r in 0..self.ranks {
-            let t = self.compute.sample(&mut self.rngs[r as usize]).round() as Time;
-            ctx.wake_in(t, r, self.done);
-        }
-    }
-}
-
-impl Workload for Barrier {
-    fn start(&mut self, ctx: &mut Ctx) {
-        self.start_iteration(ctx);
-    }
-    fn on_event(&mut self, _actor: u32, _tag: u64, ctx: &mut Ctx) {
-        self.arrived += 1;
-        if self.arrived == self.ranks {
-            self.total += (ctx.now() - self.started) as u128;
-            self.done += 1;
-            if self.done < self.iterations {
-                self.start_iteration(ctx);
-            }
-        }
-    }
-    fn is_done(&self) -> bool {
-        self.done >= self.iterations
-    }
-    fn summary(&self, _end: Time) -> serde_json::Value {
-        serde_json::json!({
-            "kind": "straggler-barrier",
-            "mean_iteration_s": self.total as f64 / self.done.max(1) as f64 / 1e12,
-        })
-    }
-}
-
 /// The expected barrier time over N = 8 ranks with exponential iteration times of mean
-/// m = 1 ms is m H_N (REFERENCES s4.5). 50,000 iterations, rank r's times from the
-/// named stream ("validate.straggler", r) under seed 1: the standard deviation of one
-/// iteration is m sqrt(sum 1/k^2) = 1.24 m, so the mean's relative standard error is
-/// 0.2% and the 2% tolerance is 10 sigma.
-pub fn straggler_barrier(_env: &Env) -> anyhow::Result<CheckOutput> {
-    let (n, m, iterations, seed) = (8u32, MS as f64, 50_000u64, 1u64);
-    let mut sim = simulation("", seed)?;
-    sim.workload = Box::new(Barrier {
-        ranks: n,
-        iterations,
-        done: 0,
-        arrived: 0,
-        started: 0,
-        total: 0,
-        compute: Exp::new(1.0 / m).expect("positive mean"),
-        rngs: (0..n)
-            .map(|r| crate::engine::stream_indexed(seed, "validate.straggler", r as u64))
-            .collect(),
-    });
-    let out = sim.run();
-    anyhow::ensure!(out.finished, "the barrier experiment did not finish");
-    let mean_ms = sim.workload.summary(out.end)["mean_iteration_s"]
-        .as_f64()
-        .unwrap_or(f64::NAN)
-        * 1e3;
+/// m = 1 ms is m H_N (REFERENCES s4.5).
+///
+/// A training job of N ranks whose compute is only `jitter = { dist = "exponential",
+/// mean = "1ms" }` and with no gradient exchange (sync `none`): an iteration runs from
+/// one barrier release to the next, i.e. the slowest rank's compute. 50,000 iterations
+/// (one epoch of 400,000 64 B samples, batch 1, sequential sampler), run seed 1: rank
+/// r's jitter comes from the workload's stream ("workload.training.jitter", r). The
+/// standard deviation of one iteration is m sqrt(sum 1/k^2) = 1.24 m, so the mean's
+/// relative standard error is 0.2% and the 2% tolerance is 10 sigma.
+pub fn straggler_barrier(env: &Env) -> anyhow::Result<CheckOutput> {
+    let (n, iterations) = (8u32, 50_000u64);
+    let toml = format!(
+        "{}\n[workload]\nkind = \"training\"\ndataset = {{ samples = {}, size = \"64B\" }}\n\
+         ranks = {n}\nbatch_size = 1\nsampler = \"sequential\"\ncompute = {{}}\n\
+         jitter = {{ dist = \"exponential\", mean = \"1ms\" }}\n",
+        env.tier("mem", "ddr4-3200", ""),
+        n as u64 * iterations,
+    );
+    let s = run_toml(&toml, 1)?;
+    anyhow::ensure!(
+        num(&s, "/workload/iterations")? == iterations as f64,
+        "the training job did not run its {iterations} iterations"
+    );
     let h_n: f64 = (1..=n).map(|k| 1.0 / k as f64).sum();
     Ok(CheckOutput {
         rows: vec![row(
             "straggler-barrier",
             "mean barrier time, N = 8, m = 1 ms",
-            mean_ms,
+            num(&s, "/workload/mean_iteration_s")? * 1e3,
             h_n,
             "ms",
             2.0,

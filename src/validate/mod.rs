@@ -212,11 +212,11 @@ pub const REGISTRY: &[Check] = &[
     Check { name: "cxl-latency", group: "cxl", about: "CXL load latency = DRAM + 70-90 ns (Pond ASPLOS'23)", run: memory::cxl_latency },
     Check { name: "ssd-optane", group: "ssd", about: "Optane SSD P4800X: QD1 4 KB read 8.9 us, 585K IOPS at QD16 (AnandTech)", run: ssd::optane_ssd },
     Check { name: "ssd-flash", group: "ssd", about: "NVMe TLC (Micron 9200): QD1 4 KB read 92 us (datasheet)", run: ssd::flash_ssd },
-    Check { name: "shuffle-lru", group: "shuffle", about: "LRU under per-epoch shuffle: f + (1-f) ln(1-f) (REFERENCES s4.1)", run: shuffle::lru },
-    Check { name: "shuffle-minio", group: "shuffle", about: "MinIO under per-epoch shuffle: f (REFERENCES s4.1)", run: shuffle::minio },
-    Check { name: "shuffle-belady", group: "shuffle", about: "Belady under per-epoch shuffle: f (REFERENCES s4.1)", run: shuffle::belady },
-    Check { name: "ring-allreduce", group: "distributed", about: "ring all-reduce 2(N-1) alpha + 2(N-1)/N S/B through the engine's links (REFERENCES s3, s4.4)", run: distributed::ring_allreduce },
-    Check { name: "straggler-barrier", group: "distributed", about: "barrier over N exponential iteration times: m H_N (REFERENCES s4.5)", run: distributed::straggler_barrier },
+    Check { name: "shuffle-lru", group: "shuffle", about: "LRU cache tier under a training job's per-epoch shuffle: f + (1-f) ln(1-f) (REFERENCES s4.1)", run: shuffle::lru },
+    Check { name: "shuffle-minio", group: "shuffle", about: "MinIO cache tier under a training job's per-epoch shuffle: f (REFERENCES s4.1)", run: shuffle::minio },
+    Check { name: "shuffle-belady", group: "shuffle", about: "Belady (eviction registry) under per-epoch shuffle: f (REFERENCES s4.1)", run: shuffle::belady },
+    Check { name: "ring-allreduce", group: "distributed", about: "a training job's ring all-reduce over a link: 2(N-1) alpha + 2(N-1)/N S/B (REFERENCES s3, s4.4)", run: distributed::ring_allreduce },
+    Check { name: "straggler-barrier", group: "distributed", about: "a training job's barrier over N exponential compute times: m H_N (REFERENCES s4.5)", run: distributed::straggler_barrier },
     Check { name: "libcachesim-lru", group: "libcachesim", about: "LRU miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "lru") },
     Check { name: "libcachesim-fifo", group: "libcachesim", about: "FIFO miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "fifo") },
     Check { name: "libcachesim-clock", group: "libcachesim", about: "Clock miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "clock") },
@@ -224,7 +224,7 @@ pub const REGISTRY: &[Check] = &[
     Check { name: "libcachesim-arc", group: "libcachesim", about: "ARC miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "arc") },
     Check { name: "libcachesim-s3fifo", group: "libcachesim", about: "S3-FIFO miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "s3fifo") },
     Check { name: "libcachesim-belady", group: "libcachesim", about: "Belady miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "belady") },
-    Check { name: "nopfs-skew", group: "distributed", about: "NoPFS access skew: samples one worker reads > 10 times, Binomial tail (REFERENCES s4.2)", run: nopfs::skew },
+    Check { name: "nopfs-skew", group: "distributed", about: "NoPFS access skew from the training sampler: samples one worker reads > 10 times, Binomial tail (REFERENCES s4.2)", run: nopfs::skew },
 ];
 
 /// The checks `only` selects (a check name or a group; all when None).

@@ -13,7 +13,8 @@ pub const CHECK_LIMITS: &[&str] = &[
     "Optane write decline beyond 4 writers is a fitted slope matching \"falls slightly\"; the 24-thread value is not a reference figure.",
     "DRAM loaded latency: the curve's two constants are fitted on the same MLC table, so the check confirms the engine reproduces it end to end (measured utilisation, queueing), not a prediction for another platform.",
     "Optane SSD QD16 IOPS equals its preset's bandwidth limit (585K x 4 KB): the row checks the queueing, not a prediction.",
-    "NoPFS skew and the straggler barrier use self-contained samplers/workloads in src/validate/, not the training workload.",
+    "NoPFS skew counts reads from the training workload's sampler built from a training config, not from a timed run (115 M reads would take ~45 s of CPU): it checks which samples each rank reads, not their timing.",
+    "Belady under per-epoch shuffle runs on the eviction registry: the training workload issues reads without the next-access times Belady needs.",
 ];
 
 /// A number for tables: "-" when the experiment did not run.
