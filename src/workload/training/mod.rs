@@ -18,6 +18,9 @@
 //! is one access through the hierarchy. Optional CPU preprocessing per sample
 //! follows the reads.
 //!
+//! The job's whole read sequence, for clairvoyant prefetching, is replayed lazily from
+//! the seeded sampler by [`future`] (`Workload::future_accesses`).
+//!
 //! Actor ids: rank r is r; worker w of rank r is R + r W + w; the collective and the
 //! checkpoint writer have their own ids. The hot path allocates nothing.
 
