@@ -236,8 +236,13 @@ impl Hierarchy {
             .device_op(to, t, Op::Write, size as u64, true)
             .max(read);
         self.tiers[to].stats.fills += 1;
-        if self.ready.len() >= 1 << 16 {
+        if self.ready.len() >= self.ready_sweep_at {
+            // Copies evicted without being read leave entries behind: drop those
+            // already ready. Amortised: when most entries are still in flight (loaders
+            // far ahead of a slow tier) the next sweep waits for the map to double,
+            // so a sweep is never repeated on every prefetch.
             self.ready.retain(|_, r| *r > t);
+            self.ready_sweep_at = (2 * self.ready.len()).max(super::READY_SWEEP_MIN);
         }
         self.ready.insert(id, done);
         Some(done)

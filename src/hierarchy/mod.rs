@@ -82,7 +82,13 @@ pub struct Hierarchy {
     hooks: Option<Box<Hooks>>,
     /// When each prefetched copy not yet accessed is ready.
     ready: IdMap<Time>,
+    /// `ready`'s size that triggers the next sweep of past entries (amortised).
+    ready_sweep_at: usize,
 }
+
+/// The prefetched-copy map is swept of entries already ready at this size or at twice
+/// what the last sweep left, whichever is larger.
+const READY_SWEEP_MIN: usize = 1 << 16;
 
 impl Hierarchy {
     /// Tiers fastest first; the last one's cache, if any, is ignored.
@@ -100,6 +106,7 @@ impl Hierarchy {
             pending: Vec::new(),
             hooks: None,
             ready: IdMap::default(),
+            ready_sweep_at: READY_SWEEP_MIN,
         }
     }
 

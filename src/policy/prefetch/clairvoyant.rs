@@ -10,8 +10,17 @@
 //! Parameters: `staging` (bytes, default 1/8 of the fastest tier), `loads_per_access`
 //! (default 2: loaders run ahead of consumption), `lookahead` (at most this many
 //! future accesses tracked, default 65,536). Needs a workload exposing its future
-//! accesses (`Workload::future_accesses`, e.g. training); a workload whose accesses
-//! stray from that sequence is tolerated (counted in `mismatches`).
+//! accesses (`Workload::future_accesses`, e.g. training).
+//!
+//! Reads that come out of the sequence's order (loader workers and ranks finishing
+//! in a timing-dependent order, or reading sample by sample side by side) are matched
+//! lazily: a read that is not the cursor's next access is counted (`mismatches`) and
+//! remembered, and the cursor consumes that entry when it reaches it, so the window
+//! never stalls behind a read that already happened (its staged copy is dropped
+//! then). A read of a staged sample hits whatever its order; a read beyond the window
+//! misses. If more than `lookahead` reads are outstanding ahead of the cursor, the
+//! cursor gives up on its next entry (`skipped`); reads not in the sequence at all
+//! (e.g. batches a loader fetched past the job's last iteration) stay `unmatched`.
 
 use super::{params, BuildCtx, FutureAccesses, Prefetcher};
 use crate::config::{Bytes, ConfigError};
@@ -58,6 +67,10 @@ pub struct Clairvoyant {
     loads: u64,
     staged_fills: u64,
     mismatches: u64,
+    /// Reads that came before the cursor reached them: count per sample, and total.
+    early: IdMap<u32>,
+    early_total: usize,
+    skipped: u64,
 }
 
 pub fn build(params_: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Prefetcher>, ConfigError> {
@@ -151,6 +164,9 @@ impl Clairvoyant {
             loads: 0,
             staged_fills: 0,
             mismatches: 0,
+            early: IdMap::default(),
+            early_total: 0,
+            skipped: 0,
         }
     }
 
@@ -189,6 +205,44 @@ impl Clairvoyant {
     }
 }
 
+impl Clairvoyant {
+    /// The cursor's next access happened: pop it, dropping its staged copy after the
+    /// last pending use.
+    fn consume_front(&mut self, now: Time, hier: &mut Hierarchy) {
+        let Some((id, size, staged)) = self.window.pop_front() else {
+            return;
+        };
+        if staged {
+            let uses = self.staged.get_mut(&id).expect("staged copies are counted");
+            *uses -= 1;
+            if *uses == 0 {
+                self.staged.remove(&id);
+                self.staged_bytes -= size as u64;
+                hier.drop_copy(now, 0, id);
+            }
+        }
+    }
+
+    /// Consumes entries at the cursor that were read early; gives up on the cursor's
+    /// entry while more than `lookahead` early reads are outstanding.
+    fn settle(&mut self, now: Time, hier: &mut Hierarchy) {
+        while let Some(&(id, _, _)) = self.window.front() {
+            if let Some(c) = self.early.get_mut(&id) {
+                *c -= 1;
+                if *c == 0 {
+                    self.early.remove(&id);
+                }
+                self.early_total -= 1;
+            } else if self.early_total > self.lookahead {
+                self.skipped += 1;
+            } else {
+                break;
+            }
+            self.consume_front(now, hier);
+        }
+    }
+}
+
 impl Prefetcher for Clairvoyant {
     fn name(&self) -> &'static str {
         "clairvoyant"
@@ -209,20 +263,16 @@ impl Prefetcher for Clairvoyant {
                 }
             }
         }
-        match self.window.front() {
-            Some(&(id, size, staged)) if id == req.id => {
-                self.window.pop_front();
-                if staged {
-                    let uses = self.staged.get_mut(&id).expect("staged copies are counted");
-                    *uses -= 1;
-                    if *uses == 0 {
-                        self.staged.remove(&id);
-                        self.staged_bytes -= size as u64;
-                        hier.drop_copy(now, 0, id);
-                    }
-                }
-            }
-            _ => self.mismatches += 1,
+        if self.window.front().is_some_and(|e| e.0 == req.id) {
+            self.consume_front(now, hier);
+        } else {
+            // Out of order: remembered until the cursor reaches the entry.
+            self.mismatches += 1;
+            *self.early.entry(req.id).or_insert(0) += 1;
+            self.early_total += 1;
+        }
+        if !self.early.is_empty() {
+            self.settle(now, hier);
         }
         // Background loaders: placed samples in first-access order, fastest tier first.
         let mut budget = self.loads_per_access;
@@ -248,6 +298,8 @@ impl Prefetcher for Clairvoyant {
             "loads": self.loads,
             "staged_fills": self.staged_fills,
             "mismatches": self.mismatches,
+            "unmatched": self.early_total,
+            "skipped": self.skipped,
         })
     }
 }

@@ -6,6 +6,7 @@
 use crate::config::{Bytes, ConfigError};
 use crate::workload::sizes::{SizeDist, SizeSampler, SizeSpec};
 use serde::Deserialize;
+use std::sync::Arc;
 
 /// `dataset = "imagenet-1k"` or `dataset = { preset = "...", samples = N, size = ... }`
 /// (`samples` and `size` override the preset's; without a preset both are required).
@@ -65,11 +66,13 @@ pub fn preset(name: &str) -> Option<(u64, SizeSpec, &'static str)> {
     })
 }
 
-/// A resolved dataset: sample count and per-sample sizes.
+/// A resolved dataset: sample count and per-sample sizes. Cloning shares the size
+/// table (the future-access iterator holds a clone).
+#[derive(Clone)]
 pub struct Dataset {
     pub samples: u64,
     /// Sizes of samples 0..N (empty when every sample has the same size).
-    sizes: Vec<u32>,
+    sizes: Arc<[u32]>,
     fixed: u32,
     /// Mean sample size in bytes.
     pub mean_size: f64,
@@ -149,7 +152,7 @@ impl Dataset {
         };
         Ok(Dataset {
             samples,
-            sizes,
+            sizes: sizes.into(),
             fixed,
             mean_size,
             source,

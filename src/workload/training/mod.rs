@@ -18,11 +18,15 @@
 //! is one access through the hierarchy. Optional CPU preprocessing per sample
 //! follows the reads.
 //!
+//! The job's whole read sequence, for clairvoyant prefetching, is replayed lazily from
+//! the seeded sampler by [`future`] (`Workload::future_accesses`).
+//!
 //! Actor ids: rank r is r; worker w of rank r is R + r W + w; the collective and the
 //! checkpoint writer have their own ids. The hot path allocates nothing.
 
 pub mod checkpoint;
 pub mod dataset;
+pub mod future;
 pub mod params;
 mod report;
 pub mod sampler;
@@ -99,6 +103,8 @@ pub struct Training {
     ckpt_blocked_since: Time,
     done: bool,
     stats: report::Stats,
+    /// The whole job's reads, regenerated on demand for clairvoyant prefetching.
+    future: future::TrainingFuture,
 }
 
 pub fn build(params: toml::Table, ctx: &super::BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
@@ -136,8 +142,17 @@ impl Training {
                 end: 0,
             })
             .collect();
+        let future = future::TrainingFuture {
+            sampler: p.sampler.spec(),
+            dataset: p.dataset.clone(),
+            epochs: p.epochs,
+            max_iterations: p.max_iterations,
+            batch: p.batch,
+            batches_per_epoch,
+        };
         Training {
             stats: report::Stats::new(p.ranks),
+            future,
             p,
             ranks,
             workers,
@@ -456,5 +471,9 @@ impl Workload for Training {
 
     fn tables(&self, end: Time) -> Vec<(String, String)> {
         report::tables(self, end)
+    }
+
+    fn future_accesses(&self) -> Option<&dyn crate::policy::prefetch::FutureAccesses> {
+        Some(&self.future)
     }
 }

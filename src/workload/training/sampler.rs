@@ -67,6 +67,22 @@ pub struct Sampler {
     live: Vec<(u32, u32)>,
 }
 
+/// A sampler's construction parameters (see [`Sampler::spec`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SamplerSpec {
+    pub kind: SamplerKind,
+    pub n: usize,
+    pub ranks: usize,
+    pub seed: u64,
+}
+
+impl SamplerSpec {
+    /// A new sampler at epoch 0.
+    pub fn build(&self) -> Sampler {
+        Sampler::new(self.kind.clone(), self.n, self.ranks, self.seed)
+    }
+}
+
 /// The random stream of epoch `epoch`: seeded with seed + epoch.
 pub fn epoch_stream(seed: u64, epoch: u64) -> Rng {
     crate::engine::stream(seed.wrapping_add(epoch), "workload.training.sampler")
@@ -91,6 +107,17 @@ impl Sampler {
         };
         s.set_epoch(0);
         s
+    }
+
+    /// What it was built from: `spec().build()` is a new sampler at epoch 0 giving
+    /// the same orders (the future-access iterator replays the run with one).
+    pub fn spec(&self) -> SamplerSpec {
+        SamplerSpec {
+            kind: self.kind.clone(),
+            n: self.n,
+            ranks: self.ranks,
+            seed: self.seed,
+        }
     }
 
     /// Samples each rank reads per epoch: ceil(N / R).
