@@ -42,7 +42,7 @@ impl Server {
             Op::Read => self.read_ps_per_byte,
             Op::Write => self.write_ps_per_byte,
         };
-        (media as f64 * ps_per_byte).round() as Time
+        super::round_ps(media as f64 * ps_per_byte)
     }
 
     /// Serves a request of `bytes` (`media` on the media) arriving at `now`: the first
