@@ -8,6 +8,7 @@
 
 use super::linked::{impl_linked, Links, List, Resident};
 use super::param::{integer, only_keys};
+use super::slot_index::Probe;
 use super::{EvictionPolicy, Params, Victim};
 use crate::trace::Request;
 
@@ -19,6 +20,17 @@ struct Node {
 }
 
 impl_linked!(Node);
+
+impl Node {
+    fn new(req: &Request) -> Node {
+        Node {
+            id: req.id,
+            size: req.size,
+            count: 0,
+            links: Links::NONE,
+        }
+    }
+}
 
 /// n-bit CLOCK over a slab-allocated queue (the hand is always at its tail).
 pub struct ClockN {
@@ -47,6 +59,15 @@ impl ClockN {
         Ok(Self::new(capacity, bits as u32))
     }
 
+    /// Evicts until node `i` (added, not yet queued) fits, then queues it at the head.
+    fn fill(&mut self, i: u32, evicted: &mut Vec<Victim>) {
+        let size = self.res[i].size as u64;
+        while self.queue.bytes + size > self.capacity {
+            self.evict_one(evicted);
+        }
+        self.queue.push_front(&mut self.res.slab, i);
+    }
+
     fn evict_one(&mut self, evicted: &mut Vec<Victim>) {
         loop {
             let t = self.queue.tail;
@@ -70,12 +91,24 @@ impl EvictionPolicy for ClockN {
         "clock-n"
     }
 
+    #[inline]
     fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
-        if self.lookup(req) {
-            return true;
+        // One hash: the node is added before eviction, which cannot pick it because
+        // it is not on the queue yet.
+        match self.res.probe(req.id) {
+            Probe::Found(i) => {
+                let n = &mut self.res[i];
+                n.count = (n.count + 1).min(self.max_count);
+                true
+            }
+            Probe::Vacant(v) => {
+                if req.size as u64 <= self.capacity {
+                    let i = self.res.add_vacant(v, Node::new(req));
+                    self.fill(i, evicted);
+                }
+                false
+            }
         }
-        self.insert(req, evicted);
-        false
     }
 
     fn lookup(&mut self, req: &Request) -> bool {
@@ -90,20 +123,10 @@ impl EvictionPolicy for ClockN {
     }
 
     fn insert(&mut self, req: &Request, evicted: &mut Vec<Victim>) {
-        let size = req.size as u64;
-        if size > self.capacity {
-            return;
+        if req.size as u64 <= self.capacity {
+            let i = self.res.add(Node::new(req));
+            self.fill(i, evicted);
         }
-        while self.queue.bytes + size > self.capacity {
-            self.evict_one(evicted);
-        }
-        let i = self.res.add(Node {
-            id: req.id,
-            size: req.size,
-            count: 0,
-            links: Links::NONE,
-        });
-        self.queue.push_front(&mut self.res.slab, i);
     }
 
     fn remove(&mut self, id: u64) -> Option<u32> {
@@ -116,14 +139,6 @@ impl EvictionPolicy for ClockN {
 
     fn contains(&self, id: u64) -> bool {
         self.res.find(id).is_some()
-    }
-    #[inline]
-    fn prefetch(&self, id: u64) {
-        self.res.prefetch(id)
-    }
-    #[inline]
-    fn prefetch_node(&self, id: u64) {
-        self.res.prefetch_node(id)
     }
     fn used(&self) -> u64 {
         self.queue.bytes

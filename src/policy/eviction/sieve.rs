@@ -9,6 +9,7 @@
 //! quick demotion").
 
 use super::linked::{impl_linked, Links, List, Resident, NIL};
+use super::slot_index::Probe;
 use super::{EvictionPolicy, Victim};
 use crate::trace::Request;
 
@@ -20,6 +21,17 @@ struct Node {
 }
 
 impl_linked!(Node);
+
+impl Node {
+    fn new(req: &Request) -> Node {
+        Node {
+            id: req.id,
+            size: req.size,
+            visited: false,
+            links: Links::NONE,
+        }
+    }
+}
 
 /// SIEVE over a slab-allocated queue, an id -> slot index and the hand's slot.
 pub struct Sieve {
@@ -47,6 +59,15 @@ impl Sieve {
         }
         self.queue.unlink(&mut self.res.slab, i);
         self.res.forget(i);
+    }
+
+    /// Evicts until node `i` (added, not yet queued) fits, then queues it at the head.
+    fn fill(&mut self, i: u32, evicted: &mut Vec<Victim>) {
+        let size = self.res[i].size as u64;
+        while self.queue.bytes + size > self.capacity {
+            self.evict_one(evicted);
+        }
+        self.queue.push_front(&mut self.res.slab, i);
     }
 
     fn evict_one(&mut self, evicted: &mut Vec<Victim>) {
@@ -79,12 +100,23 @@ impl EvictionPolicy for Sieve {
         "sieve"
     }
 
+    #[inline]
     fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
-        if self.lookup(req) {
-            return true;
+        // One hash: the node is added before eviction, which cannot pick it because
+        // it is not on the queue yet.
+        match self.res.probe(req.id) {
+            Probe::Found(i) => {
+                self.res[i].visited = true;
+                true
+            }
+            Probe::Vacant(v) => {
+                if req.size as u64 <= self.capacity {
+                    let i = self.res.add_vacant(v, Node::new(req));
+                    self.fill(i, evicted);
+                }
+                false
+            }
         }
-        self.insert(req, evicted);
-        false
     }
 
     fn lookup(&mut self, req: &Request) -> bool {
@@ -98,20 +130,10 @@ impl EvictionPolicy for Sieve {
     }
 
     fn insert(&mut self, req: &Request, evicted: &mut Vec<Victim>) {
-        let size = req.size as u64;
-        if size > self.capacity {
-            return;
+        if req.size as u64 <= self.capacity {
+            let i = self.res.add(Node::new(req));
+            self.fill(i, evicted);
         }
-        while self.queue.bytes + size > self.capacity {
-            self.evict_one(evicted);
-        }
-        let i = self.res.add(Node {
-            id: req.id,
-            size: req.size,
-            visited: false,
-            links: Links::NONE,
-        });
-        self.queue.push_front(&mut self.res.slab, i);
     }
 
     fn remove(&mut self, id: u64) -> Option<u32> {
@@ -123,14 +145,6 @@ impl EvictionPolicy for Sieve {
 
     fn contains(&self, id: u64) -> bool {
         self.res.find(id).is_some()
-    }
-    #[inline]
-    fn prefetch(&self, id: u64) {
-        self.res.prefetch(id)
-    }
-    #[inline]
-    fn prefetch_node(&self, id: u64) {
-        self.res.prefetch_node(id)
     }
     fn used(&self) -> u64 {
         self.queue.bytes
