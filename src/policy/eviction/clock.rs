@@ -104,10 +104,7 @@ impl EvictionPolicy for Clock {
     }
 
     fn remove(&mut self, id: u64) -> Option<u32> {
-        let i = self.res.find(id)?;
-        self.queue.unlink(&mut self.res.slab, i);
-        self.res.forget(i);
-        Some(self.res[i].size)
+        self.res.remove_from(&mut self.queue, id)
     }
 
     fn contains(&self, id: u64) -> bool {

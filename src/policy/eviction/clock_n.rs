@@ -130,11 +130,7 @@ impl EvictionPolicy for ClockN {
     }
 
     fn remove(&mut self, id: u64) -> Option<u32> {
-        let i = self.res.find(id)?;
-        let size = self.res[i].size;
-        self.queue.unlink(&mut self.res.slab, i);
-        self.res.forget(i);
-        Some(size)
+        self.res.remove_from(&mut self.queue, id)
     }
 
     fn contains(&self, id: u64) -> bool {

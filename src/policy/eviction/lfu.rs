@@ -32,10 +32,11 @@ impl Node {
 }
 
 /// All cached objects of one frequency; buckets form a list in increasing frequency.
+/// (The policy keeps `used` itself, so the object lists count no bytes.)
 #[derive(Clone, Copy)]
 struct Bucket {
     freq: u64,
-    objects: List,
+    objects: List<0, false>,
     lower: u32,
     higher: u32,
 }

@@ -96,10 +96,7 @@ impl EvictionPolicy for Lru {
     }
 
     fn remove(&mut self, id: u64) -> Option<u32> {
-        let i = self.res.find(id)?;
-        self.list.unlink(&mut self.res.slab, i);
-        self.res.forget(i);
-        Some(self.res[i].size)
+        self.res.remove_from(&mut self.list, id)
     }
 
     fn contains(&self, id: u64) -> bool {
