@@ -14,8 +14,8 @@
 //! REPLACE moves T1's oldest to B1 when T2 is empty or (T1 is not empty and
 //! (|T1| > p or (|T1| = p and the request hit B2))), else T2's oldest to B2.
 
-use super::dlist::{Linked, Links, List, Slab};
-use super::slot_index::{prefetch_ptr, Probe, SlotIndex};
+use super::linked::{impl_linked, Links, List, Resident};
+use super::slot_index::Probe;
 use super::{EvictionPolicy, Victim};
 use crate::trace::Request;
 
@@ -27,7 +27,6 @@ enum Where {
     B2 = 3,
 }
 
-#[derive(Clone, Copy)]
 struct Node {
     id: u64,
     size: u32,
@@ -35,55 +34,36 @@ struct Node {
     links: Links,
 }
 
-impl Linked for Node {
-    #[inline]
-    fn links(&self) -> &Links {
-        &self.links
-    }
-    #[inline]
-    fn links_mut(&mut self) -> &mut Links {
-        &mut self.links
-    }
-}
+impl_linked!(Node);
 
-/// Everything but the id index.
-struct State {
-    slab: Slab<Node>,
-    /// T1, T2, B1, B2, indexed by `Where`.
+/// ARC with libCacheSim's exact adaptation and eviction order.
+pub struct Arc {
+    res: Resident<Node>,
+    /// T1, T2, B1, B2, indexed by `Where`; their byte totals are the sizes.
     lists: [List; 4],
-    /// Bytes (objects in unit-size mode) in each list.
-    bytes: [u64; 4],
     p: f64,
     capacity: u64,
 }
 
-/// ARC with libCacheSim's exact adaptation and eviction order.
-pub struct Arc {
-    index: SlotIndex,
-    st: State,
-}
-
-impl State {
+impl Arc {
+    /// Bytes (objects in unit-size mode) in list `at`.
     #[inline]
     fn bytes(&self, at: Where) -> u64 {
-        self.bytes[at as usize]
+        self.lists[at as usize].bytes
     }
 
     /// Takes node `i` out of its list.
     #[inline]
     fn detach(&mut self, i: u32) {
-        let Node { size, at, .. } = self.slab.nodes[i as usize];
-        self.lists[at as usize].unlink(&mut self.slab.nodes, i);
-        self.bytes[at as usize] -= size as u64;
+        let at = self.res[i].at;
+        self.lists[at as usize].unlink(&mut self.res.slab, i);
     }
 
     /// Links node `i` (in no list) at the head of `to`.
     #[inline]
     fn attach(&mut self, i: u32, to: Where) {
-        let size = self.slab.nodes[i as usize].size;
-        self.lists[to as usize].push_front(&mut self.slab.nodes, i);
-        self.bytes[to as usize] += size as u64;
-        self.slab.nodes[i as usize].at = to;
+        self.lists[to as usize].push_front(&mut self.res.slab, i);
+        self.res[i].at = to;
     }
 
     /// Adapts p on a hit in ghost `at` and takes the node out of the ghost.
@@ -111,62 +91,55 @@ impl State {
             (Where::T2, Where::B2)
         };
         let victim = self.lists[from as usize].tail;
-        let Node { id, size, .. } = self.slab.nodes[victim as usize];
+        let Node { id, size, .. } = self.res[victim];
         self.detach(victim);
         self.attach(victim, ghost);
         evicted.push(Victim { id, size });
     }
-}
 
-impl Arc {
     pub fn new(capacity: u64) -> Self {
         Arc {
-            index: SlotIndex::default(),
-            st: State {
-                slab: Slab::default(),
-                lists: [List::default(); 4],
-                bytes: [0; 4],
-                p: 0.0,
-                capacity,
-            },
+            res: Resident::default(),
+            lists: [List::default(); 4],
+            p: 0.0,
+            capacity,
         }
     }
 
     /// Forgets node `i` entirely (a dropped ghost or an evicted object without ghost).
     fn forget(&mut self, i: u32) {
-        self.st.detach(i);
-        self.index.remove(self.st.slab.nodes[i as usize].id, i);
-        self.st.slab.release(i);
+        self.detach(i);
+        self.res.forget(i);
     }
 
     /// One eviction step for a miss of `size` bytes (`ghost`: the ghost it hit).
     fn evict(&mut self, size: u64, ghost: Option<Where>, evicted: &mut Vec<Victim>) {
-        let [t1, t2, b1, b2] = self.st.bytes;
-        let c = self.st.capacity;
+        let [t1, t2, b1, b2] = self.lists.map(|l| l.bytes);
+        let c = self.capacity;
         if ghost.is_some() {
-            self.st.replace(ghost == Some(Where::B2), evicted);
+            self.replace(ghost == Some(Where::B2), evicted);
         } else if t1 + b1 + size > c {
             if b1 > 0 {
-                self.forget(self.st.lists[Where::B1 as usize].tail);
-                self.st.replace(false, evicted);
+                self.forget(self.lists[Where::B1 as usize].tail);
+                self.replace(false, evicted);
             } else {
-                let t = self.st.lists[Where::T1 as usize].tail;
-                let Node { id, size, .. } = self.st.slab.nodes[t as usize];
+                let t = self.lists[Where::T1 as usize].tail;
+                let Node { id, size, .. } = self.res[t];
                 self.forget(t);
                 evicted.push(Victim { id, size });
             }
         } else {
             if t1 + b1 + t2 + b2 >= 2 * c && b2 > 0 {
-                self.forget(self.st.lists[Where::B2 as usize].tail);
+                self.forget(self.lists[Where::B2 as usize].tail);
             }
-            self.st.replace(false, evicted);
+            self.replace(false, evicted);
         }
     }
 
     /// The miss path after the lookup: node `i` is mapped but in no list.
     fn fill(&mut self, i: u32, ghost: Option<Where>, evicted: &mut Vec<Victim>) {
-        let size = self.st.slab.nodes[i as usize].size as u64;
-        while self.used() + size > self.st.capacity {
+        let size = self.res[i].size as u64;
+        while self.used() + size > self.capacity {
             self.evict(size, ghost, evicted);
         }
         let to = if ghost.is_some() {
@@ -174,36 +147,34 @@ impl Arc {
         } else {
             Where::T1
         };
-        self.st.attach(i, to);
+        self.attach(i, to);
     }
 
     /// One request: Some(true) on a hit, None after a miss that inserted, Some(false)
     /// after a miss that could not insert (object larger than the cache).
     fn request(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> Option<bool> {
         let size = req.size as u64;
-        let cap = self.st.capacity;
-        let nodes = &self.st.slab.nodes;
-        let (slot, ghost) = match self.index.probe(req.id, |s| nodes[s as usize].id) {
+        let cap = self.capacity;
+        let (slot, ghost) = match self.res.probe(req.id) {
             Probe::Found(i) => {
-                let at = self.st.slab.nodes[i as usize].at;
+                let at = self.res[i].at;
                 match at {
                     Where::T1 => {
-                        self.st.detach(i);
-                        self.st.attach(i, Where::T2);
+                        self.detach(i);
+                        self.attach(i, Where::T2);
                         return Some(true);
                     }
                     Where::T2 => {
-                        self.st.lists[Where::T2 as usize].move_to_front(&mut self.st.slab.nodes, i);
+                        self.lists[Where::T2 as usize].move_to_front(&mut self.res.slab, i);
                         return Some(true);
                     }
                     Where::B1 | Where::B2 => {
-                        self.st.ghost_hit(i, at);
+                        self.ghost_hit(i, at);
                         if size > cap {
-                            self.index.remove(req.id, i);
-                            self.st.slab.release(i);
+                            self.res.forget(i);
                             return Some(false);
                         }
-                        self.st.slab.nodes[i as usize].size = req.size;
+                        self.res[i].size = req.size;
                         (i, Some(at))
                     }
                 }
@@ -212,14 +183,13 @@ impl Arc {
                 if size > cap {
                     return Some(false);
                 }
-                let i = self.st.slab.alloc(Node {
+                let node = Node {
                     id: req.id,
                     size: req.size,
                     at: Where::T1,
-                    links: Links::default(),
-                });
-                self.index.insert_vacant(v, i);
-                (i, None)
+                    links: Links::NONE,
+                };
+                (self.res.add_vacant(v, node), None)
             }
         };
         self.fill(slot, ghost, evicted);
@@ -227,13 +197,13 @@ impl Arc {
     }
 
     fn data_node(&self, id: u64) -> Option<u32> {
-        let i = self.index.get(id, |s| self.st.slab.nodes[s as usize].id)?;
-        matches!(self.st.slab.nodes[i as usize].at, Where::T1 | Where::T2).then_some(i)
+        let i = self.res.find(id)?;
+        matches!(self.res[i].at, Where::T1 | Where::T2).then_some(i)
     }
 
     /// The target size of T1 (for tests and diagnostics).
     pub fn target_t1(&self) -> f64 {
-        self.st.p
+        self.p
     }
 }
 
@@ -265,7 +235,7 @@ impl EvictionPolicy for Arc {
 
     fn remove(&mut self, id: u64) -> Option<u32> {
         let i = self.data_node(id)?;
-        let size = self.st.slab.nodes[i as usize].size;
+        let size = self.res[i].size;
         self.forget(i);
         Some(size)
     }
@@ -275,22 +245,20 @@ impl EvictionPolicy for Arc {
     }
     #[inline]
     fn prefetch(&self, id: u64) {
-        self.index.prefetch(id)
+        self.res.prefetch(id)
     }
     #[inline]
     fn prefetch_node(&self, id: u64) {
-        if let Some(s) = self.index.peek(id) {
-            prefetch_ptr(self.st.slab.nodes.as_ptr().wrapping_add(s as usize));
-        }
+        self.res.prefetch_node(id)
     }
     fn used(&self) -> u64 {
-        self.st.bytes(Where::T1) + self.st.bytes(Where::T2)
+        self.bytes(Where::T1) + self.bytes(Where::T2)
     }
     fn capacity(&self) -> u64 {
-        self.st.capacity
+        self.capacity
     }
     fn len(&self) -> usize {
-        (self.st.lists[0].len + self.st.lists[1].len) as usize
+        (self.lists[Where::T1 as usize].len + self.lists[Where::T2 as usize].len) as usize
     }
 }
 

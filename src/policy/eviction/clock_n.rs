@@ -6,10 +6,10 @@
 //! n = 1 this is the classic CLOCK; larger n approximates LFU among recent objects.
 //! Parameter `bits` (1..=16, default 2).
 
-use super::linked::{Linked, Links, List, Slab};
+use super::linked::{impl_linked, Links, List, Resident};
 use super::param::{integer, only_keys};
+use super::slot_index::Probe;
 use super::{EvictionPolicy, Params, Victim};
-use crate::policy::hash::IdMap;
 use crate::trace::Request;
 
 struct Node {
@@ -19,20 +19,23 @@ struct Node {
     links: Links,
 }
 
-impl Linked for Node {
-    fn size(&self) -> u32 {
-        self.size
-    }
-    fn links(&mut self, _k: usize) -> &mut Links {
-        &mut self.links
+impl_linked!(Node);
+
+impl Node {
+    fn new(req: &Request) -> Node {
+        Node {
+            id: req.id,
+            size: req.size,
+            count: 0,
+            links: Links::NONE,
+        }
     }
 }
 
 /// n-bit CLOCK over a slab-allocated queue (the hand is always at its tail).
 pub struct ClockN {
-    map: IdMap<u32>,
-    slab: Slab<Node>,
-    queue: List<0>,
+    res: Resident<Node>,
+    queue: List,
     max_count: u16,
     capacity: u64,
 }
@@ -42,8 +45,7 @@ impl ClockN {
     pub fn new(capacity: u64, bits: u32) -> Self {
         assert!((1..=16).contains(&bits), "clock-n bits must be in 1..=16");
         ClockN {
-            map: IdMap::default(),
-            slab: Slab::default(),
+            res: Resident::default(),
             queue: List::default(),
             max_count: ((1u32 << bits) - 1) as u16,
             capacity,
@@ -57,18 +59,26 @@ impl ClockN {
         Ok(Self::new(capacity, bits as u32))
     }
 
+    /// Evicts until node `i` (added, not yet queued) fits, then queues it at the head.
+    fn fill(&mut self, i: u32, evicted: &mut Vec<Victim>) {
+        let size = self.res[i].size as u64;
+        while self.queue.bytes + size > self.capacity {
+            self.evict_one(evicted);
+        }
+        self.queue.push_front(&mut self.res.slab, i);
+    }
+
     fn evict_one(&mut self, evicted: &mut Vec<Victim>) {
         loop {
             let t = self.queue.tail;
-            let n = self.slab.get_mut(t);
+            let n = &mut self.res[t];
             if n.count > 0 {
                 n.count -= 1;
-                self.queue.move_to_front(&mut self.slab, t);
+                self.queue.move_to_front(&mut self.res.slab, t);
             } else {
                 let (id, size) = (n.id, n.size);
-                self.queue.unlink(&mut self.slab, t);
-                self.slab.release(t);
-                self.map.remove(&id);
+                self.queue.unlink(&mut self.res.slab, t);
+                self.res.forget(t);
                 evicted.push(Victim { id, size });
                 return;
             }
@@ -81,18 +91,30 @@ impl EvictionPolicy for ClockN {
         "clock-n"
     }
 
+    #[inline]
     fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
-        if self.lookup(req) {
-            return true;
+        // One hash: the node is added before eviction, which cannot pick it because
+        // it is not on the queue yet.
+        match self.res.probe(req.id) {
+            Probe::Found(i) => {
+                let n = &mut self.res[i];
+                n.count = (n.count + 1).min(self.max_count);
+                true
+            }
+            Probe::Vacant(v) => {
+                if req.size as u64 <= self.capacity {
+                    let i = self.res.add_vacant(v, Node::new(req));
+                    self.fill(i, evicted);
+                }
+                false
+            }
         }
-        self.insert(req, evicted);
-        false
     }
 
     fn lookup(&mut self, req: &Request) -> bool {
-        match self.map.get(&req.id) {
-            Some(&i) => {
-                let n = self.slab.get_mut(i);
+        match self.res.find(req.id) {
+            Some(i) => {
+                let n = &mut self.res[i];
                 n.count = (n.count + 1).min(self.max_count);
                 true
             }
@@ -101,33 +123,18 @@ impl EvictionPolicy for ClockN {
     }
 
     fn insert(&mut self, req: &Request, evicted: &mut Vec<Victim>) {
-        let size = req.size as u64;
-        if size > self.capacity {
-            return;
+        if req.size as u64 <= self.capacity {
+            let i = self.res.add(Node::new(req));
+            self.fill(i, evicted);
         }
-        while self.queue.bytes + size > self.capacity {
-            self.evict_one(evicted);
-        }
-        let i = self.slab.alloc(Node {
-            id: req.id,
-            size: req.size,
-            count: 0,
-            links: Links::NONE,
-        });
-        self.queue.push_front(&mut self.slab, i);
-        self.map.insert(req.id, i);
     }
 
     fn remove(&mut self, id: u64) -> Option<u32> {
-        let i = self.map.remove(&id)?;
-        let size = self.slab.get(i).size;
-        self.queue.unlink(&mut self.slab, i);
-        self.slab.release(i);
-        Some(size)
+        self.res.remove_from(&mut self.queue, id)
     }
 
     fn contains(&self, id: u64) -> bool {
-        self.map.contains_key(&id)
+        self.res.find(id).is_some()
     }
     fn used(&self) -> u64 {
         self.queue.bytes
@@ -136,21 +143,14 @@ impl EvictionPolicy for ClockN {
         self.capacity
     }
     fn len(&self) -> usize {
-        self.queue.len
+        self.queue.len as usize
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn victims(c: &mut ClockN, ids: &[u64]) -> Vec<u64> {
-        let mut ev = Vec::new();
-        for &id in ids {
-            c.access(&Request::read(id, 1), &mut ev);
-        }
-        ev.iter().map(|v| v.id).collect()
-    }
+    use crate::policy::eviction::testutil::victims;
 
     /// Capacity 2, queue oldest -> newest with counters.
     /// 2 bits (max 3): A B; A hit x3 -> A3 B0 (a 4th hit saturates at 3).

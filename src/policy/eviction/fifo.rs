@@ -1,79 +1,49 @@
 //! First in, first out (libCacheSim `FIFO`): hits change nothing; the oldest insert
 //! leaves first; a miss evicts until the object fits, then inserts it.
 
-use super::dlist::{Linked, Links, List, Slab};
-use super::slot_index::{prefetch_ptr, Probe, SlotIndex};
+use super::linked::{impl_linked, Links, List, Resident};
+use super::slot_index::Probe;
 use super::{EvictionPolicy, Victim};
 use crate::trace::Request;
 
-#[derive(Clone, Copy)]
 struct Node {
     id: u64,
     size: u32,
     links: Links,
 }
+impl_linked!(Node);
 
-impl Linked for Node {
-    #[inline]
-    fn links(&self) -> &Links {
-        &self.links
-    }
-    #[inline]
-    fn links_mut(&mut self) -> &mut Links {
-        &mut self.links
+impl Node {
+    fn new(req: &Request) -> Node {
+        Node {
+            id: req.id,
+            size: req.size,
+            links: Links::NONE,
+        }
     }
 }
 
-/// FIFO over a slab-allocated queue and an id -> slot map.
+/// FIFO over a slab-allocated queue (its byte total is `used`) and an id -> slot index.
 pub struct Fifo {
-    index: SlotIndex,
-    slab: Slab<Node>,
+    res: Resident<Node>,
     queue: List,
-    used: u64,
     capacity: u64,
 }
 
 impl Fifo {
     pub fn new(capacity: u64) -> Self {
         Fifo {
-            index: SlotIndex::default(),
-            slab: Slab::default(),
+            res: Resident::default(),
             queue: List::default(),
-            used: 0,
             capacity,
         }
     }
 
     #[inline]
     fn make_room(&mut self, size: u64, evicted: &mut Vec<Victim>) {
-        while self.used + size > self.capacity {
-            let Some(t) = self.queue.pop_back(&mut self.slab.nodes) else {
-                break;
-            };
-            let Node { id, size, .. } = self.slab.nodes[t as usize];
-            self.index.remove(id, t);
-            self.slab.release(t);
-            self.used -= size as u64;
-            evicted.push(Victim { id, size });
-            self.prefetch_next_victim();
-        }
-    }
-
-    /// Starts loading the next victims' nodes and index bucket (hides the misses of
-    /// the next eviction).
-    #[inline]
-    fn prefetch_next_victim(&self) {
-        if let Some(t) = self.queue.tail_prefetching_next(&self.slab.nodes) {
-            self.index.prefetch(self.slab.nodes[t as usize].id);
-        }
-    }
-
-    fn new_node(req: &Request) -> Node {
-        Node {
-            id: req.id,
-            size: req.size,
-            links: Links::default(),
-        }
+        while self.queue.bytes + size > self.capacity
+            && self.res.evict_tail(&mut self.queue, evicted)
+        {}
     }
 }
 
@@ -84,22 +54,17 @@ impl EvictionPolicy for Fifo {
 
     #[inline]
     fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
-        let size = req.size as u64;
-        let nodes = &self.slab.nodes;
-        let slot = match self.index.probe(req.id, |s| nodes[s as usize].id) {
+        let slot = match self.res.probe(req.id) {
             Probe::Found(_) => return true,
             Probe::Vacant(v) => {
-                if size > self.capacity {
+                if req.size as u64 > self.capacity {
                     return false;
                 }
-                let i = self.slab.alloc(Self::new_node(req));
-                self.index.insert_vacant(v, i);
-                i
+                self.res.add_vacant(v, Node::new(req))
             }
         };
-        self.make_room(size, evicted);
-        self.queue.push_front(&mut self.slab.nodes, slot);
-        self.used += size;
+        self.make_room(req.size as u64, evicted);
+        self.queue.push_front(&mut self.res.slab, slot);
         false
     }
 
@@ -108,51 +73,37 @@ impl EvictionPolicy for Fifo {
     }
 
     fn insert(&mut self, req: &Request, evicted: &mut Vec<Victim>) {
-        let size = req.size as u64;
-        if size > self.capacity || self.contains(req.id) {
+        if req.size as u64 > self.capacity || self.contains(req.id) {
             return;
         }
-        self.make_room(size, evicted);
-        let i = self.slab.alloc(Self::new_node(req));
-        let nodes = &self.slab.nodes;
-        self.index.insert(req.id, i, |s| nodes[s as usize].id);
-        self.queue.push_front(&mut self.slab.nodes, i);
-        self.used += size;
+        self.make_room(req.size as u64, evicted);
+        let i = self.res.add(Node::new(req));
+        self.queue.push_front(&mut self.res.slab, i);
     }
 
     fn remove(&mut self, id: u64) -> Option<u32> {
-        let i = self.index.get(id, |s| self.slab.nodes[s as usize].id)?;
-        self.index.remove(id, i);
-        self.queue.unlink(&mut self.slab.nodes, i);
-        self.slab.release(i);
-        let size = self.slab.nodes[i as usize].size;
-        self.used -= size as u64;
-        Some(size)
+        self.res.remove_from(&mut self.queue, id)
     }
 
     fn contains(&self, id: u64) -> bool {
-        self.index
-            .get(id, |s| self.slab.nodes[s as usize].id)
-            .is_some()
+        self.res.find(id).is_some()
     }
     #[inline]
     fn prefetch(&self, id: u64) {
-        self.index.prefetch(id)
+        self.res.prefetch(id)
     }
     #[inline]
     fn prefetch_node(&self, id: u64) {
-        if let Some(s) = self.index.peek(id) {
-            prefetch_ptr(self.slab.nodes.as_ptr().wrapping_add(s as usize));
-        }
+        self.res.prefetch_node(id)
     }
     fn used(&self) -> u64 {
-        self.used
+        self.queue.bytes
     }
     fn capacity(&self) -> u64 {
         self.capacity
     }
     fn len(&self) -> usize {
-        self.index.len()
+        self.res.len()
     }
 }
 

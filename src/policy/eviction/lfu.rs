@@ -5,12 +5,11 @@
 //! frequency's list and evicts from the head), so at frequency 1 the oldest insert
 //! goes first. O(1) per access: a list of frequency buckets, each a FIFO of objects.
 
-use super::dlist::{Linked, Links, List, Slab, NIL};
-use super::slot_index::{prefetch_ptr, Probe, SlotIndex};
+use super::linked::{impl_linked, Links, List, Resident, Slab, NIL};
+use super::slot_index::Probe;
 use super::{EvictionPolicy, Victim};
 use crate::trace::Request;
 
-#[derive(Clone, Copy)]
 struct Node {
     id: u64,
     size: u32,
@@ -19,30 +18,32 @@ struct Node {
     links: Links,
 }
 
-impl Linked for Node {
-    #[inline]
-    fn links(&self) -> &Links {
-        &self.links
-    }
-    #[inline]
-    fn links_mut(&mut self) -> &mut Links {
-        &mut self.links
+impl_linked!(Node);
+
+impl Node {
+    fn new(req: &Request) -> Node {
+        Node {
+            id: req.id,
+            size: req.size,
+            bucket: NIL,
+            links: Links::NONE,
+        }
     }
 }
 
 /// All cached objects of one frequency; buckets form a list in increasing frequency.
+/// (The policy keeps `used` itself, so the object lists count no bytes.)
 #[derive(Clone, Copy)]
 struct Bucket {
     freq: u64,
-    objects: List,
+    objects: List<0, false>,
     lower: u32,
     higher: u32,
 }
 
 /// LFU with FIFO order within a frequency.
 pub struct Lfu {
-    index: SlotIndex,
-    slab: Slab<Node>,
+    res: Resident<Node>,
     buckets: Slab<Bucket>,
     /// Bucket of the lowest frequency, or NIL when empty.
     lowest: u32,
@@ -53,8 +54,7 @@ pub struct Lfu {
 impl Lfu {
     pub fn new(capacity: u64) -> Self {
         Lfu {
-            index: SlotIndex::default(),
-            slab: Slab::default(),
+            res: Resident::default(),
             buckets: Slab::default(),
             lowest: NIL,
             used: 0,
@@ -67,7 +67,7 @@ impl Lfu {
         let higher = if lower == NIL {
             self.lowest
         } else {
-            self.buckets.nodes[lower as usize].higher
+            self.buckets[lower].higher
         };
         let b = self.buckets.alloc(Bucket {
             freq,
@@ -78,10 +78,10 @@ impl Lfu {
         if lower == NIL {
             self.lowest = b;
         } else {
-            self.buckets.nodes[lower as usize].higher = b;
+            self.buckets[lower].higher = b;
         }
         if higher != NIL {
-            self.buckets.nodes[higher as usize].lower = b;
+            self.buckets[higher].lower = b;
         }
         b
     }
@@ -93,17 +93,17 @@ impl Lfu {
             lower,
             higher,
             ..
-        } = self.buckets.nodes[b as usize];
+        } = self.buckets[b];
         if objects.len > 0 {
             return;
         }
         if lower == NIL {
             self.lowest = higher;
         } else {
-            self.buckets.nodes[lower as usize].higher = higher;
+            self.buckets[lower].higher = higher;
         }
         if higher != NIL {
-            self.buckets.nodes[higher as usize].lower = lower;
+            self.buckets[higher].lower = lower;
         }
         self.buckets.release(b);
     }
@@ -111,58 +111,44 @@ impl Lfu {
     /// Adds 1 to the frequency of object `i`.
     #[inline]
     fn bump(&mut self, i: u32) {
-        let b = self.slab.nodes[i as usize].bucket;
-        let Bucket { freq, higher, .. } = self.buckets.nodes[b as usize];
-        let target = if higher != NIL && self.buckets.nodes[higher as usize].freq == freq + 1 {
+        let b = self.res[i].bucket;
+        let Bucket { freq, higher, .. } = self.buckets[b];
+        let target = if higher != NIL && self.buckets[higher].freq == freq + 1 {
             higher
         } else {
             self.new_bucket_after(b, freq + 1)
         };
-        self.buckets.nodes[b as usize]
+        self.buckets[b].objects.unlink(&mut self.res.slab, i);
+        self.buckets[target]
             .objects
-            .unlink(&mut self.slab.nodes, i);
-        self.buckets.nodes[target as usize]
-            .objects
-            .push_front(&mut self.slab.nodes, i);
-        self.slab.nodes[i as usize].bucket = target;
+            .push_front(&mut self.res.slab, i);
+        self.res[i].bucket = target;
         self.drop_if_empty(b);
     }
 
     /// Links object `i` (just allocated) into the frequency-1 bucket.
     fn link_new(&mut self, i: u32) {
-        let b = if self.lowest != NIL && self.buckets.nodes[self.lowest as usize].freq == 1 {
+        let b = if self.lowest != NIL && self.buckets[self.lowest].freq == 1 {
             self.lowest
         } else {
             self.new_bucket_after(NIL, 1)
         };
-        self.buckets.nodes[b as usize]
-            .objects
-            .push_front(&mut self.slab.nodes, i);
-        self.slab.nodes[i as usize].bucket = b;
+        self.buckets[b].objects.push_front(&mut self.res.slab, i);
+        self.res[i].bucket = b;
     }
 
     fn make_room(&mut self, size: u64, evicted: &mut Vec<Victim>) {
         while self.used + size > self.capacity && self.lowest != NIL {
             let b = self.lowest;
-            let t = self.buckets.nodes[b as usize]
+            let t = self.buckets[b]
                 .objects
-                .pop_back(&mut self.slab.nodes)
+                .pop_back(&mut self.res.slab)
                 .expect("buckets in the list are never empty");
             self.drop_if_empty(b);
-            let Node { id, size, .. } = self.slab.nodes[t as usize];
-            self.index.remove(id, t);
-            self.slab.release(t);
+            let Node { id, size, .. } = self.res[t];
+            self.res.forget(t);
             self.used -= size as u64;
             evicted.push(Victim { id, size });
-        }
-    }
-
-    fn new_node(req: &Request) -> Node {
-        Node {
-            id: req.id,
-            size: req.size,
-            bucket: NIL,
-            links: Links::default(),
         }
     }
 }
@@ -174,8 +160,7 @@ impl EvictionPolicy for Lfu {
 
     fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
         let size = req.size as u64;
-        let nodes = &self.slab.nodes;
-        let slot = match self.index.probe(req.id, |s| nodes[s as usize].id) {
+        let slot = match self.res.probe(req.id) {
             Probe::Found(i) => {
                 self.bump(i);
                 return true;
@@ -184,9 +169,7 @@ impl EvictionPolicy for Lfu {
                 if size > self.capacity {
                     return false;
                 }
-                let i = self.slab.alloc(Self::new_node(req));
-                self.index.insert_vacant(v, i);
-                i
+                self.res.add_vacant(v, Node::new(req))
             }
         };
         self.make_room(size, evicted);
@@ -196,7 +179,7 @@ impl EvictionPolicy for Lfu {
     }
 
     fn lookup(&mut self, req: &Request) -> bool {
-        match self.index.get(req.id, |s| self.slab.nodes[s as usize].id) {
+        match self.res.find(req.id) {
             Some(i) => {
                 self.bump(i);
                 true
@@ -211,41 +194,32 @@ impl EvictionPolicy for Lfu {
             return;
         }
         self.make_room(size, evicted);
-        let i = self.slab.alloc(Self::new_node(req));
-        let nodes = &self.slab.nodes;
-        self.index.insert(req.id, i, |s| nodes[s as usize].id);
+        let i = self.res.add(Node::new(req));
         self.link_new(i);
         self.used += size;
     }
 
     fn remove(&mut self, id: u64) -> Option<u32> {
-        let i = self.index.get(id, |s| self.slab.nodes[s as usize].id)?;
-        self.index.remove(id, i);
-        let b = self.slab.nodes[i as usize].bucket;
-        self.buckets.nodes[b as usize]
-            .objects
-            .unlink(&mut self.slab.nodes, i);
+        let i = self.res.find(id)?;
+        let b = self.res[i].bucket;
+        self.buckets[b].objects.unlink(&mut self.res.slab, i);
         self.drop_if_empty(b);
-        self.slab.release(i);
-        let size = self.slab.nodes[i as usize].size;
+        self.res.forget(i);
+        let size = self.res[i].size;
         self.used -= size as u64;
         Some(size)
     }
 
     fn contains(&self, id: u64) -> bool {
-        self.index
-            .get(id, |s| self.slab.nodes[s as usize].id)
-            .is_some()
+        self.res.find(id).is_some()
     }
     #[inline]
     fn prefetch(&self, id: u64) {
-        self.index.prefetch(id)
+        self.res.prefetch(id)
     }
     #[inline]
     fn prefetch_node(&self, id: u64) {
-        if let Some(s) = self.index.peek(id) {
-            prefetch_ptr(self.slab.nodes.as_ptr().wrapping_add(s as usize));
-        }
+        self.res.prefetch_node(id)
     }
     fn used(&self) -> u64 {
         self.used
@@ -254,7 +228,7 @@ impl EvictionPolicy for Lfu {
         self.capacity
     }
     fn len(&self) -> usize {
-        self.index.len()
+        self.res.len()
     }
 }
 

@@ -25,10 +25,9 @@
 //! no longer in S, a step the paper does not have and that would make a hit evict; we
 //! follow the paper, which costs at most one miss of difference on cloudPhysicsIO.
 
-use super::linked::{Linked, Links, List, Slab, NIL};
+use super::linked::{Linked, Links, List, Resident, NIL};
 use super::param::{fraction, only_keys};
 use super::{EvictionPolicy, Params, Victim};
-use crate::policy::hash::IdMap;
 use crate::trace::Request;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -42,7 +41,6 @@ enum State {
     Detached,
 }
 
-#[derive(Clone, Copy)]
 struct Node {
     id: u64,
     size: u32,
@@ -55,10 +53,24 @@ struct Node {
 }
 
 impl Linked for Node {
+    #[inline]
+    fn id(&self) -> u64 {
+        self.id
+    }
+    #[inline]
     fn size(&self) -> u32 {
         self.size
     }
-    fn links(&mut self, k: usize) -> &mut Links {
+    #[inline]
+    fn links(&self, k: usize) -> &Links {
+        if k == 0 {
+            &self.s
+        } else {
+            &self.q
+        }
+    }
+    #[inline]
+    fn links_mut(&mut self, k: usize) -> &mut Links {
         if k == 0 {
             &mut self.s
         } else {
@@ -70,8 +82,7 @@ impl Linked for Node {
 /// LIRS over one slab: the stack S (head = top), the resident-HIR queue Q (tail = front,
 /// the next victim) and the list of non-resident HIR entries still on S.
 pub struct Lirs {
-    map: IdMap<u32>,
-    slab: Slab<Node>,
+    res: Resident<Node>,
     stack: List<0>,
     queue: List<1>,
     nonres: List<1>,
@@ -89,8 +100,7 @@ impl Lirs {
     pub fn new(capacity: u64, hir_frac: f64, stack_frac: f64) -> Self {
         let hir = ((capacity as f64 * hir_frac) as u64).clamp(1, capacity);
         Lirs {
-            map: IdMap::default(),
-            slab: Slab::default(),
+            res: Resident::default(),
             stack: List::default(),
             queue: List::default(),
             nonres: List::default(),
@@ -126,24 +136,18 @@ impl Lirs {
         self.lir_bytes + self.queue.bytes
     }
 
-    fn forget(&mut self, i: u32) {
-        let id = self.slab.get(i).id;
-        self.map.remove(&id);
-        self.slab.release(i);
-    }
-
     /// Stack pruning: drop HIR entries from S's bottom until a LIR object is there.
     fn prune(&mut self) {
         loop {
             let b = self.stack.tail;
-            if b == NIL || self.slab.get(b).state == State::Lir {
+            if b == NIL || self.res[b].state == State::Lir {
                 return;
             }
-            self.stack.unlink(&mut self.slab, b);
-            self.slab.get_mut(b).in_s = false;
-            if self.slab.get(b).state == State::HirNonRes {
-                self.nonres.unlink(&mut self.slab, b);
-                self.forget(b);
+            self.stack.unlink(&mut self.res.slab, b);
+            self.res[b].in_s = false;
+            if self.res[b].state == State::HirNonRes {
+                self.nonres.unlink(&mut self.res.slab, b);
+                self.res.forget(b);
             }
         }
     }
@@ -151,25 +155,25 @@ impl Lirs {
     /// The LIR object at S's bottom becomes a resident HIR at Q's end.
     fn demote_bottom(&mut self) {
         let b = self.stack.tail;
-        self.stack.unlink(&mut self.slab, b);
-        let n = self.slab.get_mut(b);
+        self.stack.unlink(&mut self.res.slab, b);
+        let n = &mut self.res[b];
         debug_assert_eq!(n.state, State::Lir);
         n.state = State::HirRes;
         n.in_s = false;
         self.lir_bytes -= n.size as u64;
         self.lir_len -= 1;
-        self.queue.push_front(&mut self.slab, b);
+        self.queue.push_front(&mut self.res.slab, b);
         self.prune();
     }
 
     /// Makes detached slot `i` LIR at S's top, demoting from the bottom until LIR fits.
     fn make_lir(&mut self, i: u32) {
-        let n = self.slab.get_mut(i);
+        let n = &mut self.res[i];
         n.state = State::Lir;
         n.in_s = true;
         self.lir_bytes += n.size as u64;
         self.lir_len += 1;
-        self.stack.push_front(&mut self.slab, i);
+        self.stack.push_front(&mut self.res.slab, i);
         while self.lir_bytes > self.lir_cap {
             self.demote_bottom();
         }
@@ -181,18 +185,18 @@ impl Lirs {
         }
         let f = self
             .queue
-            .pop_back(&mut self.slab)
+            .pop_back(&mut self.res.slab)
             .expect("a resident object");
-        let n = self.slab.get_mut(f);
+        let n = &mut self.res[f];
         evicted.push(Victim {
             id: n.id,
             size: n.size,
         });
         if n.in_s {
             n.state = State::HirNonRes;
-            self.nonres.push_front(&mut self.slab, f);
+            self.nonres.push_front(&mut self.res.slab, f);
         } else {
-            self.forget(f);
+            self.res.forget(f);
         }
     }
 
@@ -200,8 +204,8 @@ impl Lirs {
     /// when removals or large objects emptied the LIR set) S must stay empty: an HIR
     /// entry is kept only while some LIR object is older.
     fn push_hir_on_stack(&mut self, i: u32) {
-        self.stack.push_front(&mut self.slab, i);
-        self.slab.get_mut(i).in_s = true;
+        self.stack.push_front(&mut self.res.slab, i);
+        self.res[i].in_s = true;
         if self.stack.tail == i {
             self.prune();
         }
@@ -210,11 +214,11 @@ impl Lirs {
     /// Bounds S: drops the longest non-resident entries while S is over its cap.
     fn limit_stack(&mut self) {
         while self.stack.bytes > self.stack_cap {
-            let Some(g) = self.nonres.pop_back(&mut self.slab) else {
+            let Some(g) = self.nonres.pop_back(&mut self.res.slab) else {
                 return;
             };
-            self.stack.unlink(&mut self.slab, g);
-            self.forget(g);
+            self.stack.unlink(&mut self.res.slab, g);
+            self.res.forget(g);
         }
     }
 
@@ -225,23 +229,23 @@ impl Lirs {
     }
 
     fn promote(&mut self, i: u32) {
-        let n = self.slab.get(i);
+        let n = &self.res[i];
         match (n.state, n.in_s) {
             (State::Lir, _) => {
                 let was_bottom = self.stack.tail == i;
-                self.stack.move_to_front(&mut self.slab, i);
+                self.stack.move_to_front(&mut self.res.slab, i);
                 if was_bottom {
                     self.prune();
                 }
             }
             (_, true) => {
-                self.stack.unlink(&mut self.slab, i);
-                self.queue.unlink(&mut self.slab, i);
+                self.stack.unlink(&mut self.res.slab, i);
+                self.queue.unlink(&mut self.res.slab, i);
                 self.make_lir(i);
             }
             (_, false) => {
                 self.push_hir_on_stack(i);
-                self.queue.move_to_front(&mut self.slab, i);
+                self.queue.move_to_front(&mut self.res.slab, i);
             }
         }
     }
@@ -256,11 +260,11 @@ impl Lirs {
         let size = req.size as u64;
         if let Some(g) = ghost {
             // Detach first, so pruning cannot free the slot.
-            self.nonres.unlink(&mut self.slab, g);
-            self.stack.unlink(&mut self.slab, g);
-            self.slab.get_mut(g).state = State::Detached;
+            self.nonres.unlink(&mut self.res.slab, g);
+            self.stack.unlink(&mut self.res.slab, g);
+            self.res[g].state = State::Detached;
             if size > self.capacity {
-                self.forget(g);
+                self.res.forget(g);
                 return;
             }
         } else if size > self.capacity {
@@ -271,37 +275,33 @@ impl Lirs {
         }
         let i = match ghost {
             Some(g) => {
-                self.slab.get_mut(g).size = req.size;
+                self.res[g].size = req.size;
                 g
             }
-            None => {
-                let i = self.slab.alloc(Node {
-                    id: req.id,
-                    size: req.size,
-                    state: State::Detached,
-                    in_s: false,
-                    s: Links::NONE,
-                    q: Links::NONE,
-                });
-                self.map.insert(req.id, i);
-                i
-            }
+            None => self.res.add(Node {
+                id: req.id,
+                size: req.size,
+                state: State::Detached,
+                in_s: false,
+                s: Links::NONE,
+                q: Links::NONE,
+            }),
         };
         if ghost.is_some() || self.lir_bytes + size <= self.lir_cap {
             self.make_lir(i);
         } else {
-            self.slab.get_mut(i).state = State::HirRes;
+            self.res[i].state = State::HirRes;
             self.push_hir_on_stack(i);
-            self.queue.push_front(&mut self.slab, i);
+            self.queue.push_front(&mut self.res.slab, i);
         }
     }
 
     /// (slot, resident) for `id`, hashing once.
     #[inline]
     fn find(&self, id: u64) -> Option<(u32, bool)> {
-        self.map
-            .get(&id)
-            .map(|&i| (i, self.slab.get(i).state != State::HirNonRes))
+        self.res
+            .find(id)
+            .map(|i| (i, self.res[i].state != State::HirNonRes))
     }
 }
 
@@ -351,17 +351,17 @@ impl EvictionPolicy for Lirs {
         };
         let Node {
             size, state, in_s, ..
-        } = *self.slab.get(i);
+        } = self.res[i];
         if state == State::Lir {
             self.lir_bytes -= size as u64;
             self.lir_len -= 1;
         } else {
-            self.queue.unlink(&mut self.slab, i);
+            self.queue.unlink(&mut self.res.slab, i);
         }
         if in_s {
-            self.stack.unlink(&mut self.slab, i);
+            self.stack.unlink(&mut self.res.slab, i);
         }
-        self.forget(i);
+        self.res.forget(i);
         self.prune();
         Some(size)
     }
@@ -376,22 +376,14 @@ impl EvictionPolicy for Lirs {
         self.capacity
     }
     fn len(&self) -> usize {
-        self.lir_len + self.queue.len
+        self.lir_len + self.queue.len as usize
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn run(c: &mut Lirs, ids: &[u64]) -> (Vec<bool>, Vec<u64>) {
-        let mut ev = Vec::new();
-        let hits = ids
-            .iter()
-            .map(|&id| c.access(&Request::read(id, 1), &mut ev))
-            .collect();
-        (hits, ev.iter().map(|v| v.id).collect())
-    }
+    use crate::policy::eviction::testutil::run;
 
     /// Capacity 3: HIR share floor(3 x 0.34) = 1, LIR share 2 (the paper's Figure 3
     /// setting of Llirs = 2, Lhirs = 1). S written top first, Q front last; A=1 .. D=4.

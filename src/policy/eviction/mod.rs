@@ -10,7 +10,6 @@ mod arc;
 mod belady;
 mod clock;
 mod clock_n;
-pub(crate) mod dlist;
 mod fifo;
 mod lfu;
 mod linked;

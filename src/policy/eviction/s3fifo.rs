@@ -19,8 +19,8 @@
 //!   ghost; this repeats until one object has left. Main's oldest with counter >= 1 is
 //!   reinserted at main's head with counter min(counter, 3) - 1, otherwise it leaves.
 
-use super::dlist::{Linked, Links, List, Slab};
-use super::slot_index::{prefetch_ptr, Probe, SlotIndex};
+use super::linked::{impl_linked, Links, List, Resident};
+use super::slot_index::Probe;
 use super::{EvictionPolicy, Params, Victim};
 use crate::trace::Request;
 
@@ -31,7 +31,6 @@ enum Queue {
     Ghost = 2,
 }
 
-#[derive(Clone, Copy)]
 struct Node {
     id: u64,
     size: u32,
@@ -40,16 +39,7 @@ struct Node {
     links: Links,
 }
 
-impl Linked for Node {
-    #[inline]
-    fn links(&self) -> &Links {
-        &self.links
-    }
-    #[inline]
-    fn links_mut(&mut self) -> &mut Links {
-        &mut self.links
-    }
-}
+impl_linked!(Node);
 
 /// S3-FIFO's tunables (libCacheSim names: small-size-ratio, ghost-size-ratio,
 /// move-to-main-threshold).
@@ -115,38 +105,14 @@ impl S3FifoParams {
     }
 }
 
-/// Everything but the id index.
-struct State {
-    slab: Slab<Node>,
-    /// Small, main, ghost, indexed by `Queue`.
+/// S3-FIFO with libCacheSim's exact queue sizing and eviction order.
+pub struct S3Fifo {
+    res: Resident<Node>,
+    /// Small, main, ghost, indexed by `Queue`; their byte totals are the sizes.
     queues: [List; 3],
-    bytes: [u64; 3],
     /// Capacities of small, main and ghost.
     caps: [u64; 3],
     threshold: u32,
-}
-
-impl State {
-    #[inline]
-    fn detach(&mut self, i: u32) {
-        let Node { size, queue, .. } = self.slab.nodes[i as usize];
-        self.queues[queue as usize].unlink(&mut self.slab.nodes, i);
-        self.bytes[queue as usize] -= size as u64;
-    }
-
-    #[inline]
-    fn attach(&mut self, i: u32, to: Queue) {
-        let size = self.slab.nodes[i as usize].size;
-        self.queues[to as usize].push_front(&mut self.slab.nodes, i);
-        self.bytes[to as usize] += size as u64;
-        self.slab.nodes[i as usize].queue = to;
-    }
-}
-
-/// S3-FIFO with libCacheSim's exact queue sizing and eviction order.
-pub struct S3Fifo {
-    index: SlotIndex,
-    st: State,
     capacity: u64,
 }
 
@@ -155,49 +121,61 @@ impl S3Fifo {
         let small = (capacity as f64 * params.small_frac) as u64;
         let ghost = (capacity as f64 * params.ghost_frac) as u64;
         S3Fifo {
-            index: SlotIndex::default(),
-            st: State {
-                slab: Slab::default(),
-                queues: [List::default(); 3],
-                bytes: [0; 3],
-                caps: [small, capacity - small, ghost],
-                threshold: params.move_to_main_threshold,
-            },
+            res: Resident::default(),
+            queues: [List::default(); 3],
+            caps: [small, capacity - small, ghost],
+            threshold: params.move_to_main_threshold,
             capacity,
         }
     }
 
+    /// Bytes (objects in unit-size mode) in queue `q`.
+    #[inline]
+    fn bytes(&self, q: Queue) -> u64 {
+        self.queues[q as usize].bytes
+    }
+
+    #[inline]
+    fn detach(&mut self, i: u32) {
+        let q = self.res[i].queue;
+        self.queues[q as usize].unlink(&mut self.res.slab, i);
+    }
+
+    #[inline]
+    fn attach(&mut self, i: u32, to: Queue) {
+        self.queues[to as usize].push_front(&mut self.res.slab, i);
+        self.res[i].queue = to;
+    }
+
     /// Forgets node `i` entirely.
     fn forget(&mut self, i: u32) {
-        self.st.detach(i);
-        self.index.remove(self.st.slab.nodes[i as usize].id, i);
-        self.st.slab.release(i);
+        self.detach(i);
+        self.res.forget(i);
     }
 
     /// Puts the id of node `i` (in no queue) into the ghost, trimming the ghost.
     fn send_to_ghost(&mut self, i: u32) {
-        let size = self.st.slab.nodes[i as usize].size as u64;
-        let cap = self.st.caps[Queue::Ghost as usize];
+        let size = self.res[i].size as u64;
+        let cap = self.caps[Queue::Ghost as usize];
         if size > cap {
-            self.index.remove(self.st.slab.nodes[i as usize].id, i);
-            self.st.slab.release(i);
+            self.res.forget(i);
             return;
         }
-        while self.st.bytes[Queue::Ghost as usize] + size > cap {
-            let t = self.st.queues[Queue::Ghost as usize].tail;
+        while self.bytes(Queue::Ghost) + size > cap {
+            let t = self.queues[Queue::Ghost as usize].tail;
             self.forget(t);
         }
-        self.st.attach(i, Queue::Ghost);
+        self.attach(i, Queue::Ghost);
     }
 
     fn evict_small(&mut self, evicted: &mut Vec<Victim>) {
-        while self.st.bytes[Queue::Small as usize] > 0 {
-            let t = self.st.queues[Queue::Small as usize].tail;
-            self.st.detach(t);
-            let node = &mut self.st.slab.nodes[t as usize];
-            if node.freq >= self.st.threshold {
+        while self.bytes(Queue::Small) > 0 {
+            let t = self.queues[Queue::Small as usize].tail;
+            self.detach(t);
+            let node = &mut self.res[t];
+            if node.freq >= self.threshold {
                 node.freq = 0;
-                self.st.attach(t, Queue::Main);
+                self.attach(t, Queue::Main);
             } else {
                 let (id, size) = (node.id, node.size);
                 self.send_to_ghost(t);
@@ -208,12 +186,12 @@ impl S3Fifo {
     }
 
     fn evict_main(&mut self, evicted: &mut Vec<Victim>) {
-        while self.st.bytes[Queue::Main as usize] > 0 {
-            let t = self.st.queues[Queue::Main as usize].tail;
-            let node = &mut self.st.slab.nodes[t as usize];
+        while self.bytes(Queue::Main) > 0 {
+            let t = self.queues[Queue::Main as usize].tail;
+            let node = &mut self.res[t];
             if node.freq >= 1 {
                 node.freq = node.freq.min(3) - 1;
-                self.st.queues[Queue::Main as usize].move_to_front(&mut self.st.slab.nodes, t);
+                self.queues[Queue::Main as usize].move_to_front(&mut self.res.slab, t);
             } else {
                 let (id, size) = (node.id, node.size);
                 self.forget(t);
@@ -224,41 +202,37 @@ impl S3Fifo {
     }
 
     fn evict(&mut self, evicted: &mut Vec<Victim>) {
-        let [small, main, _] = self.st.bytes;
-        if main > self.st.caps[Queue::Main as usize] || small == 0 {
+        let (small, main) = (self.bytes(Queue::Small), self.bytes(Queue::Main));
+        if main > self.caps[Queue::Main as usize] || small == 0 {
             self.evict_main(evicted);
         } else {
             self.evict_small(evicted);
         }
         // Start loading what the next evictions will touch: each queue's next victims
         // and the index bucket of its tail.
-        for q in &self.st.queues {
-            if let Some(t) = q.tail_prefetching_next(&self.st.slab.nodes) {
-                self.index.prefetch(self.st.slab.nodes[t as usize].id);
-            }
+        for q in &self.queues {
+            self.res.prefetch_victims(q);
         }
     }
 
     /// One request; true on a hit.
     fn request(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
         let size = req.size as u64;
-        let small_cap = self.st.caps[Queue::Small as usize];
+        let small_cap = self.caps[Queue::Small as usize];
         let admissible = size <= small_cap && size <= self.capacity;
-        let nodes = &self.st.slab.nodes;
-        let (slot, from_ghost) = match self.index.probe(req.id, |s| nodes[s as usize].id) {
+        let (slot, from_ghost) = match self.res.probe(req.id) {
             Probe::Found(i) => {
-                let node = &mut self.st.slab.nodes[i as usize];
+                let node = &mut self.res[i];
                 if node.queue != Queue::Ghost {
                     node.freq = node.freq.saturating_add(1);
                     return true;
                 }
-                self.st.detach(i);
+                self.detach(i);
                 if !admissible {
-                    self.index.remove(req.id, i);
-                    self.st.slab.release(i);
+                    self.res.forget(i);
                     return false;
                 }
-                let node = &mut self.st.slab.nodes[i as usize];
+                let node = &mut self.res[i];
                 node.size = req.size;
                 node.freq = 0;
                 (i, true)
@@ -267,15 +241,14 @@ impl S3Fifo {
                 if !admissible {
                     return false;
                 }
-                let i = self.st.slab.alloc(Node {
+                let node = Node {
                     id: req.id,
                     size: req.size,
                     freq: 0,
                     queue: Queue::Small,
-                    links: Links::default(),
-                });
-                self.index.insert_vacant(v, i);
-                (i, false)
+                    links: Links::NONE,
+                };
+                (self.res.add_vacant(v, node), false)
             }
         };
         while self.used() + size > self.capacity {
@@ -286,13 +259,13 @@ impl S3Fifo {
         } else {
             Queue::Small
         };
-        self.st.attach(slot, to);
+        self.attach(slot, to);
         false
     }
 
     fn data_node(&self, id: u64) -> Option<u32> {
-        let i = self.index.get(id, |s| self.st.slab.nodes[s as usize].id)?;
-        (self.st.slab.nodes[i as usize].queue != Queue::Ghost).then_some(i)
+        let i = self.res.find(id)?;
+        (self.res[i].queue != Queue::Ghost).then_some(i)
     }
 }
 
@@ -309,7 +282,7 @@ impl EvictionPolicy for S3Fifo {
     fn lookup(&mut self, req: &Request) -> bool {
         match self.data_node(req.id) {
             Some(i) => {
-                let f = &mut self.st.slab.nodes[i as usize].freq;
+                let f = &mut self.res[i].freq;
                 *f = f.saturating_add(1);
                 true
             }
@@ -325,7 +298,7 @@ impl EvictionPolicy for S3Fifo {
 
     fn remove(&mut self, id: u64) -> Option<u32> {
         let i = self.data_node(id)?;
-        let size = self.st.slab.nodes[i as usize].size;
+        let size = self.res[i].size;
         self.forget(i);
         Some(size)
     }
@@ -335,22 +308,20 @@ impl EvictionPolicy for S3Fifo {
     }
     #[inline]
     fn prefetch(&self, id: u64) {
-        self.index.prefetch(id)
+        self.res.prefetch(id)
     }
     #[inline]
     fn prefetch_node(&self, id: u64) {
-        if let Some(s) = self.index.peek(id) {
-            prefetch_ptr(self.st.slab.nodes.as_ptr().wrapping_add(s as usize));
-        }
+        self.res.prefetch_node(id)
     }
     fn used(&self) -> u64 {
-        self.st.bytes[Queue::Small as usize] + self.st.bytes[Queue::Main as usize]
+        self.bytes(Queue::Small) + self.bytes(Queue::Main)
     }
     fn capacity(&self) -> u64 {
         self.capacity
     }
     fn len(&self) -> usize {
-        (self.st.queues[0].len + self.st.queues[1].len) as usize
+        (self.queues[Queue::Small as usize].len + self.queues[Queue::Main as usize].len) as usize
     }
 }
 
@@ -363,7 +334,7 @@ mod tests {
     fn queue_sizes_truncate_like_libcachesim() {
         // 489 x 0.1 = 48.9 -> 48 small, 441 main; 489 x 0.9 = 440.1 -> 440 ghost.
         let s = S3Fifo::new(489, S3FifoParams::default());
-        assert_eq!(s.st.caps, [48, 441, 440]);
+        assert_eq!(s.caps, [48, 441, 440]);
     }
 
     #[test]
@@ -407,7 +378,7 @@ mod tests {
         };
         let seq = [1, 1, 1, 2, 2, 2, 3, 4, 5, 1, 6, 3, 7];
         let mut s = S3Fifo::new(4, params);
-        assert_eq!(s.st.caps, [2, 2, 3]);
+        assert_eq!(s.caps, [2, 2, 3]);
         assert_eq!(victims(&mut s, &seq), vec![3, 4, 5, 2]);
         for id in [1, 3, 6, 7] {
             assert!(s.contains(id), "{id} should be cached");

@@ -8,9 +8,9 @@
 //! to the head, so new objects that are never hit again leave quickly ("lazy promotion,
 //! quick demotion").
 
-use super::linked::{Linked, Links, List, Slab, NIL};
+use super::linked::{impl_linked, Links, List, Resident, NIL};
+use super::slot_index::Probe;
 use super::{EvictionPolicy, Victim};
-use crate::policy::hash::IdMap;
 use crate::trace::Request;
 
 struct Node {
@@ -20,20 +20,23 @@ struct Node {
     links: Links,
 }
 
-impl Linked for Node {
-    fn size(&self) -> u32 {
-        self.size
-    }
-    fn links(&mut self, _k: usize) -> &mut Links {
-        &mut self.links
+impl_linked!(Node);
+
+impl Node {
+    fn new(req: &Request) -> Node {
+        Node {
+            id: req.id,
+            size: req.size,
+            visited: false,
+            links: Links::NONE,
+        }
     }
 }
 
-/// SIEVE over a slab-allocated queue, an id -> slot map and the hand's slot.
+/// SIEVE over a slab-allocated queue, an id -> slot index and the hand's slot.
 pub struct Sieve {
-    map: IdMap<u32>,
-    slab: Slab<Node>,
-    queue: List<0>,
+    res: Resident<Node>,
+    queue: List,
     hand: u32,
     capacity: u64,
 }
@@ -41,21 +44,30 @@ pub struct Sieve {
 impl Sieve {
     pub fn new(capacity: u64) -> Self {
         Sieve {
-            map: IdMap::default(),
-            slab: Slab::default(),
+            res: Resident::default(),
             queue: List::default(),
             hand: NIL,
             capacity,
         }
     }
 
-    /// Unlinks slot `i`, moving the hand off it (to its newer neighbour) first.
+    /// Unlinks and forgets slot `i`, moving the hand off it (to its newer
+    /// neighbour) first.
     fn unlink(&mut self, i: u32) {
         if self.hand == i {
-            self.hand = self.slab.get(i).links.prev;
+            self.hand = self.res[i].links.prev;
         }
-        self.queue.unlink(&mut self.slab, i);
-        self.slab.release(i);
+        self.queue.unlink(&mut self.res.slab, i);
+        self.res.forget(i);
+    }
+
+    /// Evicts until node `i` (added, not yet queued) fits, then queues it at the head.
+    fn fill(&mut self, i: u32, evicted: &mut Vec<Victim>) {
+        let size = self.res[i].size as u64;
+        while self.queue.bytes + size > self.capacity {
+            self.evict_one(evicted);
+        }
+        self.queue.push_front(&mut self.res.slab, i);
     }
 
     fn evict_one(&mut self, evicted: &mut Vec<Victim>) {
@@ -65,7 +77,7 @@ impl Sieve {
             self.hand
         };
         loop {
-            let n = self.slab.get_mut(i);
+            let n = &mut self.res[i];
             if !n.visited {
                 break;
             }
@@ -76,10 +88,9 @@ impl Sieve {
                 n.links.prev
             };
         }
-        let (id, size) = (self.slab.get(i).id, self.slab.get(i).size);
+        let (id, size) = (self.res[i].id, self.res[i].size);
         self.hand = i;
         self.unlink(i);
-        self.map.remove(&id);
         evicted.push(Victim { id, size });
     }
 }
@@ -89,18 +100,29 @@ impl EvictionPolicy for Sieve {
         "sieve"
     }
 
+    #[inline]
     fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
-        if self.lookup(req) {
-            return true;
+        // One hash: the node is added before eviction, which cannot pick it because
+        // it is not on the queue yet.
+        match self.res.probe(req.id) {
+            Probe::Found(i) => {
+                self.res[i].visited = true;
+                true
+            }
+            Probe::Vacant(v) => {
+                if req.size as u64 <= self.capacity {
+                    let i = self.res.add_vacant(v, Node::new(req));
+                    self.fill(i, evicted);
+                }
+                false
+            }
         }
-        self.insert(req, evicted);
-        false
     }
 
     fn lookup(&mut self, req: &Request) -> bool {
-        match self.map.get(&req.id) {
-            Some(&i) => {
-                self.slab.get_mut(i).visited = true;
+        match self.res.find(req.id) {
+            Some(i) => {
+                self.res[i].visited = true;
                 true
             }
             None => false,
@@ -108,32 +130,21 @@ impl EvictionPolicy for Sieve {
     }
 
     fn insert(&mut self, req: &Request, evicted: &mut Vec<Victim>) {
-        let size = req.size as u64;
-        if size > self.capacity {
-            return;
+        if req.size as u64 <= self.capacity {
+            let i = self.res.add(Node::new(req));
+            self.fill(i, evicted);
         }
-        while self.queue.bytes + size > self.capacity {
-            self.evict_one(evicted);
-        }
-        let i = self.slab.alloc(Node {
-            id: req.id,
-            size: req.size,
-            visited: false,
-            links: Links::NONE,
-        });
-        self.queue.push_front(&mut self.slab, i);
-        self.map.insert(req.id, i);
     }
 
     fn remove(&mut self, id: u64) -> Option<u32> {
-        let i = self.map.remove(&id)?;
-        let size = self.slab.get(i).size;
+        let i = self.res.find(id)?;
+        let size = self.res[i].size;
         self.unlink(i);
         Some(size)
     }
 
     fn contains(&self, id: u64) -> bool {
-        self.map.contains_key(&id)
+        self.res.find(id).is_some()
     }
     fn used(&self) -> u64 {
         self.queue.bytes
@@ -142,22 +153,14 @@ impl EvictionPolicy for Sieve {
         self.capacity
     }
     fn len(&self) -> usize {
-        self.queue.len
+        self.queue.len as usize
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn run(c: &mut Sieve, ids: &[u64]) -> (Vec<bool>, Vec<u64>) {
-        let mut ev = Vec::new();
-        let hits = ids
-            .iter()
-            .map(|&id| c.access(&Request::read(id, 1), &mut ev))
-            .collect();
-        (hits, ev.iter().map(|v| v.id).collect())
-    }
+    use crate::policy::eviction::testutil::run;
 
     /// Capacity 3. Queue written oldest -> newest, `*` = visited, `^` = hand.
     /// A B C (misses)            A B C

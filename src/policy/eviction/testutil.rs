@@ -20,6 +20,16 @@ pub(crate) fn victims(p: &mut dyn EvictionPolicy, seq: &[u64]) -> Vec<u64> {
     ev.iter().map(|v| v.id).collect()
 }
 
+/// Hits (as [`hits`]) and evicted ids (as [`victims`]) of one replay of `seq`.
+pub(crate) fn run(p: &mut dyn EvictionPolicy, seq: &[u64]) -> (Vec<bool>, Vec<u64>) {
+    let mut ev = Vec::new();
+    let hits = seq
+        .iter()
+        .map(|&id| p.access(&Request::read(id, 1), &mut ev))
+        .collect();
+    (hits, ev.iter().map(|v| v.id).collect())
+}
+
 /// Requests of `seq` with next-access times filled in (Belady's oracle), by a
 /// straightforward quadratic scan, independent of the replay's backward pass.
 pub(crate) fn with_next(seq: &[u64]) -> Vec<Request> {

@@ -10,10 +10,9 @@
 //! is the ghost's size (the bytes the remembered objects occupied); in unit-size mode
 //! both count objects, as in the paper.
 
-use super::linked::{Linked, Links, List, Slab};
+use super::linked::{impl_linked, Links, List, Resident};
 use super::param::{fraction, only_keys};
 use super::{EvictionPolicy, Params, Victim};
-use crate::policy::hash::IdMap;
 use crate::trace::Request;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -24,7 +23,6 @@ enum Where {
     Ghost,
 }
 
-#[derive(Clone, Copy)]
 struct Node {
     id: u64,
     size: u32,
@@ -32,22 +30,14 @@ struct Node {
     links: Links,
 }
 
-impl Linked for Node {
-    fn size(&self) -> u32 {
-        self.size
-    }
-    fn links(&mut self, _k: usize) -> &mut Links {
-        &mut self.links
-    }
-}
+impl_linked!(Node);
 
-/// 2Q with A1in, A1out and Am as lists over one slab and one id -> slot map.
+/// 2Q with A1in, A1out and Am as lists over one slab and one id -> slot index.
 pub struct TwoQ {
-    map: IdMap<u32>,
-    slab: Slab<Node>,
-    a1in: List<0>,
-    a1out: List<0>,
-    am: List<0>,
+    res: Resident<Node>,
+    a1in: List,
+    a1out: List,
+    am: List,
     kin: u64,
     kout: u64,
     capacity: u64,
@@ -60,8 +50,7 @@ impl TwoQ {
     /// A1in holds `kin_frac` of `capacity` (at least 1), A1out remembers `kout_frac`.
     pub fn new(capacity: u64, kin_frac: f64, kout_frac: f64) -> Self {
         TwoQ {
-            map: IdMap::default(),
-            slab: Slab::default(),
+            res: Resident::default(),
             a1in: List::default(),
             a1out: List::default(),
             am: List::default(),
@@ -99,11 +88,9 @@ impl TwoQ {
         while self.a1out.bytes > self.kout {
             let g = self
                 .a1out
-                .pop_back(&mut self.slab)
+                .pop_back(&mut self.res.slab)
                 .expect("ghost bytes > 0");
-            let id = self.slab.get(g).id;
-            self.map.remove(&id);
-            self.slab.release(g);
+            self.res.forget(g);
         }
     }
 
@@ -112,21 +99,23 @@ impl TwoQ {
         if self.a1in.bytes > self.kin || self.am.len == 0 {
             let t = self
                 .a1in
-                .pop_back(&mut self.slab)
+                .pop_back(&mut self.res.slab)
                 .expect("a resident object");
-            let n = self.slab.get_mut(t);
+            let n = &mut self.res[t];
             n.at = Where::Ghost;
             evicted.push(Victim {
                 id: n.id,
                 size: n.size,
             });
-            self.a1out.push_front(&mut self.slab, t);
+            self.a1out.push_front(&mut self.res.slab, t);
             self.trim_ghost();
         } else {
-            let t = self.am.pop_back(&mut self.slab).expect("a resident object");
-            let Node { id, size, .. } = *self.slab.get(t);
-            self.map.remove(&id);
-            self.slab.release(t);
+            let t = self
+                .am
+                .pop_back(&mut self.res.slab)
+                .expect("a resident object");
+            let Node { id, size, .. } = self.res[t];
+            self.res.forget(t);
             evicted.push(Victim { id, size });
         }
     }
@@ -139,27 +128,26 @@ impl TwoQ {
         }
         // Take a ghost off A1out first, so trimming the ghost cannot free its slot.
         if let Some(g) = slot {
-            self.a1out.unlink(&mut self.slab, g);
+            self.a1out.unlink(&mut self.res.slab, g);
         }
         while self.used_bytes() + size > self.capacity {
             self.evict_one(evicted);
         }
         match slot {
             Some(g) => {
-                let n = self.slab.get_mut(g);
+                let n = &mut self.res[g];
                 n.size = req.size;
                 n.at = Where::Am;
-                self.am.push_front(&mut self.slab, g);
+                self.am.push_front(&mut self.res.slab, g);
             }
             None => {
-                let i = self.slab.alloc(Node {
+                let i = self.res.add(Node {
                     id: req.id,
                     size: req.size,
                     at: Where::A1In,
                     links: Links::NONE,
                 });
-                self.a1in.push_front(&mut self.slab, i);
-                self.map.insert(req.id, i);
+                self.a1in.push_front(&mut self.res.slab, i);
             }
         }
     }
@@ -167,14 +155,14 @@ impl TwoQ {
     /// Resident slot or ghost slot of `id`: (slot, is a resident hit).
     #[inline]
     fn find(&self, id: u64) -> Option<(u32, bool)> {
-        self.map
-            .get(&id)
-            .map(|&i| (i, self.slab.get(i).at != Where::Ghost))
+        self.res
+            .find(id)
+            .map(|i| (i, self.res[i].at != Where::Ghost))
     }
 
     fn hit(&mut self, i: u32) {
-        if self.slab.get(i).at == Where::Am {
-            self.am.move_to_front(&mut self.slab, i);
+        if self.res[i].at == Where::Am {
+            self.am.move_to_front(&mut self.res.slab, i);
         }
     }
 }
@@ -223,14 +211,13 @@ impl EvictionPolicy for TwoQ {
         let (i, true) = self.find(id)? else {
             return None;
         };
-        let Node { size, at, .. } = *self.slab.get(i);
+        let Node { size, at, .. } = self.res[i];
         match at {
-            Where::A1In => self.a1in.unlink(&mut self.slab, i),
-            Where::Am => self.am.unlink(&mut self.slab, i),
+            Where::A1In => self.a1in.unlink(&mut self.res.slab, i),
+            Where::Am => self.am.unlink(&mut self.res.slab, i),
             Where::Ghost => unreachable!("find() reported a resident object"),
         }
-        self.map.remove(&id);
-        self.slab.release(i);
+        self.res.forget(i);
         Some(size)
     }
 
@@ -244,22 +231,14 @@ impl EvictionPolicy for TwoQ {
         self.capacity
     }
     fn len(&self) -> usize {
-        self.a1in.len + self.am.len
+        (self.a1in.len + self.am.len) as usize
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn run(c: &mut TwoQ, ids: &[u64]) -> (Vec<bool>, Vec<u64>) {
-        let mut ev = Vec::new();
-        let hits = ids
-            .iter()
-            .map(|&id| c.access(&Request::read(id, 1), &mut ev))
-            .collect();
-        (hits, ev.iter().map(|v| v.id).collect())
-    }
+    use crate::policy::eviction::testutil::run;
 
     /// Capacity 4, Kin = floor(4 x 0.25) = 1, Kout = floor(4 x 0.5) = 2, unit size.
     /// Lists written newest first.
