@@ -18,5 +18,6 @@ pub mod replay;
 pub mod report;
 pub mod runner;
 pub mod sim;
+pub mod sweep;
 pub mod trace;
 pub mod workload;

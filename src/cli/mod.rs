@@ -1,7 +1,9 @@
 //! Subcommands, one file each: each has an `Args` (clap derive) and a `run`.
 
 pub mod replay;
+pub mod merge;
 pub mod run;
+pub mod sweep;
 pub mod trace;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +26,10 @@ pub enum Command {
     /// Generate, inspect and convert traces.
     #[command(subcommand)]
     Trace(trace::TraceCommand),
+    /// Run a sweep of configs in parallel, resumably, or one shard of it.
+    Sweep(sweep::Args),
+    /// Join sweep shard outputs into one runs.csv.
+    Merge(merge::Args),
 }
 
 /// Runs the chosen subcommand; the exit code says success or which failure.
@@ -32,5 +38,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(a) => run::run(a),
         Command::Replay(a) => replay::run(a),
         Command::Trace(a) => trace::run(a),
+        Command::Sweep(a) => sweep::run(a),
+        Command::Merge(a) => merge::run(a),
     }
 }
