@@ -13,6 +13,7 @@ pub mod engine;
 pub mod hierarchy;
 pub mod metrics;
 pub mod model;
+pub mod plot;
 pub mod policy;
 pub mod replay;
 pub mod report;

@@ -2,6 +2,7 @@
 
 pub mod replay;
 pub mod merge;
+pub mod plot;
 pub mod run;
 pub mod sweep;
 pub mod trace;
@@ -30,6 +31,8 @@ pub enum Command {
     Sweep(sweep::Args),
     /// Join sweep shard outputs into one runs.csv.
     Merge(merge::Args),
+    /// Draw a figure (PNG or SVG) from result files.
+    Plot(plot::Args),
 }
 
 /// Runs the chosen subcommand; the exit code says success or which failure.
@@ -40,5 +43,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Trace(a) => trace::run(a),
         Command::Sweep(a) => sweep::run(a),
         Command::Merge(a) => merge::run(a),
+        Command::Plot(a) => plot::run(a),
     }
 }
