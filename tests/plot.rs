@@ -135,11 +135,18 @@ fn stall_breakdown_bars() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(
         tmp.path().join("training_ranks.csv"),
-        "rank,compute_s,stall_s,sync_s,checkpoint_s\n0,10,2,1,0.5\n1,10,3,1,0.5\n2,10,1.5,1.2,0.5\n3,10,4,0.8,0.5\n",
+        "rank,compute_s,stall_s,barrier_s,sync_s,checkpoint_s,total_s,stall_fraction\n\
+         0,10,2,0.5,1,0.5,14,0.14\n1,10,3,0.2,1,0.5,14.7,0.2\n2,10,1.5,0.7,1.2,0.5,13.9,0.1\n3,10,4,0.1,0.8,0.5,15.4,0.26\n",
     )
     .unwrap();
     let fig = plot::stall::figure(tmp.path()).unwrap();
-    check(&fig, tmp.path(), "stall", 4, &["Time (s)", "Rank", "data stall", "checkpoint"]);
+    if let Figure::Bars(b) = &fig {
+        let names: Vec<&str> = b.parts.iter().map(|p| p.0.as_str()).collect();
+        assert_eq!(names, ["compute", "data stall", "barrier wait", "gradient sync", "checkpoint"]);
+    } else {
+        panic!("expected bars");
+    }
+    check(&fig, tmp.path(), "stall", 5, &["Time (s)", "Rank", "data stall", "checkpoint"]);
 }
 
 #[test]

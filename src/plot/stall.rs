@@ -1,13 +1,14 @@
 //! Training time breakdown per rank from a run's training_ranks.csv (`rank,compute_s,
-//! stall_s,sync_s,checkpoint_s`): stacked bars, one per rank. Other `*_s` columns are
-//! stacked after the known ones.
+//! stall_s,barrier_s,sync_s,checkpoint_s`, any of them optional): stacked bars, one per
+//! rank. Other `*_s` columns are stacked after the known ones, except `total_s`.
 
 use super::{column, in_run_dir, number, read_csv, Figure, StackedBars};
 use std::path::Path;
 
-const KNOWN: [(&str, &str); 4] = [
+const KNOWN: [(&str, &str); 5] = [
     ("compute_s", "compute"),
     ("stall_s", "data stall"),
+    ("barrier_s", "barrier wait"),
     ("sync_s", "gradient sync"),
     ("checkpoint_s", "checkpoint"),
 ];
@@ -22,7 +23,7 @@ pub fn figure(input: &Path) -> anyhow::Result<Figure> {
         .filter_map(|(c, name)| header.iter().position(|h| h == c).map(|i| (i, name.to_string())))
         .collect();
     for (i, h) in header.iter().enumerate() {
-        if h.ends_with("_s") && !KNOWN.iter().any(|(c, _)| c == h) {
+        if h.ends_with("_s") && h != "total_s" && !KNOWN.iter().any(|(c, _)| c == h) {
             cols.push((i, h.trim_end_matches("_s").replace('_', " ")));
         }
     }
