@@ -29,7 +29,10 @@ fn check(fig: &Figure, dir: &Path, name: &str, series: usize, labels: &[&str]) {
     let (w, h) = fig.size();
     let (ink, per) = pixels(fig);
     let total = (w * h) as usize;
-    assert!(ink > total / 50, "{name}: only {ink} of {total} pixels drawn");
+    assert!(
+        ink > total / 50,
+        "{name}: only {ink} of {total} pixels drawn"
+    );
     for (k, n) in per.iter().take(series).enumerate() {
         assert!(*n > 100, "{name}: series colour {k} has only {n} pixels");
     }
@@ -59,7 +62,8 @@ fn check(fig: &Figure, dir: &Path, name: &str, series: usize, labels: &[&str]) {
 fn mrc_from_replay_csv_and_from_mrc_csv() {
     let tmp = tempfile::tempdir().unwrap();
     let replay = tmp.path().join("replay.csv");
-    let mut text = String::from("trace,policy,cache_size,requests,misses,miss_ratio,byte_miss_ratio\n");
+    let mut text =
+        String::from("trace,policy,cache_size,requests,misses,miss_ratio,byte_miss_ratio\n");
     for (p, k) in [("lru", 0.0), ("fifo", 0.05)] {
         for (i, size) in [100, 1000, 10000, 100000].iter().enumerate() {
             let mr: f64 = 0.9 - 0.2 * i as f64 + k;
@@ -74,7 +78,13 @@ fn mrc_from_replay_csv_and_from_mrc_csv() {
         linear_x: false,
     })
     .unwrap();
-    check(&fig, tmp.path(), "mrc", 2, &["Miss ratio", "Cache size (objects)", "lru", "fifo"]);
+    check(
+        &fig,
+        tmp.path(),
+        "mrc",
+        2,
+        &["Miss ratio", "Cache size (objects)", "lru", "fifo"],
+    );
 
     let curve = tmp.path().join("mrc.csv");
     std::fs::write(
@@ -89,7 +99,13 @@ fn mrc_from_replay_csv_and_from_mrc_csv() {
         linear_x: false,
     })
     .unwrap();
-    check(&fig, tmp.path(), "mrc-curve", 1, &["Byte miss ratio", "Cache size (bytes)"]);
+    check(
+        &fig,
+        tmp.path(),
+        "mrc-curve",
+        1,
+        &["Byte miss ratio", "Cache size (bytes)"],
+    );
 }
 
 #[test]
@@ -104,7 +120,13 @@ fn latency_cdf_from_a_run_folder() {
     }
     std::fs::write(tmp.path().join("latency_cdf.csv"), text).unwrap();
     let fig = plot::latency::figure(tmp.path(), &[]).unwrap();
-    check(&fig, tmp.path(), "cdf", 2, &["Latency (µs)", "Cumulative fraction", "read", "write"]);
+    check(
+        &fig,
+        tmp.path(),
+        "cdf",
+        2,
+        &["Latency (µs)", "Cumulative fraction", "read", "write"],
+    );
 }
 
 #[test]
@@ -126,7 +148,13 @@ fn tier_timeseries_panels() {
         tmp.path(),
         "timeseries",
         2,
-        &["Bandwidth (GB/s)", "Utilisation (%)", "Simulated time (s)", "dram", "nvme"],
+        &[
+            "Bandwidth (GB/s)",
+            "Utilisation (%)",
+            "Simulated time (s)",
+            "dram",
+            "nvme",
+        ],
     );
 }
 
@@ -142,11 +170,26 @@ fn stall_breakdown_bars() {
     let fig = plot::stall::figure(tmp.path()).unwrap();
     if let Figure::Bars(b) = &fig {
         let names: Vec<&str> = b.parts.iter().map(|p| p.0.as_str()).collect();
-        assert_eq!(names, ["compute", "data stall", "barrier wait", "gradient sync", "checkpoint"]);
+        assert_eq!(
+            names,
+            [
+                "compute",
+                "data stall",
+                "barrier wait",
+                "gradient sync",
+                "checkpoint"
+            ]
+        );
     } else {
         panic!("expected bars");
     }
-    check(&fig, tmp.path(), "stall", 5, &["Time (s)", "Rank", "data stall", "checkpoint"]);
+    check(
+        &fig,
+        tmp.path(),
+        "stall",
+        5,
+        &["Time (s)", "Rank", "data stall", "checkpoint"],
+    );
 }
 
 #[test]
@@ -180,12 +223,21 @@ fn runs_lines_and_heatmap() {
     .unwrap();
     // The failed run's 512MiB is not a category.
     if let Figure::Lines(c) = &fig {
-        assert_eq!(c.x_categories.as_ref().unwrap(), &["64MiB", "128MiB", "256MiB"]);
+        assert_eq!(
+            c.x_categories.as_ref().unwrap(),
+            &["64MiB", "128MiB", "256MiB"]
+        );
         assert_eq!(c.series.len(), 2);
     } else {
         panic!("expected lines");
     }
-    check(&fig, tmp.path(), "runs-lines", 2, &["DRAM hit ratio", "64MiB", "lru"]);
+    check(
+        &fig,
+        tmp.path(),
+        "runs-lines",
+        2,
+        &["DRAM hit ratio", "64MiB", "lru"],
+    );
     let fig = plot::runs::figure(&plot::runs::RunsOptions {
         input: csv,
         x: "tiers[0].capacity".into(),
@@ -198,7 +250,13 @@ fn runs_lines_and_heatmap() {
     let (ink, _) = pixels(&fig);
     let (w, h) = fig.size();
     assert!(ink > (w * h) as usize / 3, "heatmap mostly blank");
-    check(&fig, tmp.path(), "runs-heatmap", 0, &["workload.alpha", "tier.dram.hit_ratio", "0.99"]);
+    check(
+        &fig,
+        tmp.path(),
+        "runs-heatmap",
+        0,
+        &["workload.alpha", "tier.dram.hit_ratio", "0.99"],
+    );
 }
 
 #[test]

@@ -155,12 +155,22 @@ fn kill_during_a_sweep_then_resume_redoes_nothing_and_matches() {
     // Every run folder is whole.
     for e in std::fs::read_dir(out.join("runs")).unwrap().flatten() {
         for f in ["summary.json", "manifest.json", "tiers.csv", "latency.csv"] {
-            assert!(e.path().join(f).is_file(), "{} lacks {f}", e.path().display());
+            assert!(
+                e.path().join(f).is_file(),
+                "{} lacks {f}",
+                e.path().display()
+            );
         }
     }
     // jobs 2 uninterrupted vs jobs 1 killed and resumed: the same bytes.
-    assert_eq!(read(&out.join("runs.csv")), read(&reference.join("runs.csv")));
-    assert_eq!(read(&out.join("plan.json")), read(&reference.join("plan.json")));
+    assert_eq!(
+        read(&out.join("runs.csv")),
+        read(&reference.join("runs.csv"))
+    );
+    assert_eq!(
+        read(&out.join("plan.json")),
+        read(&reference.join("plan.json"))
+    );
 }
 
 const SMALL: &str = r#"
@@ -188,11 +198,19 @@ fn shards_merge_to_the_unsharded_bytes() {
     let s = spec(tmp.path(), "small.toml", SMALL);
     let whole = tmp.path().join("whole");
     let o = sweep(&s, &whole, &["--jobs", "2", "--quiet"]);
-    assert_eq!(o.status.code(), Some(1), "a failed run makes the exit code 1");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a failed run makes the exit code 1"
+    );
     let mut shards = Vec::new();
     for k in 0..4 {
         let d = tmp.path().join(format!("shard-{k}"));
-        let o = sweep(&s, &d, &["--jobs", "1", "--quiet", "--shard", &format!("{k}/4")]);
+        let o = sweep(
+            &s,
+            &d,
+            &["--jobs", "1", "--quiet", "--shard", &format!("{k}/4")],
+        );
         assert!(o.status.code() == Some(0) || o.status.code() == Some(1));
         // The shard's runs.csv holds exactly its share (index % 4 == k).
         let text = String::from_utf8(read(&d.join("runs.csv"))).unwrap();
@@ -214,7 +232,10 @@ fn shards_merge_to_the_unsharded_bytes() {
         .output()
         .unwrap();
     ok(&o);
-    assert_eq!(read(&merged.join("runs.csv")), read(&whole.join("runs.csv")));
+    assert_eq!(
+        read(&merged.join("runs.csv")),
+        read(&whole.join("runs.csv"))
+    );
     for e in std::fs::read_dir(whole.join("runs")).unwrap().flatten() {
         let copy = merged.join("runs").join(e.file_name());
         assert!(copy.is_dir(), "{} not copied", copy.display());
@@ -261,7 +282,11 @@ fn a_failing_run_is_recorded_and_the_sweep_goes_on() {
     assert_eq!(&rows[1][3], "");
     // (nosuch, 2MiB): the model rejects the policy; the message lists known ones.
     assert_eq!(&rows[3][2], "failed");
-    assert!(rows[3][3].contains("unknown eviction policy 'nosuch'"), "{}", &rows[3][3]);
+    assert!(
+        rows[3][3].contains("unknown eviction policy 'nosuch'"),
+        "{}",
+        &rows[3][3]
+    );
     assert!(read(&out.join("runs").join(&rows[3][1]).join("error.txt")).len() > 10);
 }
 
@@ -283,7 +308,10 @@ fn an_unknown_key_path_is_named_before_any_run() {
         let o = sweep(&s, &out, &["--quiet"]);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{err}");
-        assert!(err.contains("unknown key path") && err.contains(hint), "{err}");
+        assert!(
+            err.contains("unknown key path") && err.contains(hint),
+            "{err}"
+        );
         assert!(!out.exists(), "a run started for {path}");
     }
 }

@@ -1,8 +1,8 @@
 //! Subcommands, one file each: each has an `Args` (clap derive) and a `run`.
 
-pub mod replay;
 pub mod merge;
 pub mod plot;
+pub mod replay;
 pub mod run;
 pub mod sweep;
 pub mod trace;

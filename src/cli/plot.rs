@@ -94,7 +94,13 @@ fn parse_filter(s: &str) -> Result<(String, String), String> {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (fig, out) = match args.kind {
-        Kind::Mrc { csv, out, byte_miss_ratio, size_in_bytes, linear } => (
+        Kind::Mrc {
+            csv,
+            out,
+            byte_miss_ratio,
+            size_in_bytes,
+            linear,
+        } => (
             plot::mrc::figure(&MrcOptions {
                 inputs: csv,
                 bytes_metric: byte_miss_ratio,
@@ -106,7 +112,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Kind::LatencyCdf { run, out, names } => (plot::latency::figure(&run, &names)?, out),
         Kind::TierTimeseries { run, out } => (plot::timeseries::figure(&run)?, out),
         Kind::Stall { run, out } => (plot::stall::figure(&run)?, out),
-        Kind::Runs { csv, out, x, y, series, heatmap, filters, xlabel, ylabel, logx } => (
+        Kind::Runs {
+            csv,
+            out,
+            x,
+            y,
+            series,
+            heatmap,
+            filters,
+            xlabel,
+            ylabel,
+            logx,
+        } => (
             plot::runs::figure(&RunsOptions {
                 input: csv,
                 x,

@@ -32,7 +32,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let spec = Spec::load(&args.spec)?;
-    let plan = sweep::expand(&spec).map_err(|e| anyhow::anyhow!("{}: {e:#}", args.spec.display()))?;
+    let plan =
+        sweep::expand(&spec).map_err(|e| anyhow::anyhow!("{}: {e:#}", args.spec.display()))?;
     if args.list {
         for r in &plan.runs {
             println!(

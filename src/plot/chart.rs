@@ -216,7 +216,9 @@ fn lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineChart) -> an
             .draw_series(LineSeries::new(p.clone(), colour.stroke_width(width)))
             .map_err(de)?
             .label(s.name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 40, y)], colour.stroke_width(4)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 40, y)], colour.stroke_width(4))
+            });
         if c.markers {
             chart
                 .draw_series(p.iter().map(|&xy| Circle::new(xy, 7, colour.filled())))
@@ -356,7 +358,11 @@ pub fn viridis(t: f64) -> RGBColor {
         (94.0, 201.0, 98.0),
         (253.0, 231.0, 37.0),
     ];
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 } * 4.0;
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    } * 4.0;
     let i = (t.floor() as usize).min(3);
     let f = t - i as f64;
     let mix = |a: f64, b: f64| (a + (b - a) * f).round() as u8;
@@ -424,7 +430,10 @@ fn heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, h: &Heatmap) -> an
             let ink = if t > 0.6 { BLACK } else { WHITE };
             chart
                 .draw_series(std::iter::once(Text::new(
-                    format!("{:.3}", v).trim_end_matches('0').trim_end_matches('.').to_string(),
+                    format!("{:.3}", v)
+                        .trim_end_matches('0')
+                        .trim_end_matches('.')
+                        .to_string(),
                     (x - 0.25, y + 0.1),
                     ("sans-serif", LEGEND).into_font().color(&ink),
                 )))

@@ -76,10 +76,7 @@ pub fn save(fig: &Figure, out: &Path) -> anyhow::Result<()> {
             std::fs::rename(&tmp, out)
                 .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", out.display()))
         }
-        _ => anyhow::bail!(
-            "{}: the output must end in .png or .svg",
-            out.display()
-        ),
+        _ => anyhow::bail!("{}: the output must end in .png or .svg", out.display()),
     }
 }
 
@@ -126,7 +123,13 @@ pub fn column(path: &Path, header: &[String], name: &str) -> anyhow::Result<usiz
 }
 
 /// Parses cell `row[col]` as a number, naming the file, line and column on failure.
-pub fn number(path: &Path, line: usize, header: &[String], row: &[String], col: usize) -> anyhow::Result<f64> {
+pub fn number(
+    path: &Path,
+    line: usize,
+    header: &[String],
+    row: &[String],
+    col: usize,
+) -> anyhow::Result<f64> {
     row[col].trim().parse::<f64>().map_err(|_| {
         anyhow::anyhow!(
             "{}: line {}: column '{}': '{}' is not a number",

@@ -31,7 +31,10 @@ struct Means<K: PartialEq + Clone> {
 
 impl<K: PartialEq + Clone> Means<K> {
     fn new() -> Self {
-        Means { keys: Vec::new(), sums: Vec::new() }
+        Means {
+            keys: Vec::new(),
+            sums: Vec::new(),
+        }
     }
     fn add(&mut self, k: K, v: f64) {
         match self.keys.iter().position(|x| x == &k) {
@@ -46,7 +49,10 @@ impl<K: PartialEq + Clone> Means<K> {
         }
     }
     fn get(&self, k: &K) -> Option<f64> {
-        self.keys.iter().position(|x| x == k).map(|i| self.sums[i].0 / self.sums[i].1 as f64)
+        self.keys
+            .iter()
+            .position(|x| x == k)
+            .map(|i| self.sums[i].0 / self.sums[i].1 as f64)
     }
 }
 
@@ -59,7 +65,11 @@ fn categories(cells: &[String]) -> (Vec<String>, bool) {
         }
     }
     if numeric {
-        out.sort_by(|a, b| a.parse::<f64>().unwrap().total_cmp(&b.parse::<f64>().unwrap()));
+        out.sort_by(|a, b| {
+            a.parse::<f64>()
+                .unwrap()
+                .total_cmp(&b.parse::<f64>().unwrap())
+        });
     }
     (out, numeric)
 }
@@ -78,13 +88,22 @@ pub fn figure(o: &RunsOptions) -> anyhow::Result<Figure> {
         .collect::<anyhow::Result<_>>()?;
     let rows: Vec<&Vec<String>> = rows
         .iter()
-        .filter(|r| status.map_or(true, |s| r[s] == "ok"))
+        .filter(|r| status.is_none_or(|s| r[s] == "ok"))
         .filter(|r| filters.iter().all(|(c, v)| &r[*c] == *v))
         .collect();
-    anyhow::ensure!(!rows.is_empty(), "{}: no successful run matches", path.display());
+    anyhow::ensure!(
+        !rows.is_empty(),
+        "{}: no successful run matches",
+        path.display()
+    );
     let value = |r: &Vec<String>, c: usize, line: usize| -> anyhow::Result<f64> {
         r[c].parse::<f64>().map_err(|_| {
-            anyhow::anyhow!("{}: run {line}: column '{}': '{}' is not a number", path.display(), header[c], r[c])
+            anyhow::anyhow!(
+                "{}: run {line}: column '{}': '{}' is not a number",
+                path.display(),
+                header[c],
+                r[c]
+            )
         })
     };
     if let Some(vcol) = &o.heatmap {
@@ -109,7 +128,11 @@ pub fn figure(o: &RunsOptions) -> anyhow::Result<Figure> {
         }));
     }
     let (xcats, numeric) = categories(&rows.iter().map(|r| r[xi].clone()).collect::<Vec<_>>());
-    let si = o.series.as_ref().map(|s| column(path, &header, s)).transpose()?;
+    let si = o
+        .series
+        .as_ref()
+        .map(|s| column(path, &header, s))
+        .transpose()?;
     let mut m = Means::new();
     for (n, r) in rows.iter().enumerate() {
         let s = si.map(|c| r[c].clone()).unwrap_or_default();

@@ -20,7 +20,12 @@ pub fn figure(input: &Path) -> anyhow::Result<Figure> {
     let rank = column(&path, &header, "rank")?;
     let mut cols: Vec<(usize, String)> = KNOWN
         .iter()
-        .filter_map(|(c, name)| header.iter().position(|h| h == c).map(|i| (i, name.to_string())))
+        .filter_map(|(c, name)| {
+            header
+                .iter()
+                .position(|h| h == c)
+                .map(|i| (i, name.to_string()))
+        })
         .collect();
     for (i, h) in header.iter().enumerate() {
         if h.ends_with("_s") && h != "total_s" && !KNOWN.iter().any(|(c, _)| c == h) {
@@ -33,7 +38,8 @@ pub fn figure(input: &Path) -> anyhow::Result<Figure> {
             path.display()
         );
     }
-    let mut parts: Vec<(String, Vec<f64>)> = cols.iter().map(|(_, n)| (n.clone(), Vec::new())).collect();
+    let mut parts: Vec<(String, Vec<f64>)> =
+        cols.iter().map(|(_, n)| (n.clone(), Vec::new())).collect();
     let mut categories = Vec::new();
     for (i, row) in rows.iter().enumerate() {
         categories.push(row[rank].clone());

@@ -20,14 +20,21 @@ pub fn figure(input: &Path) -> anyhow::Result<Figure> {
     for (i, row) in rows.iter().enumerate() {
         let line = i + 2;
         let time = number(&path, line, &header, row, t)?;
-        let b = (number(&path, line, &header, row, rbw)? + number(&path, line, &header, row, wbw)?) / 1e9;
+        let b = (number(&path, line, &header, row, rbw)? + number(&path, line, &header, row, wbw)?)
+            / 1e9;
         let u = number(&path, line, &header, row, util)? * 100.0;
         let name = &row[tier];
         let k = match bw.iter().position(|s| &s.name == name) {
             Some(k) => k,
             None => {
-                bw.push(Series { name: name.clone(), points: Vec::new() });
-                ut.push(Series { name: name.clone(), points: Vec::new() });
+                bw.push(Series {
+                    name: name.clone(),
+                    points: Vec::new(),
+                });
+                ut.push(Series {
+                    name: name.clone(),
+                    points: Vec::new(),
+                });
                 bw.len() - 1
             }
         };

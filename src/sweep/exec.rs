@@ -86,9 +86,15 @@ pub fn clean_leftovers(out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs one planned run into its staging folder and renames it into place; returns
-/// the error message of a failed run.
-fn run_one(out: &Path, plan: &Plan, i: usize, inputs: &[(String, Vec<u8>)]) -> Result<(), String> {
+/// Runs one planned run into its staging folder and renames it into place. Returns
+/// `Ok(None)` for a finished run, `Ok(Some(message))` for a failed run (recorded in
+/// its error.txt), and `Err` when the result could not be written at all.
+fn run_one(
+    out: &Path,
+    plan: &Plan,
+    i: usize,
+    inputs: &[(String, Vec<u8>)],
+) -> Result<Option<String>, String> {
     let r = &plan.runs[i];
     let runs = out.join("runs");
     let staging = runs.join(format!("{STAGING}{}", r.id));
@@ -128,7 +134,7 @@ fn run_one(out: &Path, plan: &Plan, i: usize, inputs: &[(String, Vec<u8>)]) -> R
         std::fs::remove_dir_all(&dest).map_err(|e| io("replacing the old run folder", e))?;
     }
     std::fs::rename(&staging, &dest).map_err(|e| io("renaming the run folder", e))?;
-    result
+    Ok(result.err())
 }
 
 /// Progress on a terminal (a bar) or in a log (a line per run).
@@ -155,7 +161,7 @@ pub fn run_plan(plan: &Plan, opts: &Options) -> anyhow::Result<Report> {
     let file = plan.to_file();
     write_atomic(&out.join("plan.json"), file.to_json().as_bytes())?;
 
-    let keep = |i: usize| opts.shard.map_or(true, |(k, n)| i % n == k);
+    let keep = |i: usize| opts.shard.is_none_or(|(k, n)| i % n == k);
     let selected: Vec<usize> = (0..plan.runs.len()).filter(|&i| keep(i)).collect();
     let (done, pending): (Vec<usize>, Vec<usize>) = selected
         .iter()
@@ -205,13 +211,17 @@ pub fn run_plan(plan: &Plan, opts: &Options) -> anyhow::Result<Report> {
         pending.par_iter().with_max_len(1).for_each(|&i| {
             let t0 = Instant::now();
             let r = &plan.runs[i];
-            let res = run_one(out, plan, i, &opts.inputs);
+            let res = match run_one(out, plan, i, &opts.inputs) {
+                Ok(None) => Ok(()),
+                Ok(Some(msg)) => Err(msg),
+                Err(io) => {
+                    *fatal.lock().expect("lock") = Some(format!("run {i} ({}): {io}", r.id));
+                    Err(io)
+                }
+            };
             let failed = res.is_err();
             if failed {
                 n_failed.fetch_add(1, Ordering::Relaxed);
-                if !r.config.is_err() && !is_finished(out, &r.id) && !run_dir(out, &r.id).join("error.txt").exists() {
-                    *fatal.lock().expect("lock") = res.clone().err();
-                }
             }
             let k = n_done.fetch_add(1, Ordering::Relaxed) + 1;
             match &progress {

@@ -206,7 +206,10 @@ mod tests {
             .unwrap()
             .set(&mut v, toml::Value::Integer(1))
             .unwrap_err();
-        assert!(e.contains("tiers[3].capacity") && e.contains("1 entries"), "{e}");
+        assert!(
+            e.contains("tiers[3].capacity") && e.contains("1 entries"),
+            "{e}"
+        );
         let e = KeyPath::parse("seed.x")
             .unwrap()
             .set(&mut v, toml::Value::Integer(1))

@@ -42,7 +42,10 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 
 /// Joins the sweep outputs `inputs` into `out`.
 pub fn merge(inputs: &[PathBuf], out: &Path) -> anyhow::Result<MergeReport> {
-    anyhow::ensure!(!inputs.is_empty(), "merge: give at least one sweep output folder");
+    anyhow::ensure!(
+        !inputs.is_empty(),
+        "merge: give at least one sweep output folder"
+    );
     let (plan, first_bytes) = PlanFile::load(&inputs[0])?;
     for dir in &inputs[1..] {
         let (_, bytes) = PlanFile::load(dir)?;

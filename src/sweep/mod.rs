@@ -21,7 +21,11 @@ pub use spec::Spec;
 
 /// Parses `K/N` (0-based K, as SLURM_ARRAY_TASK_ID) into `(k, n)`.
 pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
-    let bad = || format!("--shard: expected K/N with 0 <= K < N (0-based, as SLURM_ARRAY_TASK_ID), got '{s}'");
+    let bad = || {
+        format!(
+            "--shard: expected K/N with 0 <= K < N (0-based, as SLURM_ARRAY_TASK_ID), got '{s}'"
+        )
+    };
     let (k, n) = s.split_once('/').ok_or_else(bad)?;
     let k: usize = k.trim().parse().map_err(|_| bad())?;
     let n: usize = n.trim().parse().map_err(|_| bad())?;

@@ -263,7 +263,10 @@ impl PlanFile {
     pub fn load(dir: &std::path::Path) -> anyhow::Result<(PlanFile, Vec<u8>)> {
         let path = dir.join("plan.json");
         let bytes = std::fs::read(&path).map_err(|e| {
-            anyhow::anyhow!("{}: cannot read ({e}); is this a sweep output folder?", path.display())
+            anyhow::anyhow!(
+                "{}: cannot read ({e}); is this a sweep output folder?",
+                path.display()
+            )
         })?;
         let plan: PlanFile = serde_json::from_slice(&bytes)
             .map_err(|e| anyhow::anyhow!("{}: not a sweep plan: {e}", path.display()))?;
@@ -280,7 +283,8 @@ mod tests {
 
     #[test]
     fn canonical_json_sorts_keys_at_every_level() {
-        let a: Value = serde_json::from_str(r#"{"b":1,"a":{"y":[{"q":1,"p":2}],"x":0.5}}"#).unwrap();
+        let a: Value =
+            serde_json::from_str(r#"{"b":1,"a":{"y":[{"q":1,"p":2}],"x":0.5}}"#).unwrap();
         assert_eq!(
             canonical_json(&a),
             r#"{"a":{"x":0.5,"y":[{"p":2,"q":1}]},"b":1}"#
@@ -293,5 +297,84 @@ mod tests {
         // 0x222d19b6b2424bf6 >> 1 = 1231326421853480443.
         assert_eq!(repeat_seed(42, 1), 1_231_326_421_853_480_443);
         assert_ne!(repeat_seed(42, 0), repeat_seed(42, 1));
+    }
+
+    const BASE: &str = r#"
+[base]
+seed = 5
+[[base.tiers]]
+name = "dram"
+preset = "ddr4-3200"
+capacity = "1MiB"
+[[base.tiers]]
+name = "nvme"
+preset = "nvme-tlc-pcie3"
+[base.workload]
+kind = "synthetic"
+pattern = "uniform"
+objects = 100
+requests = 100
+size = "4KiB"
+"#;
+
+    fn plan(body: &str) -> anyhow::Result<Plan> {
+        let spec = Spec::parse(&format!("{body}\n{BASE}"), std::path::Path::new("")).unwrap();
+        expand(&spec)
+    }
+
+    #[test]
+    fn expands_grid_zip_and_repeats_in_order_with_stable_ids() {
+        let body = r#"
+repeats = 2
+[grid]
+"tiers[0].eviction" = ["lru", "fifo"]
+[[zip]]
+"tiers[0].capacity" = ["1MiB", "2MiB"]
+"workload.objects" = [100, 200]
+"#;
+        let p = plan(body).unwrap();
+        assert_eq!(p.runs.len(), 8);
+        let cells: Vec<String> = p.runs.iter().map(|r| r.params.join("/")).collect();
+        assert_eq!(
+            cells,
+            [
+                "lru/1MiB/100",
+                "lru/1MiB/100",
+                "lru/2MiB/200",
+                "lru/2MiB/200",
+                "fifo/1MiB/100",
+                "fifo/1MiB/100",
+                "fifo/2MiB/200",
+                "fifo/2MiB/200"
+            ]
+        );
+        for r in &p.runs {
+            assert_eq!(r.seed, repeat_seed(5, r.repeat));
+            assert_eq!(r.config.as_ref().unwrap().seed, r.seed);
+            assert_eq!(r.id.len(), 16);
+            assert!(r.id.chars().all(|c| c.is_ascii_hexdigit()));
+        }
+        let again = plan(body).unwrap();
+        let ids = |p: &Plan| p.runs.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&p), ids(&again));
+        let unique: std::collections::HashSet<_> = ids(&p).into_iter().collect();
+        assert_eq!(unique.len(), 8);
+    }
+
+    #[test]
+    fn two_spellings_of_one_config_are_an_error() {
+        let e = plan("[grid]\n\"tiers[0].capacity\" = [\"1MiB\", \"1024KiB\"]")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("runs 0 and 1 resolve to the same config"), "{e}");
+    }
+
+    #[test]
+    fn an_invalid_combination_is_a_failed_run_not_an_error() {
+        let p = plan("[grid]\n\"tiers[0].capacity\" = [\"0B\", \"2MiB\"]").unwrap();
+        let e = p.runs[0].config.as_ref().unwrap_err();
+        assert!(e.contains("tiers[0].capacity"), "{e}");
+        assert!(p.runs[1].config.is_ok());
+        assert_eq!(p.to_file().runs[0].error.as_deref(), Some(e.as_str()));
     }
 }

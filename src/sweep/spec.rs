@@ -83,11 +83,14 @@ impl Spec {
         let (base, base_origin) = match raw.base {
             toml::Value::String(p) => {
                 let full = dir.join(&p);
-                let t = std::fs::read_to_string(&full).map_err(|e| {
-                    format!("base: cannot read '{}': {e}", full.display())
-                })?;
+                let t = std::fs::read_to_string(&full)
+                    .map_err(|e| format!("base: cannot read '{}': {e}", full.display()))?;
                 let v: toml::Value = toml::from_str(&t).map_err(|e| {
-                    format!("base: '{}' is not valid TOML: {}", full.display(), e.message())
+                    format!(
+                        "base: '{}' is not valid TOML: {}",
+                        full.display(),
+                        e.message()
+                    )
                 })?;
                 (v, full.display().to_string())
             }
@@ -205,6 +208,9 @@ mod tests {
         let e = Spec::parse(&format!("repeats = 0\n{BASE}"), Path::new("")).unwrap_err();
         assert!(e.contains("repeats"), "{e}");
         let e = Spec::parse("base = \"/nonexistent/x.toml\"\n", Path::new("")).unwrap_err();
-        assert!(e.contains("base") && e.contains("/nonexistent/x.toml"), "{e}");
+        assert!(
+            e.contains("base") && e.contains("/nonexistent/x.toml"),
+            "{e}"
+        );
     }
 }

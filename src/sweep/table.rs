@@ -46,16 +46,16 @@ pub fn result_of(out: &Path, entry: &PlanEntry) -> anyhow::Result<RunResult> {
     let dir = run_dir(out, &entry.id);
     let summary = dir.join("summary.json");
     if summary.is_file() {
-        let bytes = std::fs::read(&summary)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", summary.display()))?;
+        let bytes =
+            std::fs::read(&summary).map_err(|e| anyhow::anyhow!("{}: {e}", summary.display()))?;
         let v = serde_json::from_slice(&bytes)
             .map_err(|e| anyhow::anyhow!("{}: not JSON: {e}", summary.display()))?;
         return Ok(RunResult::Ok(v));
     }
     let err = dir.join("error.txt");
     if err.is_file() {
-        let text = std::fs::read_to_string(&err)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", err.display()))?;
+        let text =
+            std::fs::read_to_string(&err).map_err(|e| anyhow::anyhow!("{}: {e}", err.display()))?;
         return Ok(RunResult::Failed(text.trim().to_string()));
     }
     Ok(RunResult::Missing)

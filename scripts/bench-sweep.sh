@@ -1,0 +1,36 @@
+#!/bin/bash
+# Wall-clock of the quickstart sweep with --jobs 1 and --jobs 2, alternated ROUNDS
+# times (default 3) so that background load hits both alike; checks that every
+# runs.csv is byte-identical. Prints per-round times, the medians and the speedup.
+#
+#   scripts/bench-sweep.sh [SPEC]          # ROUNDS=5 scripts/bench-sweep.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+spec=${1:-configs/sweeps/quickstart-sweep.toml}
+rounds=${ROUNDS:-3}
+cargo build --release --quiet
+bin=target/release/tiersim
+work=$(mktemp -d "${TMPDIR:-/tmp}/tiersim-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+run() { # jobs round -> prints wall seconds
+    local out=$work/j$1-r$2 t0 t1
+    t0=$(date +%s.%N)
+    "$bin" sweep "$spec" --jobs "$1" --out "$out" --quiet
+    t1=$(date +%s.%N)
+    awk "BEGIN { print $t1 - $t0 }"
+}
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+j1=(); j2=()
+for r in $(seq "$rounds"); do
+    a=$(run 1 "$r"); b=$(run 2 "$r")
+    j1+=("$a"); j2+=("$b")
+    printf 'round %d: --jobs 1 %.2f s, --jobs 2 %.2f s (load %s)\n' "$r" "$a" "$b" "$(cut -d' ' -f1-3 /proc/loadavg)"
+done
+for d in "$work"/j*; do
+    cmp "$work/j1-r1/runs.csv" "$d/runs.csv"
+done
+m1=$(printf '%s\n' "${j1[@]}" | median); m2=$(printf '%s\n' "${j2[@]}" | median)
+printf 'median: --jobs 1 %.2f s, --jobs 2 %.2f s, speedup %.2fx; all %d runs.csv byte-identical\n' \
+    "$m1" "$m2" "$(awk "BEGIN { print $m1 / $m2 }")" $((2 * rounds))
