@@ -206,44 +206,55 @@ pub fn run_plan(plan: &Plan, opts: &Options) -> anyhow::Result<Report> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.max(1))
         .build()?;
-    pool.install(|| {
-        use rayon::prelude::*;
-        pending.par_iter().with_max_len(1).for_each(|&i| {
-            let t0 = Instant::now();
-            let r = &plan.runs[i];
-            let res = match run_one(out, plan, i, &opts.inputs) {
-                Ok(None) => Ok(()),
-                Ok(Some(msg)) => Err(msg),
-                Err(io) => {
-                    *fatal.lock().expect("lock") = Some(format!("run {i} ({}): {io}", r.id));
-                    Err(io)
-                }
-            };
-            let failed = res.is_err();
-            if failed {
-                n_failed.fetch_add(1, Ordering::Relaxed);
+    // Each of the pool's threads takes the next pending run in index order (a shared
+    // counter), so runs of unequal length balance to within one run at the end.
+    let next = AtomicUsize::new(0);
+    let work = |i: usize| {
+        let t0 = Instant::now();
+        let r = &plan.runs[i];
+        let res = match run_one(out, plan, i, &opts.inputs) {
+            Ok(None) => Ok(()),
+            Ok(Some(msg)) => Err(msg),
+            Err(io) => {
+                *fatal.lock().expect("lock") = Some(format!("run {i} ({}): {io}", r.id));
+                Err(io)
             }
-            let k = n_done.fetch_add(1, Ordering::Relaxed) + 1;
-            match &progress {
-                Progress::Bar(b) => {
-                    b.inc(1);
-                    b.set_message(format!("{} failed", n_failed.load(Ordering::Relaxed)));
-                    if let Err(e) = &res {
-                        b.println(format!("run {i} ({}) failed: {e}", r.id));
-                    }
+        };
+        let failed = res.is_err();
+        if failed {
+            n_failed.fetch_add(1, Ordering::Relaxed);
+        }
+        let k = n_done.fetch_add(1, Ordering::Relaxed) + 1;
+        match &progress {
+            Progress::Bar(b) => {
+                b.inc(1);
+                b.set_message(format!("{} failed", n_failed.load(Ordering::Relaxed)));
+                if let Err(e) = &res {
+                    b.println(format!("run {i} ({}) failed: {e}", r.id));
                 }
-                Progress::Lines => eprintln!(
-                    "[{k}/{}] run {i} {} {} ({:.1} s; {}){}",
-                    pending.len(),
-                    r.id,
-                    if failed { "failed" } else { "ok" },
-                    t0.elapsed().as_secs_f64(),
-                    describe(&plan.params, &r.params),
-                    res.err().map(|e| format!(": {e}")).unwrap_or_default()
-                ),
-                Progress::Quiet => {}
             }
-        });
+            Progress::Lines => eprintln!(
+                "[{k}/{}] run {i} {} {} ({:.1} s; {}){}",
+                pending.len(),
+                r.id,
+                if failed { "failed" } else { "ok" },
+                t0.elapsed().as_secs_f64(),
+                describe(&plan.params, &r.params),
+                res.err().map(|e| format!(": {e}")).unwrap_or_default()
+            ),
+            Progress::Quiet => {}
+        }
+    };
+    pool.scope(|s| {
+        for _ in 0..opts.jobs.max(1) {
+            s.spawn(|_| loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                match pending.get(k) {
+                    Some(&i) => work(i),
+                    None => break,
+                }
+            });
+        }
     });
     if let Progress::Bar(b) = &progress {
         b.finish_and_clear();
