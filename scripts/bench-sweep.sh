@@ -6,6 +6,10 @@
 # speedups. On a shared machine the minima are the estimate of uncontended times.
 #
 #   scripts/bench-sweep.sh [SPEC]          # ROUNDS=5 scripts/bench-sweep.sh
+#
+# QUIET=P (e.g. 10) waits, before each round, until the CPU pressure (avg10) is below
+# P% (at most QUIET_WAIT seconds, default 600), so rounds run while the machine is
+# otherwise idle.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 spec=${1:-configs/sweeps/quickstart-sweep.toml}
@@ -24,11 +28,21 @@ run() { # jobs round -> prints wall seconds
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
+psi() { awk '/^some/ { sub("avg10=", "", $2); print $2 }' /proc/pressure/cpu 2>/dev/null || echo 0; }
+wait_quiet() {
+    [ -n "${QUIET:-}" ] || return 0
+    local deadline=$((SECONDS + ${QUIET_WAIT:-600}))
+    while awk "BEGIN { exit !($(psi) >= $QUIET) }" && [ $SECONDS -lt $deadline ]; do
+        sleep 2
+    done
+}
+
 j1=(); j2=()
 for r in $(seq "$rounds"); do
+    wait_quiet
     a=$(run 1 "$r"); b=$(run 2 "$r")
     j1+=("$a"); j2+=("$b")
-    psi=$(awk '/^some/ { sub("avg10=", "", $2); print $2 }' /proc/pressure/cpu 2>/dev/null || echo "?")
+    psi=$(psi)
     printf 'round %d: --jobs 1 %.2f s, --jobs 2 %.2f s (load %s, cpu pressure %s%%)\n' \
         "$r" "$a" "$b" "$(cut -d' ' -f1-3 /proc/loadavg)" "$psi"
 done
