@@ -1,7 +1,10 @@
 //! Subcommands, one file each: each has an `Args` (clap derive) and a `run`.
 
+pub mod merge;
+pub mod plot;
 pub mod replay;
 pub mod run;
+pub mod sweep;
 pub mod trace;
 pub mod validate;
 
@@ -27,6 +30,13 @@ pub enum Command {
     Trace(trace::TraceCommand),
     /// Compare the models with published measurements and closed forms; exit 1 on failure.
     Validate(validate::Args),
+
+    /// Run a sweep of configs in parallel, resumably, or one shard of it.
+    Sweep(sweep::Args),
+    /// Join sweep shard outputs into one runs.csv.
+    Merge(merge::Args),
+    /// Draw a figure (PNG or SVG) from result files.
+    Plot(plot::Args),
 }
 
 /// Runs the chosen subcommand; the exit code says success or which failure.
@@ -36,5 +46,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Replay(a) => replay::run(a),
         Command::Trace(a) => trace::run(a),
         Command::Validate(a) => validate::run(a),
+
+        Command::Sweep(a) => sweep::run(a),
+        Command::Merge(a) => merge::run(a),
+        Command::Plot(a) => plot::run(a),
     }
 }

@@ -1,0 +1,144 @@
+//! `tiersim plot KIND ...`: paper-ready figures (PNG or SVG by the --out extension)
+//! from result files: miss-ratio curves, latency CDFs, tier time series, training
+//! stall breakdowns, and sweeps' runs.csv.
+
+use crate::plot::{self, mrc::MrcOptions, runs::RunsOptions};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `tiersim plot`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(subcommand)]
+    pub kind: Kind,
+}
+
+/// The plot kinds.
+#[derive(clap::Subcommand, Debug)]
+pub enum Kind {
+    /// Miss ratio vs cache size from `tiersim replay` CSV (one line per policy) or
+    /// `tiersim replay --mrc` CSV.
+    Mrc {
+        /// One or more replay CSV files.
+        #[arg(required = true)]
+        csv: Vec<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+        /// Plot byte_miss_ratio instead of miss_ratio.
+        #[arg(long)]
+        byte_miss_ratio: bool,
+        /// Cache sizes are bytes (replay without --ignore-size), not objects.
+        #[arg(long)]
+        size_in_bytes: bool,
+        /// Linear cache-size axis instead of log.
+        #[arg(long)]
+        linear: bool,
+    },
+    /// Latency CDFs (log x) from a run folder or its latency_cdf.csv.
+    LatencyCdf {
+        run: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Only these histograms (comma-separated), e.g. read,write.
+        #[arg(long, value_delimiter = ',')]
+        names: Vec<String>,
+    },
+    /// Per-tier bandwidth and utilisation over time from a run folder or timeseries.csv.
+    TierTimeseries {
+        run: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Training time per rank (compute, data stall, sync, checkpoint) from a run folder
+    /// or training_ranks.csv.
+    Stall {
+        run: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// A line chart (or heatmap) from a sweep's runs.csv.
+    Runs {
+        csv: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Column on the x axis.
+        #[arg(long)]
+        x: String,
+        /// Column on the y axis (a metric for lines; a parameter for a heatmap).
+        #[arg(long)]
+        y: String,
+        /// One line per value of this column.
+        #[arg(long)]
+        series: Option<String>,
+        /// Draw a heatmap of this column over x and y instead of lines.
+        #[arg(long, value_name = "COLUMN")]
+        heatmap: Option<String>,
+        /// Keep only rows where COLUMN=VALUE (repeatable).
+        #[arg(long = "where", value_name = "COLUMN=VALUE", value_parser = parse_filter)]
+        filters: Vec<(String, String)>,
+        #[arg(long)]
+        xlabel: Option<String>,
+        #[arg(long)]
+        ylabel: Option<String>,
+        /// Log x axis (numeric x only).
+        #[arg(long)]
+        logx: bool,
+    },
+}
+
+fn parse_filter(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .ok_or_else(|| format!("--where: expected COLUMN=VALUE, got '{s}'"))
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let (fig, out) = match args.kind {
+        Kind::Mrc {
+            csv,
+            out,
+            byte_miss_ratio,
+            size_in_bytes,
+            linear,
+        } => (
+            plot::mrc::figure(&MrcOptions {
+                inputs: csv,
+                bytes_metric: byte_miss_ratio,
+                size_in_bytes,
+                linear_x: linear,
+            })?,
+            out,
+        ),
+        Kind::LatencyCdf { run, out, names } => (plot::latency::figure(&run, &names)?, out),
+        Kind::TierTimeseries { run, out } => (plot::timeseries::figure(&run)?, out),
+        Kind::Stall { run, out } => (plot::stall::figure(&run)?, out),
+        Kind::Runs {
+            csv,
+            out,
+            x,
+            y,
+            series,
+            heatmap,
+            filters,
+            xlabel,
+            ylabel,
+            logx,
+        } => (
+            plot::runs::figure(&RunsOptions {
+                input: csv,
+                x,
+                y,
+                series,
+                heatmap,
+                filters,
+                x_label: xlabel,
+                y_label: ylabel,
+                x_log: logx,
+            })?,
+            out,
+        ),
+    };
+    plot::save(&fig, &out)?;
+    eprintln!("wrote {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}

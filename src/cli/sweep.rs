@@ -1,0 +1,86 @@
+//! `tiersim sweep`: expand a sweep spec and run it in parallel, resumably, or one
+//! shard of it (a Slurm array task).
+
+use crate::sweep::{self, Options, Spec};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `tiersim sweep`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The sweep spec (TOML; see docs/sweeps.md and configs/sweeps/).
+    pub spec: PathBuf,
+    /// Parallel runs [default: the number of CPUs].
+    #[arg(long, short)]
+    pub jobs: Option<usize>,
+    /// Output folder [default: results/<spec file stem>/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Run only the runs with index % N == K (K is 0-based, as SLURM_ARRAY_TASK_ID).
+    #[arg(long, value_name = "K/N", value_parser = sweep::parse_shard)]
+    pub shard: Option<(usize, usize)>,
+    /// Continue a sweep in --out: skip runs whose summary.json exists.
+    #[arg(long)]
+    pub resume: bool,
+    /// List the runs (index, id, swept values) and exit without running.
+    #[arg(long)]
+    pub list: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let spec = Spec::load(&args.spec)?;
+    let plan =
+        sweep::expand(&spec).map_err(|e| anyhow::anyhow!("{}: {e:#}", args.spec.display()))?;
+    if args.list {
+        for r in &plan.runs {
+            println!(
+                "{:>5} {} {}{}",
+                r.index,
+                r.id,
+                sweep::plan::describe(&plan.params, &r.params),
+                r.config
+                    .as_ref()
+                    .err()
+                    .map(|e| format!("  (invalid: {e})"))
+                    .unwrap_or_default()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let out = args.out.unwrap_or_else(|| {
+        let stem = args
+            .spec
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("sweep");
+        PathBuf::from("results").join(stem)
+    });
+    let mut inputs = vec![(args.spec.display().to_string(), std::fs::read(&args.spec)?)];
+    if !spec.base_origin.starts_with("inline") {
+        inputs.push((spec.base_origin.clone(), std::fs::read(&spec.base_origin)?));
+    }
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let report = sweep::run_plan(
+        &plan,
+        &Options {
+            jobs,
+            out,
+            shard: args.shard,
+            resume: args.resume,
+            quiet: args.quiet,
+            inputs,
+        },
+    )?;
+    Ok(if report.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,115 @@
+//! Merging shard outputs: every input must hold the same plan.json (the same sweep);
+//! each run's folder is copied from the input that has it (a finished run preferred
+//! to a failed one), and runs.csv is rebuilt from the plan and the copied folders, so
+//! it is byte-identical to the one an unsharded sweep writes.
+
+use super::plan::PlanFile;
+use super::table::{self, run_dir};
+use crate::report::write_atomic;
+use std::path::{Path, PathBuf};
+
+/// What a merge did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct MergeReport {
+    pub runs: usize,
+    pub ok: usize,
+    pub failed: usize,
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for e in std::fs::read_dir(from)? {
+        let e = e?;
+        let name = e.file_name();
+        if name.to_string_lossy().ends_with(".tmp") {
+            continue;
+        }
+        if e.file_type()?.is_dir() {
+            copy_dir(&e.path(), &to.join(&name))?;
+        } else {
+            std::fs::copy(e.path(), to.join(&name))?;
+        }
+    }
+    Ok(())
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Joins the sweep outputs `inputs` into `out`.
+pub fn merge(inputs: &[PathBuf], out: &Path) -> anyhow::Result<MergeReport> {
+    anyhow::ensure!(
+        !inputs.is_empty(),
+        "merge: give at least one sweep output folder"
+    );
+    let (plan, first_bytes) = PlanFile::load(&inputs[0])?;
+    for dir in &inputs[1..] {
+        let (_, bytes) = PlanFile::load(dir)?;
+        if bytes != first_bytes {
+            anyhow::bail!(
+                "{} and {} hold different sweeps (their plan.json differ)",
+                inputs[0].display(),
+                dir.display()
+            );
+        }
+    }
+    std::fs::create_dir_all(out.join("runs"))
+        .map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", out.display()))?;
+    super::exec::clean_leftovers(out)?;
+    let mut report = MergeReport {
+        runs: plan.runs.len(),
+        ..MergeReport::default()
+    };
+    for e in &plan.runs {
+        if e.error.is_some() {
+            report.failed += 1;
+            continue;
+        }
+        let finished = inputs.iter().find(|d| table::is_finished(d, &e.id));
+        let failed = || {
+            inputs
+                .iter()
+                .find(|d| run_dir(d, &e.id).join("error.txt").is_file())
+        };
+        let src = match finished {
+            Some(d) => {
+                report.ok += 1;
+                d
+            }
+            None => match failed() {
+                Some(d) => {
+                    report.failed += 1;
+                    d
+                }
+                None => anyhow::bail!(
+                    "run {} ({}) has no result in any input folder: is a shard missing or unfinished?",
+                    e.index,
+                    e.id
+                ),
+            },
+        };
+        let from = run_dir(src, &e.id);
+        let to = run_dir(out, &e.id);
+        if same_dir(&from, &to) {
+            continue;
+        }
+        let staging = out.join("runs").join(format!(".partial-{}", e.id));
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging)?;
+        }
+        copy_dir(&from, &staging)
+            .map_err(|err| anyhow::anyhow!("copying {}: {err}", from.display()))?;
+        if to.exists() {
+            std::fs::remove_dir_all(&to)?;
+        }
+        std::fs::rename(&staging, &to)?;
+    }
+    write_atomic(&out.join("plan.json"), &first_bytes)?;
+    let csv = table::runs_csv(&plan, out, |_| true)?;
+    write_atomic(&out.join("runs.csv"), csv.as_bytes())?;
+    Ok(report)
+}
