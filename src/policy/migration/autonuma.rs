@@ -15,8 +15,8 @@
 //! (`reclaim_period`) while free fast memory is under `free_watermark` (2%, approx.).
 
 use super::{
-    fast_capacity, fast_free, params, BuildCtx, MigrationPolicy, MigrationStats, OsCosts,
-    SlotQueue, Tick, FAST, SLOW,
+    fast_capacity, fast_free, first_touch_tier, params, BuildCtx, MigrationPolicy, MigrationStats,
+    OsCosts, SlotQueue, Tick, FAST, SLOW,
 };
 use crate::config::{Bytes, ConfigError, Duration};
 use crate::engine::{Time, MS, SEC};
@@ -249,11 +249,7 @@ impl MigrationPolicy for AutoNuma {
     }
 
     fn allocate(&mut self, _now: Time, page: u64, size: u32, hier: &Hierarchy) -> usize {
-        let tier = if fast_free(hier) >= size as u64 {
-            FAST
-        } else {
-            SLOW
-        };
+        let tier = first_touch_tier(hier, size, 0);
         self.slot(page, size, tier);
         tier
     }

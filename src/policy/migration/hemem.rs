@@ -12,8 +12,8 @@
 //! the copy (OS costs).
 
 use super::{
-    fast_free, params, BuildCtx, MigrationPolicy, MigrationStats, OsCosts, SlotQueue, Tick, FAST,
-    SLOW,
+    fast_free, first_touch_tier, params, BuildCtx, MigrationPolicy, MigrationStats, OsCosts,
+    SlotQueue, Tick, FAST, SLOW,
 };
 use crate::config::{Bytes, ConfigError, Duration};
 use crate::engine::{Time, MS};
@@ -240,11 +240,7 @@ impl MigrationPolicy for HeMem {
     }
 
     fn allocate(&mut self, _now: Time, page: u64, size: u32, hier: &Hierarchy) -> usize {
-        let tier = if fast_free(hier) >= size as u64 {
-            FAST
-        } else {
-            SLOW
-        };
+        let tier = first_touch_tier(hier, size, 0);
         self.slot(page, size, tier);
         tier
     }

@@ -11,8 +11,8 @@
 //! it has room. Memtis' huge-page splitting is not modelled.
 
 use super::{
-    fast_capacity, fast_free, params, BuildCtx, MigrationPolicy, MigrationStats, OsCosts, Tick,
-    FAST, SLOW,
+    fast_capacity, fast_free, first_touch_tier, params, BuildCtx, MigrationPolicy, MigrationStats,
+    OsCosts, Tick, FAST, SLOW,
 };
 use crate::config::{ConfigError, Duration};
 use crate::engine::{Time, MS};
@@ -180,11 +180,7 @@ impl MigrationPolicy for Memtis {
     }
 
     fn allocate(&mut self, _now: Time, page: u64, size: u32, hier: &Hierarchy) -> usize {
-        let tier = if fast_free(hier) >= size as u64 {
-            FAST
-        } else {
-            SLOW
-        };
+        let tier = first_touch_tier(hier, size, 0);
         self.slot(page, size, tier);
         tier
     }

@@ -61,11 +61,7 @@ pub trait MigrationPolicy: Send {
     /// Where a page touched for the first time goes (`FAST` or `SLOW`). The default
     /// allocates in the fast tier while it has room.
     fn allocate(&mut self, _now: Time, _page: u64, size: u32, hier: &Hierarchy) -> usize {
-        if fast_free(hier) >= size as u64 {
-            FAST
-        } else {
-            SLOW
-        }
+        first_touch_tier(hier, size, 0)
     }
 
     /// Called by the engine for every access once it is served by `tier`. Returns extra
@@ -196,6 +192,17 @@ impl MigrationStats {
         let mut v = serde_json::to_value(self).expect("serializable");
         v["kind"] = kind.into();
         v
+    }
+}
+
+/// First-touch placement: the fast tier while it has room for `size` bytes beyond
+/// `reserve`, else the slow tier.
+#[inline]
+pub fn first_touch_tier(hier: &Hierarchy, size: u32, reserve: u64) -> usize {
+    if fast_free(hier) >= size as u64 + reserve {
+        FAST
+    } else {
+        SLOW
     }
 }
 

@@ -16,8 +16,8 @@
 //! File pages are not modelled (every page is anonymous).
 
 use super::{
-    fast_capacity, fast_free, params, BuildCtx, MigrationPolicy, MigrationStats, OsCosts,
-    SlotQueue, Tick, FAST, SLOW,
+    fast_capacity, fast_free, first_touch_tier, params, BuildCtx, MigrationPolicy, MigrationStats,
+    OsCosts, SlotQueue, Tick, FAST, SLOW,
 };
 use crate::config::{Bytes, ConfigError, Duration};
 use crate::engine::{Time, MS, SEC};
@@ -283,11 +283,7 @@ impl MigrationPolicy for Tpp {
 
     fn allocate(&mut self, _now: Time, page: u64, size: u32, hier: &Hierarchy) -> usize {
         let reserve = (self.p.allocation_watermark * fast_capacity(hier) as f64) as u64;
-        let tier = if fast_free(hier) >= size as u64 + reserve {
-            FAST
-        } else {
-            SLOW
-        };
+        let tier = first_touch_tier(hier, size, reserve);
         self.slot(page, size, tier);
         tier
     }
