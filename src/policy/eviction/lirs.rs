@@ -316,12 +316,8 @@ impl EvictionPolicy for Lirs {
                 self.hit(i);
                 true
             }
-            Some((g, false)) => {
-                self.miss(req, Some(g), evicted);
-                false
-            }
-            None => {
-                self.miss(req, None, evicted);
+            ghost => {
+                self.miss(req, ghost.map(|(g, _)| g), evicted);
                 false
             }
         }
@@ -340,8 +336,7 @@ impl EvictionPolicy for Lirs {
     fn insert(&mut self, req: &Request, evicted: &mut Vec<Victim>) {
         match self.find(req.id) {
             Some((_, true)) => {}
-            Some((g, false)) => self.miss(req, Some(g), evicted),
-            None => self.miss(req, None, evicted),
+            ghost => self.miss(req, ghost.map(|(g, _)| g), evicted),
         }
     }
 

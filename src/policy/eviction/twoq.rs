@@ -178,12 +178,8 @@ impl EvictionPolicy for TwoQ {
                 self.hit(i);
                 true
             }
-            Some((g, false)) => {
-                self.admit(req, Some(g), evicted);
-                false
-            }
-            None => {
-                self.admit(req, None, evicted);
+            ghost => {
+                self.admit(req, ghost.map(|(g, _)| g), evicted);
                 false
             }
         }
@@ -202,8 +198,7 @@ impl EvictionPolicy for TwoQ {
     fn insert(&mut self, req: &Request, evicted: &mut Vec<Victim>) {
         match self.find(req.id) {
             Some((_, true)) => {}
-            Some((g, false)) => self.admit(req, Some(g), evicted),
-            None => self.admit(req, None, evicted),
+            ghost => self.admit(req, ghost.map(|(g, _)| g), evicted),
         }
     }
 

@@ -12,8 +12,8 @@
 //! the copy (OS costs).
 
 use super::{
-    fast_free, first_touch_tier, params, BuildCtx, MigrationPolicy, MigrationStats, OsCosts,
-    SlotQueue, Tick, FAST, SLOW,
+    fast_free, first_touch_tier, params, BuildCtx, EveryNth, MigrationPolicy, MigrationStats,
+    OsCosts, SlotQueue, Tick, FAST, SLOW,
 };
 use crate::config::{Bytes, ConfigError, Duration};
 use crate::engine::{Time, MS};
@@ -89,7 +89,7 @@ pub struct HeMem {
     pages: Vec<Page>,
     index: IdMap<u32>,
     clock: u32,
-    countdown: u64,
+    sampling: EveryNth,
     hot_slow: SlotQueue,
     hot_fast: SlotQueue,
     cold_fast: SlotQueue,
@@ -120,7 +120,7 @@ pub fn build(
 impl HeMem {
     pub fn new(p: HeMemParams, os: OsCosts) -> Self {
         HeMem {
-            countdown: p.sample_period,
+            sampling: EveryNth::new(p.sample_period),
             p,
             os,
             pages: Vec::new(),
@@ -254,11 +254,9 @@ impl MigrationPolicy for HeMem {
         tier: usize,
         _hier: &mut Hierarchy,
     ) -> Time {
-        if self.countdown > 1 {
-            self.countdown -= 1;
+        if !self.sampling.take() {
             return 0;
         }
-        self.countdown = self.p.sample_period;
         let s = self.slot(page, size, tier);
         self.cool(s);
         let p = &mut self.pages[s as usize];

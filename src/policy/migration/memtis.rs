@@ -11,8 +11,8 @@
 //! it has room. Memtis' huge-page splitting is not modelled.
 
 use super::{
-    fast_capacity, fast_free, first_touch_tier, params, BuildCtx, MigrationPolicy, MigrationStats,
-    OsCosts, Tick, FAST, SLOW,
+    fast_capacity, fast_free, first_touch_tier, params, BuildCtx, EveryNth, MigrationPolicy,
+    MigrationStats, OsCosts, Tick, FAST, SLOW,
 };
 use crate::config::{ConfigError, Duration};
 use crate::engine::{Time, MS};
@@ -78,7 +78,7 @@ pub struct Memtis {
     index: IdMap<u32>,
     /// Bytes of pages per bin.
     hist: [u64; BINS],
-    countdown: u64,
+    sampling: EveryNth,
     samples: u64,
     coolings: u64,
     stats: MigrationStats,
@@ -108,7 +108,7 @@ pub fn build(
 impl Memtis {
     pub fn new(p: MemtisParams, os: OsCosts) -> Self {
         Memtis {
-            countdown: p.sample_period,
+            sampling: EveryNth::new(p.sample_period),
             p,
             os,
             pages: Vec::new(),
@@ -194,11 +194,9 @@ impl MigrationPolicy for Memtis {
         tier: usize,
         _hier: &mut Hierarchy,
     ) -> Time {
-        if self.countdown > 1 {
-            self.countdown -= 1;
+        if !self.sampling.take() {
             return 0;
         }
-        self.countdown = self.p.sample_period;
         let s = self.slot(page, size, tier) as usize;
         let p = &mut self.pages[s];
         let before = bin(p.count);

@@ -195,6 +195,35 @@ impl MigrationStats {
     }
 }
 
+/// Access sampling: every `period`-th observed access is a sample (HeMem's and
+/// Memtis's stand-in for hardware event sampling; period 1 samples every access).
+#[derive(Clone, Copy, Debug)]
+pub struct EveryNth {
+    period: u64,
+    countdown: u64,
+}
+
+impl EveryNth {
+    pub fn new(period: u64) -> Self {
+        let period = period.max(1);
+        EveryNth {
+            period,
+            countdown: period,
+        }
+    }
+
+    /// Whether this access is a sample.
+    #[inline]
+    pub fn take(&mut self) -> bool {
+        if self.countdown > 1 {
+            self.countdown -= 1;
+            return false;
+        }
+        self.countdown = self.period;
+        true
+    }
+}
+
 /// First-touch placement: the fast tier while it has room for `size` bytes beyond
 /// `reserve`, else the slow tier.
 #[inline]
