@@ -56,8 +56,8 @@ fn reference(dir: &std::path::Path) -> Vec<Row> {
         .collect()
 }
 
-/// The trace files present, with the format to read them as. Formats whose reader
-/// has not landed yet are skipped with a message.
+/// The four libCacheSim files of the shared data, each with its format. All four must
+/// be there and readable: a missing file or an unsupported format fails the test.
 fn traces(dir: &std::path::Path) -> Vec<(PathBuf, Format)> {
     let candidates = [
         ("cloudPhysicsIO.oracleGeneral.bin", "oracleGeneral"),
@@ -65,16 +65,19 @@ fn traces(dir: &std::path::Path) -> Vec<(PathBuf, Format)> {
         ("cloudPhysicsIO.csv", "csv"),
         ("cloudPhysicsIO.vscsi", "vscsi"),
     ];
-    let mut out = vec![];
-    for (file, fmt) in candidates {
-        let path = dir.join(file);
-        match Format::from_name(fmt) {
-            Ok(f) if path.exists() => out.push((path, f)),
-            Ok(_) => eprintln!("{file}: not present, skipped"),
-            Err(_) => eprintln!("{file}: format '{fmt}' not supported yet, skipped"),
-        }
-    }
-    out
+    candidates
+        .into_iter()
+        .map(|(file, fmt)| {
+            let path = dir.join(file);
+            assert!(
+                path.exists(),
+                "{} missing from the shared data",
+                path.display()
+            );
+            let f = Format::from_name(fmt).unwrap_or_else(|e| panic!("format '{fmt}': {e}"));
+            (path, f)
+        })
+        .collect()
 }
 
 #[test]
