@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod datapath;
 pub mod device;
 pub mod engine;
 pub mod hierarchy;

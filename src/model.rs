@@ -2,11 +2,11 @@
 //! and overrides, cache policies per tier, links, the workload.
 
 use crate::config::{Config, ConfigError, KindTable};
+use crate::datapath::DataPath;
 use crate::device::{self, DeviceSpec};
-use crate::engine::{EventQueue, MS};
+use crate::engine::MS;
 use crate::hierarchy::{Hierarchy, Link, Tier};
-use crate::metrics::{Metrics, TimeSeries};
-use crate::policy::eviction;
+use crate::policy::{eviction, migration};
 use crate::sim::Simulation;
 use crate::workload::{self, BuildCtx};
 
@@ -86,23 +86,9 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
         Some(_) => crate::config::Inclusion::Exclusive,
         None => cfg.sim.inclusion,
     };
-    let mut hier = Hierarchy::new(tiers, links, inclusion);
+    let mut data = DataPath::new(Hierarchy::new(tiers, links, inclusion));
     if let Some(m) = &cfg.migration {
-        if cfg.tiers.len() != 2 {
-            return Err(ConfigError::new(
-                "migration",
-                format!(
-                    "migration needs exactly two tiers (fast memory, then slow memory); \
-                     the config has {}",
-                    cfg.tiers.len()
-                ),
-            ));
-        }
-        let mctx = crate::policy::migration::BuildCtx {
-            seed,
-            fast_capacity: tier_specs[0].capacity,
-        };
-        hier.set_migration(crate::policy::migration::build(m.clone(), &mctx)?);
+        data.set_migration(build_migration(m, &tier_specs, &tier_names, seed)?);
     }
     if let Some(p) = &cfg.prefetch {
         let pctx = crate::policy::prefetch::BuildCtx {
@@ -119,15 +105,40 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
                 ),
             ));
         }
-        hier.set_prefetch(p);
+        data.set_prefetch(p);
     }
-    Ok(Simulation {
-        queue: EventQueue::new(),
-        hier,
-        metrics: Metrics::default(),
-        series: TimeSeries::new(cfg.sim.sample_interval.map(|d| d.0).unwrap_or(MS)),
+    Ok(Simulation::new(
+        data,
         workload,
         seed,
-        duration: cfg.sim.duration.map(|d| d.0),
-    })
+        cfg.sim.sample_interval.map(|d| d.0).unwrap_or(MS),
+        cfg.sim.duration.map(|d| d.0),
+    ))
+}
+
+/// One migration policy per adjacent pair of tiers, each sized by its fast tier.
+fn build_migration(
+    m: &toml::Value,
+    specs: &[DeviceSpec],
+    names: &[String],
+    seed: u64,
+) -> Result<migration::PerPair, ConfigError> {
+    if specs.len() < 2 {
+        return Err(ConfigError::new(
+            "migration",
+            "migration needs at least two tiers (fast memory above slower memory); \
+             the config has one",
+        ));
+    }
+    let pairs = specs[..specs.len() - 1]
+        .iter()
+        .map(|fast| {
+            let mctx = migration::BuildCtx {
+                seed,
+                fast_capacity: fast.capacity,
+            };
+            migration::build(m.clone(), &mctx)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(migration::PerPair::new(pairs, names))
 }

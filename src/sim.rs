@@ -1,9 +1,10 @@
 //! The timed simulation: the event loop that drives a workload's actors through the
-//! hierarchy. Workloads see only [`Ctx`]: the clock, timers, reads and writes through
-//! the hierarchy, link transfers, histograms and random streams.
+//! data path. Workloads see only [`Ctx`]: the clock, timers, reads and writes through
+//! the data path, link transfers, histograms, random streams and fresh actor ids.
 
+use crate::datapath::DataPath;
 use crate::engine::{EventQueue, Rng, Time};
-use crate::hierarchy::Hierarchy;
+use crate::hierarchy::{Access, Hierarchy};
 use crate::metrics::{HistId, Metrics, TimeSeries};
 use crate::trace::{Op, Request};
 
@@ -18,12 +19,58 @@ pub enum Event {
     Daemon,
 }
 
-/// What a workload can do while handling an event.
+/// Actor ids handed out by the engine: every actor a workload wakes is one it was
+/// given, so several workloads can share one simulation without claiming ids.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Actors {
+    next: u32,
+}
+
+impl Actors {
+    /// `n` consecutive fresh actor ids; returns the first.
+    pub fn allocate(&mut self, n: u32) -> u32 {
+        let first = self.next;
+        self.next = self
+            .next
+            .checked_add(n)
+            .expect("fewer than 2^32 actors in one simulation");
+        first
+    }
+}
+
+/// The actors of a client-driven workload (synthetic, trace replay): closed-loop
+/// clients, and the open-loop generator and the sink its completions go to.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClientActors {
+    /// The first client; clients are `first..first + clients`.
+    pub first: u32,
+    pub generator: u32,
+    pub sink: u32,
+}
+
+impl ClientActors {
+    /// Allocates `clients` clients, a generator and a sink.
+    pub fn allocate(ctx: &mut Ctx, clients: u32) -> Self {
+        let first = ctx.new_actors(clients + 2);
+        ClientActors {
+            first,
+            generator: first + clients,
+            sink: first + clients + 1,
+        }
+    }
+}
+
+/// What a workload can do while handling an event: the clock and timers, reads and
+/// writes through the data path (cached or pinned), link transfers, histograms,
+/// random streams, fresh actor ids. Its fields are private: every byte a workload
+/// moves goes through [`DataPath`], which records it.
 pub struct Ctx<'a> {
-    pub queue: &'a mut EventQueue<Event>,
-    pub hier: &'a mut Hierarchy,
-    pub metrics: &'a mut Metrics,
-    pub seed: u64,
+    queue: &'a mut EventQueue<Event>,
+    data: &'a mut DataPath,
+    actors: &'a mut Actors,
+    seed: u64,
+    /// Added to every object id of this workload (its object namespace).
+    object_base: u64,
 }
 
 impl Ctx<'_> {
@@ -31,6 +78,11 @@ impl Ctx<'_> {
     #[inline]
     pub fn now(&self) -> Time {
         self.queue.now()
+    }
+
+    /// `n` fresh actor ids for this workload; returns the first (the rest follow it).
+    pub fn new_actors(&mut self, n: u32) -> u32 {
+        self.actors.allocate(n)
     }
 
     /// Wakes `actor` with `tag` at absolute time `at`.
@@ -45,13 +97,24 @@ impl Ctx<'_> {
         self.queue.schedule_in(delay, Event::Actor { actor, tag });
     }
 
-    /// Reads or writes `req` through the hierarchy now, records its latency, and wakes
-    /// `actor` with `tag` when done. Returns (serving tier, completion time).
+    /// Reads or writes `req` through the data path now (latency recorded). Returns
+    /// the serving tier and when the data is done; wakes no one.
+    #[inline]
+    pub fn access(&mut self, req: &Request, sequential: bool) -> Access {
+        let now = self.now();
+        if self.object_base == 0 {
+            return self.data.access(now, req, sequential);
+        }
+        let mut r = *req;
+        r.id = r.id.wrapping_add(self.object_base);
+        self.data.access(now, &r, sequential)
+    }
+
+    /// Reads or writes `req` now and wakes `actor` with `tag` when done. Returns
+    /// (serving tier, completion time).
     #[inline]
     pub fn io(&mut self, req: &Request, sequential: bool, actor: u32, tag: u64) -> (usize, Time) {
-        let now = self.now();
-        let a = self.hier.access(now, req, sequential);
-        self.metrics.record_op(req.op, a.done - now);
+        let a = self.access(req, sequential);
         self.wake_at(a.done, actor, tag);
         (a.tier, a.done)
     }
@@ -82,17 +145,43 @@ impl Ctx<'_> {
         self.io(&req, false, actor, tag).1
     }
 
+    /// A pinned access now: `bytes` that live in tier `tier` by construction (hot
+    /// rows, a resident tile, a checkpoint) read or written there. Recorded like any
+    /// access; returns when done, wakes no one.
+    #[inline]
+    pub fn pinned(&mut self, tier: usize, op: Op, bytes: u64, sequential: bool) -> Time {
+        let now = self.now();
+        self.data.pinned(now, tier, op, bytes, sequential)
+    }
+
     /// Sends `bytes` over link `link` now and wakes the actor when they arrive.
     pub fn transfer(&mut self, link: usize, bytes: u64, actor: u32, tag: u64) -> Time {
         let now = self.now();
-        let done = self.hier.transfer(link, now, bytes);
+        let done = self.data.transfer(now, link, bytes);
         self.wake_at(done, actor, tag);
         done
     }
 
+    /// Drops object `id` from every cache tier without writing it back (freed data,
+    /// such as a finished request's KV cache).
+    pub fn discard(&mut self, id: u64) {
+        self.data.discard(id.wrapping_add(self.object_base));
+    }
+
+    /// The fastest tier holding object `id` now (changes no policy state).
+    pub fn locate(&self, id: u64) -> usize {
+        self.data
+            .hierarchy()
+            .locate(id.wrapping_add(self.object_base))
+    }
+
     /// The index of the link named `name`.
     pub fn link(&self, name: &str) -> Option<usize> {
-        self.hier.links.iter().position(|l| l.name == name)
+        self.data
+            .hierarchy()
+            .links
+            .iter()
+            .position(|l| l.name == name)
     }
 
     /// A named random stream derived from the run seed.
@@ -100,10 +189,15 @@ impl Ctx<'_> {
         crate::engine::stream(self.seed, name)
     }
 
-    /// Records a duration into a named histogram.
+    /// The handle of the histogram named `name`, created on first use.
+    pub fn histogram(&mut self, name: &str) -> HistId {
+        self.data.histogram(name)
+    }
+
+    /// Records a duration into a histogram.
     #[inline]
     pub fn record(&mut self, h: HistId, value: Time) {
-        self.metrics.record(h, value);
+        self.data.record(h, value);
     }
 }
 
@@ -142,31 +236,80 @@ pub struct Outcome {
 /// A model ready to run.
 pub struct Simulation {
     pub queue: EventQueue<Event>,
-    pub hier: Hierarchy,
-    pub metrics: Metrics,
+    pub data: DataPath,
     pub series: TimeSeries,
     pub workload: Box<dyn Workload>,
     pub seed: u64,
     pub duration: Option<Time>,
+    actors: Actors,
 }
 
 impl Simulation {
+    /// A simulation of `workload` over `data`, sampling the tiers every
+    /// `sample_interval`, stopping at `duration` if given.
+    pub fn new(
+        data: DataPath,
+        workload: Box<dyn Workload>,
+        seed: u64,
+        sample_interval: Time,
+        duration: Option<Time>,
+    ) -> Self {
+        Simulation {
+            queue: EventQueue::new(),
+            data,
+            series: TimeSeries::new(sample_interval),
+            workload,
+            seed,
+            duration,
+            actors: Actors::default(),
+        }
+    }
+
+    /// The tier hierarchy (tiers, links and their counters).
+    pub fn hier(&self) -> &Hierarchy {
+        self.data.hierarchy()
+    }
+
+    /// The latency histograms.
+    pub fn metrics(&self) -> &Metrics {
+        self.data.metrics()
+    }
+
+    /// Handles one workload event (or starts the workload when `start`).
+    fn dispatch(&mut self, start: bool, actor: u32, tag: u64) {
+        let mut ctx = Ctx {
+            queue: &mut self.queue,
+            data: &mut self.data,
+            actors: &mut self.actors,
+            seed: self.seed,
+            object_base: 0,
+        };
+        if start {
+            self.workload.start(&mut ctx);
+        } else {
+            self.workload.on_event(actor, tag, &mut ctx);
+        }
+    }
+
+    /// A time-series sample of every tier's device counters at `t`.
+    fn sample(&self, t: Time) -> crate::metrics::Sample {
+        let stats = self
+            .hier()
+            .tiers
+            .iter()
+            .map(|x| x.device.stats().clone())
+            .collect();
+        crate::metrics::series_sample(t, stats)
+    }
+
     /// Runs until the workload is done, the duration passes, or nothing is pending.
     pub fn run(&mut self) -> Outcome {
         let mut end = 0;
-        {
-            let mut ctx = Ctx {
-                queue: &mut self.queue,
-                hier: &mut self.hier,
-                metrics: &mut self.metrics,
-                seed: self.seed,
-            };
-            self.workload.start(&mut ctx);
-        }
+        self.dispatch(true, 0, 0);
         self.queue.schedule_at(0, Event::Sample);
         // Periodic events pending; they reschedule only while other events remain.
         let mut periodic = 1;
-        if let Some(first) = self.hier.migration_first_tick() {
+        if let Some(first) = self.data.migration_first_tick() {
             self.queue.schedule_at(first, Event::Daemon);
             periodic += 1;
         }
@@ -178,25 +321,14 @@ impl Simulation {
             match ev {
                 Event::Actor { actor, tag } => {
                     end = t;
-                    let mut ctx = Ctx {
-                        queue: &mut self.queue,
-                        hier: &mut self.hier,
-                        metrics: &mut self.metrics,
-                        seed: self.seed,
-                    };
-                    self.workload.on_event(actor, tag, &mut ctx);
+                    self.dispatch(false, actor, tag);
                     if self.workload.is_done() {
                         break;
                     }
                 }
                 Event::Sample => {
-                    let stats = self
-                        .hier
-                        .tiers
-                        .iter()
-                        .map(|x| x.device.stats().clone())
-                        .collect();
-                    let next = self.series.push(t, stats);
+                    let sample = self.sample(t);
+                    let next = self.series.push(t, sample.tiers);
                     periodic -= 1;
                     if self.queue.len() > periodic {
                         self.queue.schedule_at(next, Event::Sample);
@@ -205,7 +337,7 @@ impl Simulation {
                 }
                 Event::Daemon => {
                     periodic -= 1;
-                    if let Some(delay) = self.hier.migration_tick(t) {
+                    if let Some(delay) = self.data.migration_tick(t) {
                         if self.queue.len() > periodic {
                             self.queue.schedule_in(delay.max(1), Event::Daemon);
                             periodic += 1;
@@ -220,16 +352,9 @@ impl Simulation {
             }
         }
         // A closing sample so the series covers the whole run.
-        let stats = self
-            .hier
-            .tiers
-            .iter()
-            .map(|x| x.device.stats().clone())
-            .collect();
         if self.series.samples.last().is_none_or(|s| s.time < end) {
-            self.series
-                .samples
-                .push(crate::metrics::series_sample(end, stats));
+            let sample = self.sample(end);
+            self.series.samples.push(sample);
         }
         Outcome {
             end,

@@ -3,9 +3,10 @@
 //! wiring (`[migration]`, the daemon event, config errors).
 
 use tiersim::config::{Config, Inclusion};
+use tiersim::datapath::DataPath;
 use tiersim::device::{self, presets, DeviceSpec};
 use tiersim::engine::{Time, MS, NS, SEC, US};
-use tiersim::hierarchy::{Hierarchy, Tier};
+use tiersim::hierarchy::{Hierarchy, Tier, TierPair};
 use tiersim::policy::eviction::Lru;
 use tiersim::policy::migration::{
     self, Age, AgeParams, AutoNuma, AutoNumaParams, Colloid, ColloidParams, HeMem, HeMemParams,
@@ -26,24 +27,29 @@ fn tier(name: &str, spec: DeviceSpec, cache: Option<u64>) -> Tier {
 }
 
 /// DDR4 over Optane PMM, the fast tier holding `pages` pages of `size` bytes.
-fn two_tiers(pages: u64, size: u32) -> Hierarchy {
+fn two_tiers(pages: u64, size: u32) -> DataPath {
     two_tiers_with(presets::preset("ddr4-3200").unwrap(), pages, size)
 }
 
-fn two_tiers_with(fast: DeviceSpec, pages: u64, size: u32) -> Hierarchy {
+fn two_tiers_with(fast: DeviceSpec, pages: u64, size: u32) -> DataPath {
     let slow = presets::preset("optane-pmm").unwrap();
-    Hierarchy::new(
+    DataPath::new(Hierarchy::new(
         vec![
             tier("dram", fast, Some(pages * size as u64)),
             tier("pmem", slow, None),
         ],
         vec![],
         Inclusion::Exclusive,
-    )
+    ))
+}
+
+/// Runs `p`'s daemon once at `t` on the pair (tier 0, tier 1).
+fn tick(p: &mut dyn MigrationPolicy, t: Time, h: &mut DataPath) -> migration::Tick {
+    p.tick(t, &mut TierPair::new(h.hierarchy_mut(), 0))
 }
 
 fn access(
-    h: &mut Hierarchy,
+    h: &mut DataPath,
     p: &mut dyn MigrationPolicy,
     t: Time,
     page: u64,
@@ -61,7 +67,7 @@ fn access(
     a.done - t
 }
 
-fn read(h: &mut Hierarchy, p: &mut dyn MigrationPolicy, t: Time, page: u64, size: u32) -> Time {
+fn read(h: &mut DataPath, p: &mut dyn MigrationPolicy, t: Time, page: u64, size: u32) -> Time {
     access(h, p, t, page, size, Op::Read)
 }
 
@@ -73,30 +79,44 @@ fn hemem_promotes_a_page_after_four_sampled_reads_demoting_cold_dram_fifo() {
     for page in 0..3 {
         read(&mut h, &mut p, US, page, HUGE);
     }
-    assert_eq!([h.locate(0), h.locate(1), h.locate(2)], [FAST, FAST, SLOW]);
+    assert_eq!(
+        [
+            h.hierarchy().locate(0),
+            h.hierarchy().locate(1),
+            h.hierarchy().locate(2)
+        ],
+        [FAST, FAST, SLOW]
+    );
     // Three samples in all: not hot yet, the 10 ms tick moves nothing.
     read(&mut h, &mut p, 2 * US, 2, HUGE);
     read(&mut h, &mut p, 3 * US, 2, HUGE);
     assert_eq!(p.counts(2), Some((3, 0)));
     assert!(!p.is_hot(2));
-    p.tick(10 * MS, &mut h);
-    assert_eq!(h.locate(2), SLOW);
+    tick(&mut p, 10 * MS, &mut h);
+    assert_eq!(h.hierarchy().locate(2), SLOW);
     assert_eq!(p.stats().promotions, 0);
     // The fourth read sample makes it hot: promoted at the next tick, and the cold
     // DRAM page allocated first (page 0) is demoted to make room.
     read(&mut h, &mut p, 11 * MS, 2, HUGE);
     assert!(p.is_hot(2));
-    p.tick(20 * MS, &mut h);
-    assert_eq!([h.locate(0), h.locate(1), h.locate(2)], [SLOW, FAST, FAST]);
+    tick(&mut p, 20 * MS, &mut h);
+    assert_eq!(
+        [
+            h.hierarchy().locate(0),
+            h.hierarchy().locate(1),
+            h.hierarchy().locate(2)
+        ],
+        [SLOW, FAST, FAST]
+    );
     assert_eq!((p.stats().promotions, p.stats().demotions), (1, 1));
-    assert_eq!(h.tiers[FAST].stats.migrations_in, 1);
-    assert_eq!(h.tiers[SLOW].stats.migrations_in, 1);
+    assert_eq!(h.hierarchy().tiers[FAST].stats.migrations_in, 1);
+    assert_eq!(h.hierarchy().tiers[SLOW].stats.migrations_in, 1);
     // Both moves were charged to both devices: PMM served page 2's four reads and the
     // promotion's read, and took the demotion's write; DRAM the mirror image.
-    let pm = h.tiers[SLOW].device.stats();
+    let pm = h.hierarchy().tiers[SLOW].device.stats();
     assert_eq!(pm.bytes_written, HUGE as u64);
     assert_eq!(pm.bytes_read, 5 * HUGE as u64);
-    let dram = h.tiers[FAST].device.stats();
+    let dram = h.hierarchy().tiers[FAST].device.stats();
     assert_eq!(dram.bytes_written, HUGE as u64);
     assert_eq!(dram.bytes_read, 2 * HUGE as u64 + HUGE as u64);
     // Four write samples make a page hot too.
@@ -147,31 +167,31 @@ fn tpp_promotes_on_a_hint_fault_only_pages_already_active() {
     for page in [0, 1, 2, 3, 10, 11] {
         read(&mut h, &mut p, US, page, size);
     }
-    assert_eq!(h.locate(3), SLOW);
-    assert_eq!(h.locate(10), SLOW);
+    assert_eq!(h.hierarchy().locate(3), SLOW);
+    assert_eq!(h.hierarchy().locate(10), SLOW);
     // Their first touches set only the referenced bit (the hardware accessed bit).
     assert!(!p.is_active(10) && !p.is_active(11));
     // The 1 s NUMA scan arms the slow pages.
-    p.tick(SEC, &mut h);
+    tick(&mut p, SEC, &mut h);
     // Fault on page 10: inactive, so it is only marked accessed (-> active).
     let lat = read(&mut h, &mut p, SEC + MS, 10, size);
     assert!(lat >= 2 * US, "a hint fault costs 2 us");
-    assert_eq!(h.locate(10), SLOW);
+    assert_eq!(h.hierarchy().locate(10), SLOW);
     assert!(p.is_active(10));
-    p.tick(2 * SEC, &mut h);
+    tick(&mut p, 2 * SEC, &mut h);
     // Faults again: now on the active list, promoted in the fault path.
     read(&mut h, &mut p, 2 * SEC + MS, 10, size);
-    assert_eq!(h.locate(10), FAST);
+    assert_eq!(h.hierarchy().locate(10), FAST);
     // Page 11 faults while inactive: it is activated, not promoted.
     read(&mut h, &mut p, 2 * SEC + 2 * MS, 11, size);
-    assert_eq!(h.locate(11), SLOW);
+    assert_eq!(h.hierarchy().locate(11), SLOW);
     assert!(p.is_active(11));
     assert_eq!(p.stats().hint_faults, 3);
     assert_eq!(p.stats().promotions, 1);
     // Fast tier full (0% free < 2%): kswapd demotes until free exceeds 2%.
-    p.tick(2 * SEC + 10 * MS, &mut h);
+    tick(&mut p, 2 * SEC + 10 * MS, &mut h);
     assert_eq!(p.stats().demotions, 1);
-    assert_eq!(h.tiers[FAST].cache.as_ref().unwrap().len(), 3);
+    assert_eq!(h.hierarchy().tiers[FAST].cache.as_ref().unwrap().len(), 3);
 }
 
 #[test]
@@ -199,8 +219,10 @@ fn memtis_hot_threshold_is_the_lowest_bin_that_fits() {
     assert_eq!(p.threshold(4 * s), 3);
     assert_eq!(p.threshold(7 * s), 0);
     assert_eq!(p.threshold(s), 5);
-    p.tick(500 * MS, &mut h);
-    let fast: Vec<u64> = (0..7).filter(|&i| h.locate(i) == FAST).collect();
+    tick(&mut p, 500 * MS, &mut h);
+    let fast: Vec<u64> = (0..7)
+        .filter(|&i| h.hierarchy().locate(i) == FAST)
+        .collect();
     assert_eq!(fast, vec![3, 4, 5, 6]);
     assert_eq!((p.stats().promotions, p.stats().demotions), (3, 3));
 }
@@ -236,19 +258,19 @@ fn autonuma_promotes_only_when_hint_fault_latency_is_under_the_threshold() {
     for page in 0..5 {
         read(&mut h, &mut p, US, page, size);
     }
-    assert_eq!(h.locate(3), SLOW);
+    assert_eq!(h.hierarchy().locate(3), SLOW);
     // The scan at 10 s arms pages 3 and 4; kswapd frees a page (full < 2% free).
-    p.tick(10 * SEC, &mut h);
+    tick(&mut p, 10 * SEC, &mut h);
     assert_eq!(p.stats().demotions, 1);
     // Fault 0.5 s after the scan: under 1 s, promoted.
     let lat = read(&mut h, &mut p, 10 * SEC + 500 * MS, 3, size);
     assert!(lat >= 2 * US);
-    assert_eq!(h.locate(3), FAST);
+    assert_eq!(h.hierarchy().locate(3), FAST);
     // Make room again (no rescan before 20 s), then fault 1.5 s after the scan.
-    p.tick(10 * SEC + 600 * MS, &mut h);
-    assert!(h.tiers[FAST].cache.as_ref().unwrap().len() < 3);
+    tick(&mut p, 10 * SEC + 600 * MS, &mut h);
+    assert!(h.hierarchy().tiers[FAST].cache.as_ref().unwrap().len() < 3);
     read(&mut h, &mut p, 11 * SEC + 500 * MS, 4, size);
-    assert_eq!(h.locate(4), SLOW);
+    assert_eq!(h.hierarchy().locate(4), SLOW);
     assert_eq!(p.stats().hint_faults, 2);
     assert_eq!(p.stats().promotions, 1);
     // An unarmed page takes no fault.
@@ -271,14 +293,17 @@ fn colloid_moves_access_share_toward_the_tier_with_lower_loaded_latency() {
         read(&mut h, &mut p, t, page, size);
         t += 10 * US;
     }
-    assert_eq!((h.locate(39), h.locate(40)), (FAST, SLOW));
+    assert_eq!(
+        (h.hierarchy().locate(39), h.hierarchy().locate(40)),
+        (FAST, SLOW)
+    );
     let burst = 10 * MS;
     for _ in 0..4 {
         for page in 0..40 {
             read(&mut h, &mut p, burst, page, size);
         }
     }
-    p.tick(500 * MS, &mut h);
+    tick(&mut p, 500 * MS, &mut h);
     let (lf, ls) = p.loaded_latency();
     assert!(lf > ls, "fast {lf} ps should be loaded above slow {ls} ps");
     let (before, after) = p.fast_share();
@@ -302,7 +327,7 @@ fn colloid_moves_access_share_toward_the_tier_with_lower_loaded_latency() {
             t += 10 * US;
         }
     }
-    p.tick(500 * MS, &mut h);
+    tick(&mut p, 500 * MS, &mut h);
     let (lf, ls) = p.loaded_latency();
     assert!(lf < ls);
     let (before, after) = p.fast_share();
@@ -329,14 +354,15 @@ fn static_placement_fills_the_fast_tier_at_first_touch_and_never_migrates() {
         read(&mut h, &mut p, t, 3, size);
         t += US;
     }
-    assert_eq!(p.tick(t, &mut h).next, None);
-    let loc: Vec<usize> = (0..4).map(|i| h.locate(i)).collect();
+    assert_eq!(tick(&mut p, t, &mut h).next, None);
+    let loc: Vec<usize> = (0..4).map(|i| h.hierarchy().locate(i)).collect();
     assert_eq!(loc, vec![FAST, FAST, SLOW, SLOW]);
     assert_eq!(
-        h.tiers[FAST].stats.migrations_in + h.tiers[SLOW].stats.migrations_in,
+        h.hierarchy().tiers[FAST].stats.migrations_in
+            + h.hierarchy().tiers[SLOW].stats.migrations_in,
         0
     );
-    assert_eq!(h.tiers[SLOW].stats.hits, 102);
+    assert_eq!(h.hierarchy().tiers[SLOW].stats.hits, 102);
 }
 
 #[test]
@@ -348,14 +374,14 @@ fn age_demotes_pages_older_than_max_age_and_never_promotes() {
         read(&mut h, &mut p, page * 300 * MS + 1, page, size);
     }
     // At 1.5 s pages born at 0 and 0.3 s are over 1 s old; 0.6 s and 0.9 s are not.
-    p.tick(1500 * MS, &mut h);
-    let loc: Vec<usize> = (0..4).map(|i| h.locate(i)).collect();
+    tick(&mut p, 1500 * MS, &mut h);
+    let loc: Vec<usize> = (0..4).map(|i| h.hierarchy().locate(i)).collect();
     assert_eq!(loc, vec![SLOW, SLOW, FAST, FAST]);
     for _ in 0..10 {
         read(&mut h, &mut p, 1600 * MS, 0, size);
     }
-    p.tick(3 * SEC, &mut h);
-    assert_eq!(h.locate(0), SLOW);
+    tick(&mut p, 3 * SEC, &mut h);
+    assert_eq!(h.hierarchy().locate(0), SLOW);
     assert_eq!((p.stats().promotions, p.stats().demotions), (0, 4));
 }
 
@@ -404,7 +430,7 @@ fn every_registered_policy_runs_in_the_engine_deterministically() {
             let out = sim.run();
             assert!(out.finished, "{name}");
             let s = tiersim::report::summary(&sim, &out);
-            (s, sim.hier.tiers[0].stats.clone())
+            (s, sim.hier().tiers[0].stats.clone())
         };
         let (a, stats) = run();
         let (b, _) = run();
@@ -444,14 +470,16 @@ fn migration_config_errors_name_the_key() {
     assert!(e.starts_with("migration.period"), "{e}");
     let e = err(config("tpp", "page_fault = 3", ""));
     assert!(e.starts_with("migration.page_fault"), "{e}");
-    let three = config(
-        "hemem",
+    // One tier leaves no pair to migrate between.
+    let one = config("hemem", "", "").replacen(
+        "[[tiers]]\nname = \"dram\"\npreset = \"ddr4-3200\"\ncapacity = \"8MiB\"\n",
         "",
-        "[[tiers]]\nname = \"cxl\"\npreset = \"cxl-expander\"\ncapacity = \"1GiB\"",
+        1,
     );
-    let e = err(three);
+    assert!(!one.contains("dram"), "the fast tier was removed");
+    let e = err(one);
     assert!(
-        e.starts_with("migration") && e.contains("exactly two tiers"),
+        e.starts_with("migration") && e.contains("at least two tiers"),
         "{e}"
     );
 }

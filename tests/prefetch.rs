@@ -4,6 +4,7 @@
 //! admission through the hierarchy, and the `[prefetch]` config.
 
 use tiersim::config::{Config, Inclusion};
+use tiersim::datapath::DataPath;
 use tiersim::device::{self, presets};
 use tiersim::engine::{Time, US};
 use tiersim::hierarchy::{Hierarchy, Tier};
@@ -25,7 +26,7 @@ fn tier(name: &str, preset: &str, cache: Option<Box<dyn EvictionPolicy>>) -> Tie
 }
 
 /// DRAM caches (one per capacity, in objects) over an NVMe home.
-fn hierarchy(caches: &[u64]) -> Hierarchy {
+fn hierarchy(caches: &[u64]) -> DataPath {
     let mut tiers: Vec<Tier> = caches
         .iter()
         .enumerate()
@@ -38,12 +39,12 @@ fn hierarchy(caches: &[u64]) -> Hierarchy {
         })
         .collect();
     tiers.push(tier("nvme", "nvme-tlc-pcie3", None));
-    Hierarchy::new(tiers, vec![], Inclusion::Inclusive)
+    DataPath::new(Hierarchy::new(tiers, vec![], Inclusion::Inclusive))
 }
 
 /// Runs the stream, one access every `gap`; returns per-epoch tier-0 hits and the
 /// largest access latency after the first epoch.
-fn run(h: &mut Hierarchy, s: &EpochShuffle, gap: Time) -> (Vec<u64>, Time) {
+fn run(h: &mut DataPath, s: &EpochShuffle, gap: Time) -> (Vec<u64>, Time) {
     let mut hits = vec![0; s.epochs as usize];
     let mut t = gap;
     let mut worst = 0;
@@ -119,7 +120,7 @@ fn clairvoyant_beats_lru_and_matches_minio_on_shuffled_epochs() {
         cv >= minio_ratio && minio_ratio > lru,
         "{cv} >= {minio_ratio} > {lru}"
     );
-    assert_eq!(h.tiers[0].stats.evictions, 0);
+    assert_eq!(h.hierarchy().tiers[0].stats.evictions, 0);
 
     // With a staging buffer carved out of the same capacity (1/8 of it), the rest of
     // every epoch is staged in exact access order: every access but the very first
@@ -139,8 +140,8 @@ fn clairvoyant_beats_lru_and_matches_minio_on_shuffled_epochs() {
     assert!(steady(&st_hits) == 1.0, "{st_hits:?}");
     assert_eq!(st_hits[0], n - 1);
     assert!(worst < US, "a staged hit waited {worst} ps");
-    assert!(h.tiers[0].cache.as_ref().unwrap().used() <= c * SIZE as u64);
-    let summary = h.hooks_summary();
+    assert!(h.hierarchy().tiers[0].cache.as_ref().unwrap().used() <= c * SIZE as u64);
+    let summary = h.policies_summary();
     assert_eq!(summary[0].0, "prefetch");
     assert_eq!(summary[0].1["mismatches"], 0);
 }
@@ -158,7 +159,8 @@ impl FutureAccesses for Fixed {
 fn clairvoyant_places_samples_fastest_first_by_future_access_count() {
     // Counts: 1 x3, 2 x3, 3 x2, 4 x2, 5 x1; first accesses in order 4, 3, 2, 1, 5.
     let future = Fixed(vec![4, 3, 2, 1, 5, 1, 2, 3, 4, 1, 2]);
-    let mut h = hierarchy(&[2, 2]);
+    let mut path = hierarchy(&[2, 2]);
+    let h = path.hierarchy_mut();
     let mut cv = Clairvoyant::new(&future, &[2 * SIZE as u64, 2 * SIZE as u64], 0, 1, 16);
     let mut t = US;
     let mut order = Vec::new();
@@ -169,7 +171,7 @@ fn clairvoyant_places_samples_fastest_first_by_future_access_count() {
             t,
             &Request::read(id, SIZE),
             h.locate(id),
-            &mut h,
+            h,
         );
         for i in 1..=4u64 {
             if h.locate(i) < 2 && !before[i as usize - 1] {
@@ -202,7 +204,10 @@ fn next_n_turns_a_sequential_stream_into_one_miss_in_n_plus_one() {
             h.access(t, &Request::read(id, SIZE), true);
             t += US;
         }
-        (h.tiers[0].stats.hits, h.tiers[0].stats.misses)
+        (
+            h.hierarchy().tiers[0].stats.hits,
+            h.hierarchy().tiers[0].stats.misses,
+        )
     };
     assert_eq!(run(None), (0, 1000));
     // A miss on id prefetches id+1..=id+4: misses at 0, 5, 10, ...: 200 of 1000.
@@ -218,10 +223,11 @@ fn shade_admission_takes_importance_from_the_workload_through_the_hierarchy() {
         Some(Box::new(Shade::new(2 * SIZE as u64))),
     )];
     tiers.push(tier("nvme", "nvme-tlc-pcie3", None));
-    let mut h = Hierarchy::new(tiers, vec![], Inclusion::Inclusive);
+    let mut h = DataPath::new(Hierarchy::new(tiers, vec![], Inclusion::Inclusive));
     // Loss ranks in a batch of 4: sample 3 has the highest loss.
     for (id, rank) in [(0, 1), (1, 2), (2, 3), (3, 4)] {
-        h.set_importance(id, importance_from_rank(rank));
+        h.hierarchy_mut()
+            .set_importance(id, importance_from_rank(rank));
     }
     assert_eq!(importance_from_rank(1), 11f64.ln());
     let mut t = US;
@@ -229,11 +235,11 @@ fn shade_admission_takes_importance_from_the_workload_through_the_hierarchy() {
         h.access(t, &Request::read(id, SIZE), false);
         t += US;
     }
-    let c = h.tiers[0].cache.as_ref().unwrap();
+    let c = h.hierarchy().tiers[0].cache.as_ref().unwrap();
     assert!(c.contains(2) && c.contains(3) && !c.contains(0) && !c.contains(1));
     // 0, 1 admitted while room, then displaced by 2 and 3; the second pass hits
     // only 2 and 3.
-    assert_eq!(h.tiers[0].stats.hits, 2);
+    assert_eq!(h.hierarchy().tiers[0].stats.hits, 2);
 }
 
 fn config(workload: &str, prefetch: &str) -> String {
@@ -271,7 +277,7 @@ fn prefetch_config_builds_runs_and_reports_errors_by_key() {
     assert_eq!(s["tiers"][0]["misses"], 5000 / 8);
     let mut none = build(config("sequential", "kind = \"none\"")).unwrap();
     none.run();
-    assert_eq!(none.hier.tiers[0].stats.hits, 0);
+    assert_eq!(none.hier().tiers[0].stats.hits, 0);
 
     let e = build(config("uniform", "kind = \"clairvoyant\""))
         .err()

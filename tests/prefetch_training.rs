@@ -242,6 +242,7 @@ fn the_training_future_is_exactly_the_order_one_loader_reads_in() {
 #[test]
 fn clairvoyant_matches_reads_that_come_out_of_the_sequence_order() {
     use tiersim::config::Inclusion;
+    use tiersim::datapath::DataPath;
     use tiersim::hierarchy::{Hierarchy, Tier};
     use tiersim::policy::eviction::Lru;
     use tiersim::policy::prefetch::{Clairvoyant, EpochShuffle};
@@ -271,14 +272,14 @@ fn clairvoyant_matches_reads_that_come_out_of_the_sequence_order() {
     let order: Vec<u64> = tiersim::policy::prefetch::FutureAccesses::future_accesses(&future)
         .map(|a| a.0)
         .collect();
-    let mut h = Hierarchy::new(
+    let mut h = DataPath::new(Hierarchy::new(
         vec![
             tier("dram", "ddr4-3200", Some(Box::new(Lru::new(8 * S as u64)))),
             tier("nvme", "nvme-tlc-pcie3", None),
         ],
         vec![],
         Inclusion::Inclusive,
-    );
+    ));
     h.set_prefetch(Box::new(Clairvoyant::new(
         &future,
         &[8 * S as u64],
@@ -296,10 +297,13 @@ fn clairvoyant_matches_reads_that_come_out_of_the_sequence_order() {
     // The very first read precedes any load; every later one is placed or staged
     // (the swapped partner is the next entry, already in the window).
     assert_eq!(hits, 39);
-    let summary = h.hooks_summary();
+    let summary = h.policies_summary();
     assert_eq!(summary[0].1["mismatches"], 20);
     assert_eq!(summary[0].1["unmatched"], 0);
     assert_eq!(summary[0].1["skipped"], 0);
     // Every staged copy was dropped once its read came: only the 4 placed remain.
-    assert_eq!(h.tiers[0].cache.as_ref().unwrap().used(), 4 * S as u64);
+    assert_eq!(
+        h.hierarchy().tiers[0].cache.as_ref().unwrap().used(),
+        4 * S as u64
+    );
 }

@@ -95,7 +95,7 @@ fn workers_batches_and_latency_histogram() {
     let (sim, out, s) = run(&config(w));
     assert_eq!(s["batches_completed"], 40);
     assert_eq!(s["lookups"], 40 * 64 * 4 * 2);
-    let h = sim.metrics.get("batch_latency").unwrap();
+    let h = sim.metrics().get("batch_latency").unwrap();
     assert_eq!(h.len(), 40);
     // Every batch includes its compute time.
     assert!(h.min() >= 200_000_000 - 200_000, "{}", h.min());
@@ -150,7 +150,7 @@ fn updates_write_back_each_distinct_row_of_a_batch() {
         "{updated} rows updated, expected {expect}"
     );
     // Every update is a write through the hierarchy (none pinned here).
-    let writes = sim.metrics.get("write").unwrap().len();
+    let writes = sim.metrics().get("write").unwrap().len();
     assert_eq!(writes, updated);
     assert_eq!(s["lookups"], 50 * 100);
 }

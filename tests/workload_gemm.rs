@@ -37,7 +37,7 @@ fn run(text: &str) -> (u64, u64, serde_json::Value) {
     let mut sim = model::build(&cfg, 1).unwrap();
     let out = sim.run();
     assert!(out.finished);
-    let home = sim.hier.tiers.last().unwrap().device.stats().clone();
+    let home = sim.hier().tiers.last().unwrap().device.stats().clone();
     (
         home.bytes_read,
         home.bytes_written,
@@ -152,9 +152,9 @@ fn pinned_tensors_bypass_the_home_tier() {
     let cfg = Config::parse(&config(3 * TILE_BYTES, w)).unwrap();
     let mut sim = model::build(&cfg, 1).unwrap();
     assert!(sim.run().finished);
-    let home = sim.hier.tiers[1].device.stats();
+    let home = sim.hier().tiers[1].device.stats();
     assert_eq!((home.bytes_read, home.bytes_written), (0, 0));
-    let cache = sim.hier.tiers[0].device.stats();
+    let cache = sim.hier().tiers[0].device.stats();
     assert_eq!(cache.bytes_read, 64 * 3 * TILE_BYTES);
     assert_eq!(cache.bytes_written, 64 * TILE_BYTES);
     // Only B pinned in the home tier: A and C still go through the cache.

@@ -76,7 +76,7 @@ fn ttft_and_tpot_at_very_low_load_match_the_hand_calculation() {
     let ttft_cold = 10e-6 + w_bytes / 10e9 + prefill;
     // Request 2: weights are resident in the 1000 GB/s tier.
     let ttft_warm = 1e-6 + w_bytes / 1000e9 + prefill;
-    let ttft = sim.metrics.get("ttft").unwrap();
+    let ttft = sim.metrics().get("ttft").unwrap();
     assert_eq!(ttft.len(), 2);
     assert!(
         close(ttft.max(), ttft_cold * 1e12),
@@ -94,7 +94,7 @@ fn ttft_and_tpot_at_very_low_load_match_the_hand_calculation() {
     let block = 16.0 * 131_072.0;
     let first = 1e-6 + (w_bytes + 16.0 * block) / 1000e9 + 1e-3;
     let later = 1e-6 + (w_bytes + 8.0 * block) / 1000e9 + 1e-3;
-    let tpot = sim.metrics.get("tpot").unwrap();
+    let tpot = sim.metrics().get("tpot").unwrap();
     assert_eq!(tpot.len(), 6); // 3 decode tokens per request
     assert!(close(tpot.max(), first * 1e12), "{} vs {first}", tpot.max());
     assert!(close(tpot.min(), later * 1e12), "{} vs {later}", tpot.min());
@@ -217,10 +217,10 @@ fn finished_requests_leave_no_kv_blocks_behind() {
     let w = "model = \"llama3-8b\"\nrate = 50\nrequests = 20\nprompt_tokens = 64\noutput_tokens = 8\nprefill_per_token = \"10us\"\ndecode_per_token = \"10us\"\nmax_batch = 4";
     let (sim, s) = run(&config(w));
     assert_eq!(s["requests_completed"], 20);
-    assert_eq!(sim.hier.dirty_objects(), 0);
-    assert_eq!(sim.hier.tiers[1].device.stats().bytes_written, 0);
+    assert_eq!(sim.hier().dirty_objects(), 0);
+    assert_eq!(sim.hier().tiers[1].device.stats().bytes_written, 0);
     // Only the 32 weight objects remain cached.
-    assert_eq!(sim.hier.tiers[0].cache.as_ref().unwrap().len(), 32);
+    assert_eq!(sim.hier().tiers[0].cache.as_ref().unwrap().len(), 32);
 }
 
 #[test]

@@ -66,9 +66,9 @@ fn closed_loop_replays_a_txt_trace() {
     assert_eq!(s["requests_completed"], 5);
     assert_eq!(s["trace_requests"], 5);
     // Objects 1, 2, 3 miss once each; the repeats hit the cache.
-    assert_eq!(sim.hier.tiers[1].stats.hits, 3);
-    assert_eq!(sim.hier.tiers[0].stats.hits, 2);
-    assert_eq!(sim.hier.tiers[1].device.stats().bytes_read, 3 * 4096);
+    assert_eq!(sim.hier().tiers[1].stats.hits, 3);
+    assert_eq!(sim.hier().tiers[0].stats.hits, 2);
+    assert_eq!(sim.hier().tiers[1].device.stats().bytes_read, 3 * 4096);
 }
 
 #[test]
@@ -200,7 +200,7 @@ fn replaying_cloudphysics_issues_every_request() {
         let (sim, _, s) = run(&Config::parse(&config(&w)).unwrap());
         assert_eq!(s["requests_issued"], 113_872, "{file}");
         assert_eq!(s["requests_completed"], 113_872, "{file}");
-        let served: u64 = sim.hier.tiers.iter().map(|t| t.stats.hits).sum();
+        let served: u64 = sim.hier().tiers.iter().map(|t| t.stats.hits).sum();
         assert_eq!(served, 113_872, "{file}");
     }
 }

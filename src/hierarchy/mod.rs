@@ -13,10 +13,18 @@
 //! access that causes it and is off the requester's critical path. A tier behind a
 //! link streams through it: device and link serve the request concurrently
 //! (cut-through), and the data is done when both are.
+//!
+//! Every byte that moves on a tier goes through one private method, [`Hierarchy::charge`],
+//! which reserves the device (and the tier's link) and counts the traffic in the
+//! tier's [`TierStats`] by its [`Traffic`] kind. The policies that change placement
+//! (migration, prefetch) live beside the hierarchy in [`crate::datapath::DataPath`]
+//! and act on it through its public methods; migration sees one adjacent pair of tiers
+//! at a time through [`TierPair`].
 
-mod hooks;
+mod pair;
+mod placement;
 
-pub use hooks::Hooks;
+pub use pair::{TierPair, FAST, SLOW};
 
 use crate::config::Inclusion;
 use crate::device::DeviceModel;
@@ -44,6 +52,22 @@ pub struct TierStats {
     /// Objects moved in or out by a migration policy.
     pub migrations_in: u64,
     pub migrations_out: u64,
+}
+
+/// Why bytes move on a tier: each kind is counted in [`TierStats`] by [`Hierarchy::charge`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Traffic {
+    /// A requester's access served by this tier (cache, placement or pinned path).
+    Served,
+    /// A copy into this tier from a slower one (demand fill or prefetch).
+    Fill,
+    /// Reading the source copy of a fill, prefetch or migration (no counter of its own:
+    /// the device counts it).
+    Source,
+    /// A dirty or demoted object written into this tier from the tier above.
+    WritebackIn,
+    /// A migration policy's page move into this tier.
+    MigrationIn,
 }
 
 /// One tier: a device, and a cache policy unless it is the home tier.
@@ -78,8 +102,6 @@ pub struct Hierarchy {
     dirty: IdMap<u32>,
     victims: Vec<Victim>,
     pending: Vec<(usize, Victim)>,
-    /// Migration and prefetch policies (see `hooks.rs`); None costs one branch per access.
-    hooks: Option<Box<Hooks>>,
     /// When each prefetched copy not yet accessed is ready.
     ready: IdMap<Time>,
     /// `ready`'s size that triggers the next sweep of past entries (amortised).
@@ -104,7 +126,6 @@ impl Hierarchy {
             dirty: IdMap::default(),
             victims: Vec::new(),
             pending: Vec::new(),
-            hooks: None,
             ready: IdMap::default(),
             ready_sweep_at: READY_SWEEP_MIN,
         }
@@ -123,14 +144,41 @@ impl Hierarchy {
             .unwrap_or(self.home())
     }
 
-    /// A device operation on tier `i` at `t`, streamed through the tier's link if it
-    /// has one. Returns when the data is done.
-    pub fn device_op(&mut self, i: usize, t: Time, op: Op, bytes: u64, sequential: bool) -> Time {
-        let done = self.tiers[i].device.submit(t, op, bytes, sequential);
-        match self.tiers[i].link {
+    /// The one place bytes move on a tier: reserves tier `i`'s device at `t` (streamed
+    /// through the tier's link if it has one) and counts the traffic by `kind`.
+    /// Returns when the data is done.
+    #[inline]
+    fn charge(
+        &mut self,
+        i: usize,
+        t: Time,
+        op: Op,
+        bytes: u64,
+        sequential: bool,
+        kind: Traffic,
+    ) -> Time {
+        let tier = &mut self.tiers[i];
+        match kind {
+            Traffic::Served => tier.stats.served += 1,
+            Traffic::Fill => tier.stats.fills += 1,
+            Traffic::WritebackIn => tier.stats.writebacks_in += 1,
+            Traffic::MigrationIn => tier.stats.migrations_in += 1,
+            Traffic::Source => {}
+        }
+        let done = tier.device.submit(t, op, bytes, sequential);
+        match tier.link {
             Some(l) => done.max(self.links[l].device.submit(t, op, bytes, sequential)),
             None => done,
         }
+    }
+
+    /// A pinned access: `bytes` of data that lives in tier `i` by construction (hot
+    /// embedding rows, a resident tile, a checkpoint written to its tier) are read or
+    /// written there at `t`, counted as a hit and a served access.
+    pub fn pinned(&mut self, i: usize, t: Time, op: Op, bytes: u64, sequential: bool) -> Access {
+        self.tiers[i].stats.hits += 1;
+        let done = self.charge(i, t, op, bytes, sequential, Traffic::Served);
+        Access { tier: i, done }
     }
 
     /// Moves `bytes` over link `l` at `t` (gradient exchange, remote reads).
@@ -138,18 +186,10 @@ impl Hierarchy {
         self.links[l].device.submit(t, Op::Read, bytes, true)
     }
 
-    /// One access at `now`. See the module doc for the path; with a migration policy
-    /// or a placing prefetcher installed, see `hooks.rs`.
+    /// One access at `now` on the cache path: lookups, demand fills, write-backs (see
+    /// the module doc). Placement mode is [`Hierarchy::placed_access`].
     #[inline]
     pub fn access(&mut self, now: Time, req: &Request, sequential: bool) -> Access {
-        if self.hooks.is_some() {
-            return self.hooked_access(now, req, sequential);
-        }
-        self.cached_access(now, req, sequential)
-    }
-
-    /// The cache path of the module doc: lookups, demand fills, write-backs.
-    fn cached_access(&mut self, now: Time, req: &Request, sequential: bool) -> Access {
         match req.op {
             Op::Read => self.read(now, req, sequential),
             Op::Write => self.write(now, req, sequential),
@@ -167,8 +207,14 @@ impl Hierarchy {
             self.tiers[i].stats.misses += 1;
         }
         self.tiers[k].stats.hits += 1;
-        self.tiers[k].stats.served += 1;
-        let done = self.device_op(k, now, Op::Read, req.size as u64, sequential);
+        let done = self.charge(
+            k,
+            now,
+            Op::Read,
+            req.size as u64,
+            sequential,
+            Traffic::Served,
+        );
         if k > 0 {
             match self.inclusion {
                 Inclusion::Inclusive => {
@@ -197,10 +243,7 @@ impl Hierarchy {
     fn write(&mut self, now: Time, req: &Request, sequential: bool) -> Access {
         let home = self.home();
         if home == 0 {
-            self.tiers[0].stats.hits += 1;
-            self.tiers[0].stats.served += 1;
-            let done = self.device_op(0, now, Op::Write, req.size as u64, sequential);
-            return Access { tier: 0, done };
+            return self.pinned(0, now, Op::Write, req.size as u64, sequential);
         }
         let hit = self.tiers[0].cache.as_mut().is_some_and(|c| c.lookup(req));
         if hit {
@@ -214,14 +257,19 @@ impl Hierarchy {
                 .cache
                 .as_ref()
                 .is_some_and(|c| c.contains(req.id));
+        // Larger than the top tier: written straight to the home tier.
         let tier = if resident { 0 } else { home };
-        self.tiers[tier].stats.served += 1;
         if resident {
             self.set_dirty(req.id, 0);
-        } else {
-            // Larger than the top tier: written straight to the home tier.
         }
-        let done = self.device_op(tier, now, Op::Write, req.size as u64, sequential);
+        let done = self.charge(
+            tier,
+            now,
+            Op::Write,
+            req.size as u64,
+            sequential,
+            Traffic::Served,
+        );
         Access { tier, done }
     }
 
@@ -240,8 +288,7 @@ impl Hierarchy {
             .as_ref()
             .is_some_and(|c| c.contains(req.id));
         if admitted {
-            self.tiers[i].stats.fills += 1;
-            self.device_op(i, t, Op::Write, req.size as u64, sequential);
+            self.charge(i, t, Op::Write, req.size as u64, sequential, Traffic::Fill);
         }
         admitted
     }
@@ -289,8 +336,14 @@ impl Hierarchy {
                 if !admitted {
                     // Too large for the tier below: it goes home if it carries new data.
                     if dirty {
-                        self.tiers[home].stats.writebacks_in += 1;
-                        self.device_op(home, t, Op::Write, v.size as u64, false);
+                        self.charge(
+                            home,
+                            t,
+                            Op::Write,
+                            v.size as u64,
+                            false,
+                            Traffic::WritebackIn,
+                        );
                     }
                     continue;
                 }
@@ -300,8 +353,14 @@ impl Hierarchy {
             } else if !dirty {
                 continue; // a clean copy leaving for home: home already has it
             }
-            self.tiers[below].stats.writebacks_in += 1;
-            self.device_op(below, t, Op::Write, v.size as u64, false);
+            self.charge(
+                below,
+                t,
+                Op::Write,
+                v.size as u64,
+                false,
+                Traffic::WritebackIn,
+            );
         }
     }
 
@@ -312,7 +371,7 @@ impl Hierarchy {
     pub fn migrate(&mut self, t: Time, id: u64, size: u32, from: usize, to: usize) -> Time {
         let home = self.home();
         let req = Request::read(id, size);
-        let read_done = self.device_op(from, t, Op::Read, size as u64, true);
+        let read_done = self.charge(from, t, Op::Read, size as u64, true, Traffic::Source);
         let dirty = if from < home {
             self.take_dirty(id, from)
         } else {
@@ -339,8 +398,7 @@ impl Hierarchy {
                 self.set_dirty(id, to);
             }
         }
-        self.tiers[to].stats.migrations_in += 1;
-        self.device_op(to, t, Op::Write, size as u64, true)
+        self.charge(to, t, Op::Write, size as u64, true, Traffic::MigrationIn)
             .max(read_done)
     }
 

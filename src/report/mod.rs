@@ -92,19 +92,19 @@ fn device_json(
 /// The deterministic headline figures of a finished run.
 pub fn summary(sim: &Simulation, out: &Outcome) -> Value {
     let tiers: Vec<Value> = sim
-        .hier
+        .hier()
         .tiers
         .iter()
         .map(|t| device_json(&t.name, "tier", t.device.as_ref(), Some(&t.stats), out.end))
         .collect();
     let links: Vec<Value> = sim
-        .hier
+        .hier()
         .links
         .iter()
         .map(|l| device_json(&l.name, "link", l.device.as_ref(), None, out.end))
         .collect();
     let mut latency = serde_json::Map::new();
-    for (name, s) in sim.metrics.summaries() {
+    for (name, s) in sim.metrics().summaries() {
         latency.insert(name, serde_json::to_value(s).expect("serializable"));
     }
     let mut v = json!({
@@ -118,7 +118,7 @@ pub fn summary(sim: &Simulation, out: &Outcome) -> Value {
         "latency": latency,
         "workload": sim.workload.summary(out.end),
     });
-    for (key, value) in sim.hier.hooks_summary() {
+    for (key, value) in sim.data.policies_summary() {
         v[key] = value;
     }
     v
@@ -176,7 +176,7 @@ pub fn tiers_csv(summary: &Value) -> String {
 /// latency.csv: percentiles per histogram, nanoseconds.
 pub fn latency_csv(sim: &Simulation) -> String {
     let mut out = String::from("name,count,mean_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns\n");
-    for (n, s) in sim.metrics.summaries() {
+    for (n, s) in sim.metrics().summaries() {
         out += &format!(
             "{n},{},{},{},{},{},{},{}\n",
             s.count, s.mean_ns, s.p50_ns, s.p90_ns, s.p99_ns, s.p999_ns, s.max_ns
@@ -188,7 +188,7 @@ pub fn latency_csv(sim: &Simulation) -> String {
 /// latency_cdf.csv: the cumulative distribution of each histogram, for CDF plots.
 pub fn latency_cdf_csv(sim: &Simulation) -> String {
     let mut out = String::from("name,latency_ns,cumulative_fraction\n");
-    for (n, h) in sim.metrics.iter() {
+    for (n, h) in sim.metrics().iter() {
         for v in h.iter_quantiles(5) {
             out += &format!(
                 "{n},{},{}\n",
@@ -215,7 +215,7 @@ pub fn write_run(
     put("tiers.csv", tiers_csv(&s).as_bytes())?;
     put("latency.csv", latency_csv(sim).as_bytes())?;
     put("latency_cdf.csv", latency_cdf_csv(sim).as_bytes())?;
-    let names: Vec<String> = sim.hier.tiers.iter().map(|t| t.name.clone()).collect();
+    let names: Vec<String> = sim.hier().tiers.iter().map(|t| t.name.clone()).collect();
     put("timeseries.csv", sim.series.to_csv(&names).as_bytes())?;
     for (name, text) in sim.workload.tables(out.end) {
         put(&name, text.as_bytes())?;

@@ -113,32 +113,25 @@ struct Worker {
 /// Reads or writes one row now: from the hot tier's device when pinned there, else
 /// through the hierarchy. Returns (done, pinned).
 fn row_io(ctx: &mut Ctx, hot: Option<(usize, u64)>, t: &Table, rank: u64, op: Op) -> (Time, bool) {
-    let now = ctx.now();
-    let (done, pinned) = match hot {
-        Some((h, rows)) if rank <= rows => {
-            ctx.hier.tiers[h].stats.hits += 1;
-            (
-                ctx.hier.device_op(h, now, op, t.row_bytes as u64, false),
-                true,
-            )
-        }
+    match hot {
+        Some((h, rows)) if rank <= rows => (ctx.pinned(h, op, t.row_bytes as u64, false), true),
         _ => {
             let req = Request {
-                time: now,
+                time: ctx.now(),
                 id: t.base + rank - 1,
                 size: t.row_bytes,
                 op,
                 next_access: u64::MAX,
             };
-            (ctx.hier.access(now, &req, false).done, false)
+            (ctx.access(&req, false).done, false)
         }
-    };
-    ctx.metrics.record_op(op, done - now);
-    (done, pinned)
+    }
 }
 
 /// See the module doc.
 pub struct Embedding {
+    /// The first worker's actor (allocated at start); worker w is `first_actor + w`.
+    first_actor: u32,
     tables: Vec<Table>,
     batch_size: u64,
     batches: u64,
@@ -332,6 +325,7 @@ impl Embedding {
             lookups: 0,
             hot_hits: 0,
             hist: None,
+            first_actor: 0,
         })
     }
 }
@@ -359,7 +353,7 @@ impl Embedding {
                 self.lookups += 1;
             }
         }
-        ctx.wake_at(last, w, 0);
+        ctx.wake_at(last, self.first_actor + w, 0);
     }
 
     /// Writes back each distinct row worker `w`'s batch looked up (replaying the
@@ -378,20 +372,22 @@ impl Embedding {
                 }
             }
         }
-        ctx.wake_at(last, w, 0);
+        ctx.wake_at(last, self.first_actor + w, 0);
     }
 }
 
 impl Workload for Embedding {
     fn start(&mut self, ctx: &mut Ctx) {
-        self.hist = Some(ctx.metrics.histogram("batch_latency"));
+        self.hist = Some(ctx.histogram("batch_latency"));
+        self.first_actor = ctx.new_actors(self.workers.len() as u32);
         for w in 0..self.workers.len() as u32 {
             self.start_batch(w, ctx);
         }
     }
 
     fn on_event(&mut self, actor: u32, _tag: u64, ctx: &mut Ctx) {
-        let wk = &mut self.workers[actor as usize];
+        let w = actor - self.first_actor;
+        let wk = &mut self.workers[w as usize];
         if wk.phase == 0 && self.compute > 0 {
             wk.phase = 1;
             ctx.wake_in(self.compute, actor, 0);
@@ -399,16 +395,16 @@ impl Workload for Embedding {
         }
         if wk.phase <= 1 && self.update {
             wk.phase = 2;
-            self.update_rows(actor, ctx);
+            self.update_rows(w, ctx);
             return;
         }
-        let wk = &mut self.workers[actor as usize];
+        let wk = &mut self.workers[w as usize];
         let latency = ctx.now() - wk.batch_start;
         if let Some(h) = self.hist {
             ctx.record(h, latency);
         }
         self.completed += 1;
-        self.start_batch(actor, ctx);
+        self.start_batch(w, ctx);
     }
 
     fn is_done(&self) -> bool {

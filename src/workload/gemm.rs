@@ -88,6 +88,8 @@ const TC: usize = 2;
 
 /// See the module doc.
 pub struct Gemm {
+    /// The one actor (allocated at start).
+    actor: u32,
     p: Params,
     /// Tile counts along (i, j, k).
     tiles: [u64; 3],
@@ -231,6 +233,7 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
         tier(&p.placement.c, "c")?,
     ];
     Ok(Box::new(Gemm {
+        actor: 0,
         p,
         tiles,
         order,
@@ -290,11 +293,8 @@ impl Gemm {
     fn tile_io(&mut self, t: usize, id: u64, bytes: u32, op: Op, tag: u64, ctx: &mut Ctx) {
         match self.placement[t] {
             Some(tier) => {
-                let now = ctx.now();
-                ctx.hier.tiers[tier].stats.hits += 1;
-                let done = ctx.hier.device_op(tier, now, op, bytes as u64, false);
-                ctx.metrics.record_op(op, done - now);
-                ctx.wake_at(done, 0, tag);
+                let done = ctx.pinned(tier, op, bytes as u64, false);
+                ctx.wake_at(done, self.actor, tag);
             }
             None => {
                 let req = Request {
@@ -352,7 +352,7 @@ impl Gemm {
         self.total_flops += flops;
         self.loading = false;
         self.computing = true;
-        ctx.wake_in(t, 0, TAG_COMPUTE);
+        ctx.wake_in(t, self.actor, TAG_COMPUTE);
         if self.p.double_buffer && self.next_step() {
             self.load(ctx);
         }
@@ -373,6 +373,7 @@ impl Gemm {
 
 impl Workload for Gemm {
     fn start(&mut self, ctx: &mut Ctx) {
+        self.actor = ctx.new_actors(1);
         self.load(ctx);
     }
 

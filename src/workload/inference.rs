@@ -100,8 +100,6 @@ const MAX_CHUNK: u64 = 2 << 30;
 const MAX_TOKENS: u64 = 1 << 32;
 /// KV-block ids start here (weights use ids below).
 const KV_BASE: u64 = 1 << 40;
-const ARRIVAL: u32 = 0;
-const SERVER: u32 = 1;
 const TAG_IO: u64 = 0;
 const TAG_COMPUTE: u64 = 1;
 
@@ -118,6 +116,8 @@ struct Req {
 
 /// See the module doc.
 pub struct Inference {
+    /// The arrival process's actor; the server's is the next (allocated at start).
+    arrival: u32,
     shape: ModelShape,
     chunks: u64,
     chunk_bytes: u32,
@@ -284,6 +284,7 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
     };
     let kv_stride = (most(p.prompt_tokens) + most(p.output_tokens)).div_ceil(p.kv_block_tokens);
     Ok(Box::new(Inference {
+        arrival: 0,
         shape,
         kv_stride,
         chunks: shape.layers * per_layer,
@@ -343,9 +344,7 @@ impl Inference {
                 op: Op::Read,
                 next_access: u64::MAX,
             };
-            let done = ctx.hier.access(now, &req, true).done;
-            ctx.metrics.record_op(Op::Read, done - now);
-            last = last.max(done);
+            last = last.max(ctx.access(&req, true).done);
         };
         for c in 0..self.chunks {
             read(ctx, c, self.chunk_bytes);
@@ -355,7 +354,7 @@ impl Inference {
                 read(ctx, self.kv_id(r, b), self.block_bytes);
             }
         }
-        ctx.wake_at(last, SERVER, TAG_IO);
+        ctx.wake_at(last, self.arrival + 1, TAG_IO);
     }
 
     /// Ends an iteration: tokens out, KV blocks written, finished requests retired.
@@ -395,8 +394,7 @@ impl Inference {
                     op: Op::Write,
                     next_access: u64::MAX,
                 };
-                let a = ctx.hier.access(now, &req, true);
-                ctx.metrics.record_op(Op::Write, a.done - now);
+                ctx.access(&req, true);
             }
             if done {
                 ctx.record(h_e2e, e2e);
@@ -410,7 +408,7 @@ impl Inference {
                 self.slo_met += u64::from(ok_ttft && ok_tpot);
                 self.finished += 1;
                 for b in 0..from {
-                    ctx.hier.discard(self.kv_id(r, b));
+                    ctx.discard(self.kv_id(r, b));
                 }
                 self.active.remove(i);
                 if i < first_new {
@@ -441,10 +439,10 @@ impl Inference {
         let n = self.reqs.len() as u64;
         if n < self.total {
             match (&self.arrivals, self.interarrival) {
-                (Some(times), _) => ctx.wake_at(times[n as usize].max(ctx.now()), ARRIVAL, 0),
+                (Some(times), _) => ctx.wake_at(times[n as usize].max(ctx.now()), self.arrival, 0),
                 (None, Some(exp)) => {
                     let gap = exp.sample(&mut self.rng).round() as Time;
-                    ctx.wake_in(gap, ARRIVAL, 0);
+                    ctx.wake_in(gap, self.arrival, 0);
                 }
                 (None, None) => unreachable!("validated in build"),
             }
@@ -456,17 +454,18 @@ impl Inference {
 impl Workload for Inference {
     fn start(&mut self, ctx: &mut Ctx) {
         self.hists = Some([
-            ctx.metrics.histogram("ttft"),
-            ctx.metrics.histogram("tpot"),
-            ctx.metrics.histogram("e2e"),
+            ctx.histogram("ttft"),
+            ctx.histogram("tpot"),
+            ctx.histogram("e2e"),
         ]);
+        self.arrival = ctx.new_actors(2);
         let first = self.arrivals.as_ref().map_or(0, |t| t[0]);
-        ctx.wake_at(first, ARRIVAL, 0);
+        ctx.wake_at(first, self.arrival, 0);
     }
 
     fn on_event(&mut self, actor: u32, tag: u64, ctx: &mut Ctx) {
         match (actor, tag) {
-            (ARRIVAL, _) => self.arrive(ctx),
+            (a, _) if a == self.arrival => self.arrive(ctx),
             (_, TAG_IO) => {
                 let prompt: u64 = self.active[self.active.len() - self.admitted..]
                     .iter()
@@ -475,7 +474,7 @@ impl Workload for Inference {
                 let decoding = (self.active.len() - self.admitted) as u64;
                 let compute = (self.p.prefill_per_token.0.saturating_mul(prompt))
                     .saturating_add(self.p.decode_per_token.0.saturating_mul(decoding));
-                ctx.wake_in(compute, SERVER, TAG_COMPUTE);
+                ctx.wake_in(compute, self.arrival + 1, TAG_COMPUTE);
             }
             _ => self.finish_iteration(ctx),
         }

@@ -8,7 +8,7 @@ use super::sizes::{SizeSampler, SizeSpec};
 use super::BuildCtx;
 use crate::config::{parse_table, ConfigError, Duration};
 use crate::engine::{Rng, Time};
-use crate::sim::{Ctx, Workload};
+use crate::sim::{ClientActors, Ctx, Workload};
 use crate::trace::{Op, Request};
 use rand::Rng as _;
 use rand_distr::{Distribution, Exp, Zipf};
@@ -71,6 +71,8 @@ enum Chooser {
 /// See the module doc.
 pub struct Synthetic {
     p: Params,
+    /// Closed-loop clients, or the open-loop generator and sink (set at start).
+    actors: ClientActors,
     chooser: Chooser,
     sizes: SizeSampler,
     size_table: Vec<u32>,
@@ -84,10 +86,6 @@ pub struct Synthetic {
     area: f64,
     last_change: Time,
 }
-
-/// Actor ids: closed-loop clients are 0..clients; the open-loop generator and sink:
-const GENERATOR: u32 = u32::MAX;
-const SINK: u32 = u32::MAX - 1;
 
 pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
     let p: Params = parse_table(toml::Value::Table(params), "workload")?;
@@ -140,6 +138,7 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
         &mut crate::engine::stream(ctx.seed, "workload.sizes"),
     );
     Ok(Box::new(Synthetic {
+        actors: ClientActors::default(),
         chooser,
         sizes,
         size_table,
@@ -199,33 +198,34 @@ impl Synthetic {
 
 impl Workload for Synthetic {
     fn start(&mut self, ctx: &mut Ctx) {
+        self.actors = ClientActors::allocate(ctx, self.p.clients);
         match self.interarrival {
-            Some(_) => ctx.wake_in(0, GENERATOR, 1),
+            Some(_) => ctx.wake_in(0, self.actors.generator, 1),
             None => {
                 for c in 0..self.p.clients {
-                    self.issue(c, ctx);
+                    self.issue(self.actors.first + c, ctx);
                 }
             }
         }
     }
 
     fn on_event(&mut self, actor: u32, tag: u64, ctx: &mut Ctx) {
-        if actor == GENERATOR {
-            self.issue(SINK, ctx);
+        if actor == self.actors.generator {
+            self.issue(self.actors.sink, ctx);
             if self.issued < self.p.requests {
                 let gap = self
                     .interarrival
                     .expect("open loop")
                     .sample(&mut self.rng)
                     .round() as Time;
-                ctx.wake_in(gap, GENERATOR, 1);
+                ctx.wake_in(gap, self.actors.generator, 1);
             }
             return;
         }
         if tag == 0 {
             self.completed += 1;
             self.change_outstanding(ctx.now(), -1);
-            if actor == SINK {
+            if actor == self.actors.sink {
                 return;
             }
             if self.p.think_time.0 > 0 {

@@ -15,7 +15,7 @@
 use super::BuildCtx;
 use crate::config::{parse_table, Bytes, ConfigError};
 use crate::engine::Time;
-use crate::sim::{Ctx, Workload};
+use crate::sim::{ClientActors, Ctx, Workload};
 use crate::trace::{Format, Request, TraceReader};
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -57,13 +57,11 @@ fn yes() -> bool {
     true
 }
 
-/// Open loop: the generator actor and the actor completions go to.
-const GENERATOR: u32 = u32::MAX;
-const SINK: u32 = u32::MAX - 1;
-
 /// See the module doc.
 pub struct TraceReplay {
     path: PathBuf,
+    /// Closed-loop clients, or the open-loop generator and sink (set at start).
+    actors: ClientActors,
     mode: Mode,
     clients: u32,
     time_scale: f64,
@@ -137,6 +135,7 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
         None
     };
     Ok(Box::new(TraceReplay {
+        actors: ClientActors::default(),
         reader: open()?,
         path,
         mode: p.mode,
@@ -202,22 +201,23 @@ impl TraceReplay {
             let due = self.due(&r);
             if due > ctx.now() {
                 self.pending = Some(r);
-                ctx.wake_at(due, GENERATOR, 0);
+                ctx.wake_at(due, self.actors.generator, 0);
                 return;
             }
-            self.issue(r, SINK, ctx);
+            self.issue(r, self.actors.sink, ctx);
         }
     }
 }
 
 impl Workload for TraceReplay {
     fn start(&mut self, ctx: &mut Ctx) {
+        self.actors = ClientActors::allocate(ctx, self.clients);
         match self.mode {
             Mode::Open => self.generate(ctx),
             Mode::Closed => {
                 for c in 0..self.clients {
                     match self.next() {
-                        Some(r) => self.issue(r, c, ctx),
+                        Some(r) => self.issue(r, self.actors.first + c, ctx),
                         None => break,
                     }
                 }
@@ -226,12 +226,12 @@ impl Workload for TraceReplay {
     }
 
     fn on_event(&mut self, actor: u32, _tag: u64, ctx: &mut Ctx) {
-        if actor == GENERATOR {
+        if actor == self.actors.generator {
             self.generate(ctx);
             return;
         }
         self.completed += 1;
-        if actor != SINK {
+        if actor != self.actors.sink {
             if let Some(r) = self.next() {
                 self.issue(r, actor, ctx);
             }

@@ -7,12 +7,10 @@
 //! migration policy rather than an eviction policy because it moves data on a clock,
 //! not when a cache needs room; it suits append-mostly streams (new ids over time).
 
-use super::{
-    fast_free, params, BuildCtx, MigrationPolicy, MigrationStats, OsCosts, Tick, FAST, SLOW,
-};
+use super::TierPair;
+use super::{params, BuildCtx, MigrationPolicy, MigrationStats, OsCosts, Tick, FAST, SLOW};
 use crate::config::{ConfigError, Duration};
 use crate::engine::{Time, MS, SEC};
-use crate::hierarchy::Hierarchy;
 use crate::trace::Op;
 use serde::Deserialize;
 use std::collections::VecDeque;
@@ -73,10 +71,6 @@ impl Age {
             stats: MigrationStats::default(),
         }
     }
-
-    pub fn stats(&self) -> &MigrationStats {
-        &self.stats
-    }
 }
 
 impl MigrationPolicy for Age {
@@ -84,8 +78,8 @@ impl MigrationPolicy for Age {
         "age"
     }
 
-    fn allocate(&mut self, now: Time, page: u64, size: u32, hier: &Hierarchy) -> usize {
-        if fast_free(hier) >= size as u64 {
+    fn allocate(&mut self, now: Time, page: u64, size: u32, pair: &TierPair) -> usize {
+        if pair.fast_free() >= size as u64 {
             self.fast.push_back((now, page, size));
             FAST
         } else {
@@ -93,7 +87,7 @@ impl MigrationPolicy for Age {
         }
     }
 
-    fn observe(&mut self, _: Time, _: u64, _: u32, _: Op, _: usize, _: &mut Hierarchy) -> Time {
+    fn observe(&mut self, _: Time, _: u64, _: u32, _: Op, _: usize, _: &mut TierPair) -> Time {
         0
     }
 
@@ -101,7 +95,7 @@ impl MigrationPolicy for Age {
         Some(self.p.period.0)
     }
 
-    fn tick(&mut self, now: Time, hier: &mut Hierarchy) -> Tick {
+    fn tick(&mut self, now: Time, pair: &mut TierPair) -> Tick {
         self.stats.ticks += 1;
         let mut busy = 0;
         while let Some(&(birth, id, size)) = self.fast.front() {
@@ -109,17 +103,21 @@ impl MigrationPolicy for Age {
                 break;
             }
             self.fast.pop_front();
-            if hier.locate(id) == FAST {
+            if pair.locate(id) == Some(FAST) {
                 busy += self
                     .stats
-                    .migrate(hier, &self.os, now, id, size, FAST, SLOW)
-                    .1;
+                    .migrate(pair, &self.os, now, id, size, FAST)
+                    .map_or(0, |r| r.1);
             }
         }
         Tick {
             next: Some(self.p.period.0),
             busy,
         }
+    }
+
+    fn stats(&self) -> &MigrationStats {
+        &self.stats
     }
 
     fn summary(&self) -> serde_json::Value {

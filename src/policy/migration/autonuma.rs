@@ -14,13 +14,13 @@
 //! demotes fast pages CLOCK-wise (referenced bit, second chance) every 10 ms
 //! (`reclaim_period`) while free fast memory is under `free_watermark` (2%, approx.).
 
+use super::TierPair;
 use super::{
-    fast_capacity, fast_free, first_touch_tier, params, BuildCtx, MigrationPolicy, MigrationStats,
-    OsCosts, SlotQueue, Tick, FAST, SLOW,
+    first_touch_tier, params, BuildCtx, MigrationPolicy, MigrationStats, OsCosts, SlotQueue, Tick,
+    FAST, SLOW,
 };
 use crate::config::{Bytes, ConfigError, Duration};
 use crate::engine::{Time, MS, SEC};
-use crate::hierarchy::Hierarchy;
 use crate::policy::hash::IdMap;
 use crate::trace::Op;
 use serde::Deserialize;
@@ -160,10 +160,6 @@ impl AutoNuma {
         self.threshold
     }
 
-    pub fn stats(&self) -> &MigrationStats {
-        &self.stats
-    }
-
     fn slot(&mut self, page: u64, size: u32, tier: usize) -> u32 {
         if let Some(&s) = self.index.get(&page) {
             let p = &mut self.pages[s as usize];
@@ -193,9 +189,12 @@ impl AutoNuma {
         s
     }
 
-    fn move_page(&mut self, hier: &mut Hierarchy, now: Time, s: u32, to: usize) -> (Time, Time) {
+    fn move_page(&mut self, pair: &mut TierPair, now: Time, s: u32, to: usize) -> (Time, Time) {
         let Page { id, size, tier, .. } = self.pages[s as usize];
-        let r = self.stats.migrate(hier, &self.os, now, id, size, tier, to);
+        let r = self
+            .stats
+            .migrate(pair, &self.os, now, id, size, tier)
+            .unwrap_or((now, 0));
         let p = &mut self.pages[s as usize];
         p.tier = to;
         p.referenced = false;
@@ -248,8 +247,8 @@ impl MigrationPolicy for AutoNuma {
         "autonuma"
     }
 
-    fn allocate(&mut self, _now: Time, page: u64, size: u32, hier: &Hierarchy) -> usize {
-        let tier = first_touch_tier(hier, size, 0);
+    fn allocate(&mut self, _now: Time, page: u64, size: u32, pair: &TierPair) -> usize {
+        let tier = first_touch_tier(pair, size, 0);
         self.slot(page, size, tier);
         tier
     }
@@ -261,7 +260,7 @@ impl MigrationPolicy for AutoNuma {
         size: u32,
         _op: Op,
         tier: usize,
-        hier: &mut Hierarchy,
+        pair: &mut TierPair,
     ) -> Time {
         let s = self.slot(page, size, tier);
         let p = &mut self.pages[s as usize];
@@ -290,11 +289,11 @@ impl MigrationPolicy for AutoNuma {
             self.rate_limited += 1;
             return extra;
         }
-        if fast_free(hier) < size as u64 {
+        if pair.fast_free() < size as u64 {
             return extra;
         }
         self.rate_bytes += size as u64;
-        let (done, cost) = self.move_page(hier, now, s, FAST);
+        let (done, cost) = self.move_page(pair, now, s, FAST);
         extra += cost.max(done - now);
         extra
     }
@@ -303,7 +302,7 @@ impl MigrationPolicy for AutoNuma {
         Some(self.p.reclaim_period.0.min(self.next_scan))
     }
 
-    fn tick(&mut self, now: Time, hier: &mut Hierarchy) -> Tick {
+    fn tick(&mut self, now: Time, pair: &mut TierPair) -> Tick {
         self.stats.ticks += 1;
         if now >= self.next_scan {
             if now > self.p.scan_period_min.0 {
@@ -319,10 +318,10 @@ impl MigrationPolicy for AutoNuma {
         }
         self.adjust_threshold(now);
         // kswapd: demote CLOCK-wise until the free watermark is met.
-        let target = (self.p.free_watermark * fast_capacity(hier) as f64) as u64;
+        let target = (self.p.free_watermark * pair.fast_capacity() as f64) as u64;
         let mut busy = 0;
         let mut budget = 2 * self.pages.len() + 16;
-        while fast_free(hier) < target && budget > 0 {
+        while pair.fast_free() < target && budget > 0 {
             budget -= 1;
             let pages = &self.pages;
             let live = |s: u32, g: u32| {
@@ -337,7 +336,7 @@ impl MigrationPolicy for AutoNuma {
                 p.referenced = false;
                 self.clock.push_back(s, p.gen);
             } else {
-                busy += self.move_page(hier, now, s, SLOW).1;
+                busy += self.move_page(pair, now, s, SLOW).1;
             }
         }
         let pages = &self.pages;
@@ -347,6 +346,10 @@ impl MigrationPolicy for AutoNuma {
             next: Some(self.p.reclaim_period.0),
             busy,
         }
+    }
+
+    fn stats(&self) -> &MigrationStats {
+        &self.stats
     }
 
     fn summary(&self) -> serde_json::Value {

@@ -12,12 +12,10 @@
 //! skipped, so a period never overshoots its step. New pages go to the fast tier
 //! while it has room.
 
-use super::{
-    fast_free, params, BuildCtx, MigrationPolicy, MigrationStats, OsCosts, Tick, FAST, SLOW,
-};
+use super::TierPair;
+use super::{params, BuildCtx, MigrationPolicy, MigrationStats, OsCosts, Tick, FAST, SLOW};
 use crate::config::{ConfigError, Duration};
 use crate::engine::{Time, MS};
-use crate::hierarchy::Hierarchy;
 use crate::policy::hash::IdMap;
 use crate::trace::Op;
 use serde::Deserialize;
@@ -122,10 +120,6 @@ impl Colloid {
         self.share
     }
 
-    pub fn stats(&self) -> &MigrationStats {
-        &self.stats
-    }
-
     fn slot(&mut self, page: u64, size: u32, tier: usize) -> u32 {
         if let Some(&s) = self.index.get(&page) {
             self.pages[s as usize].tier = tier;
@@ -144,8 +138,8 @@ impl Colloid {
     }
 
     /// Loaded latency of tier `t` since the last tick.
-    fn measure(&mut self, hier: &Hierarchy, t: usize) -> Time {
-        let dev = &hier.tiers[t].device;
+    fn measure(&mut self, pair: &TierPair, t: usize) -> Time {
+        let dev = pair.device(t);
         let st = dev.stats();
         let now = Mark {
             requests: st.reads + st.writes,
@@ -174,12 +168,12 @@ impl Colloid {
         }
     }
 
-    fn move_page(&mut self, hier: &mut Hierarchy, now: Time, s: usize, to: usize) -> Time {
+    fn move_page(&mut self, pair: &mut TierPair, now: Time, s: usize, to: usize) -> Time {
         let Page { id, size, tier, .. } = self.pages[s];
         self.pages[s].tier = to;
         self.stats
-            .migrate(hier, &self.os, now, id, size, tier, to)
-            .1
+            .migrate(pair, &self.os, now, id, size, tier)
+            .map_or(0, |r| r.1)
     }
 }
 
@@ -195,7 +189,7 @@ impl MigrationPolicy for Colloid {
         size: u32,
         _op: Op,
         tier: usize,
-        _hier: &mut Hierarchy,
+        _pair: &mut TierPair,
     ) -> Time {
         let s = self.slot(page, size, tier) as usize;
         self.pages[s].window = self.pages[s].window.saturating_add(1);
@@ -206,10 +200,10 @@ impl MigrationPolicy for Colloid {
         Some(self.p.period.0)
     }
 
-    fn tick(&mut self, now: Time, hier: &mut Hierarchy) -> Tick {
+    fn tick(&mut self, now: Time, pair: &mut TierPair) -> Tick {
         self.stats.ticks += 1;
-        let lf = self.measure(hier, FAST);
-        let ls = self.measure(hier, SLOW);
+        let lf = self.measure(pair, FAST);
+        let ls = self.measure(pair, SLOW);
         self.latency = (lf, ls);
         let mut total = 0.0;
         for p in &mut self.pages {
@@ -262,21 +256,21 @@ impl MigrationPolicy for Colloid {
                 }
                 let size = self.pages[s].size as u64;
                 if to == FAST {
-                    while fast_free(hier) < size {
+                    while pair.fast_free() < size {
                         match cold.pop() {
                             Some(c) if self.pages[c].heat < heat => {
                                 remaining += self.pages[c].heat;
-                                busy += self.move_page(hier, now, c, SLOW);
+                                busy += self.move_page(pair, now, c, SLOW);
                             }
                             _ => break,
                         }
                     }
-                    if fast_free(hier) < size {
+                    if pair.fast_free() < size {
                         break;
                     }
                 }
                 remaining -= heat;
-                busy += self.move_page(hier, now, s, to);
+                busy += self.move_page(pair, now, s, to);
             }
         }
         self.share = (before, self.share_of_fast());
@@ -284,6 +278,10 @@ impl MigrationPolicy for Colloid {
             next: Some(self.p.period.0),
             busy,
         }
+    }
+
+    fn stats(&self) -> &MigrationStats {
+        &self.stats
     }
 
     fn summary(&self) -> serde_json::Value {

@@ -11,13 +11,13 @@
 //! DRAM while it has room. Each move costs the daemon a page walk, a TLB shootdown and
 //! the copy (OS costs).
 
+use super::TierPair;
 use super::{
-    fast_free, first_touch_tier, params, BuildCtx, EveryNth, MigrationPolicy, MigrationStats,
-    OsCosts, SlotQueue, Tick, FAST, SLOW,
+    first_touch_tier, params, BuildCtx, EveryNth, MigrationPolicy, MigrationStats, OsCosts,
+    SlotQueue, Tick, FAST, SLOW,
 };
 use crate::config::{Bytes, ConfigError, Duration};
 use crate::engine::{Time, MS};
-use crate::hierarchy::Hierarchy;
 use crate::policy::hash::IdMap;
 use crate::trace::Op;
 use serde::Deserialize;
@@ -151,10 +151,6 @@ impl HeMem {
         self.clock
     }
 
-    pub fn stats(&self) -> &MigrationStats {
-        &self.stats
-    }
-
     fn slot(&mut self, page: u64, size: u32, tier: usize) -> u32 {
         if let Some(&s) = self.index.get(&page) {
             self.pages[s as usize].tier = tier;
@@ -225,9 +221,12 @@ impl HeMem {
         }
     }
 
-    fn move_page(&mut self, hier: &mut Hierarchy, now: Time, s: u32, to: usize) -> Time {
+    fn move_page(&mut self, pair: &mut TierPair, now: Time, s: u32, to: usize) -> Time {
         let Page { id, size, tier, .. } = self.pages[s as usize];
-        let (_, cost) = self.stats.migrate(hier, &self.os, now, id, size, tier, to);
+        let cost = self
+            .stats
+            .migrate(pair, &self.os, now, id, size, tier)
+            .map_or(0, |r| r.1);
         self.pages[s as usize].tier = to;
         self.relist(s);
         cost
@@ -239,8 +238,8 @@ impl MigrationPolicy for HeMem {
         "hemem"
     }
 
-    fn allocate(&mut self, _now: Time, page: u64, size: u32, hier: &Hierarchy) -> usize {
-        let tier = first_touch_tier(hier, size, 0);
+    fn allocate(&mut self, _now: Time, page: u64, size: u32, pair: &TierPair) -> usize {
+        let tier = first_touch_tier(pair, size, 0);
         self.slot(page, size, tier);
         tier
     }
@@ -252,7 +251,7 @@ impl MigrationPolicy for HeMem {
         size: u32,
         op: Op,
         tier: usize,
-        _hier: &mut Hierarchy,
+        _pair: &mut TierPair,
     ) -> Time {
         if !self.sampling.take() {
             return 0;
@@ -277,7 +276,7 @@ impl MigrationPolicy for HeMem {
         Some(self.p.period.0)
     }
 
-    fn tick(&mut self, now: Time, hier: &mut Hierarchy) -> Tick {
+    fn tick(&mut self, now: Time, pair: &mut TierPair) -> Tick {
         self.stats.ticks += 1;
         // Hot DRAM pages that cooled since become demotion candidates.
         let n = self.hot_fast.len();
@@ -304,18 +303,18 @@ impl MigrationPolicy for HeMem {
                 self.hot_slow.push_front(s, g);
                 break;
             }
-            while fast_free(hier) < size {
+            while pair.fast_free() < size {
                 match self.pop(List::ColdFast) {
-                    Some(c) => busy += self.move_page(hier, now, c, SLOW),
+                    Some(c) => busy += self.move_page(pair, now, c, SLOW),
                     None => break,
                 }
             }
-            if fast_free(hier) < size {
+            if pair.fast_free() < size {
                 let g = self.pages[s as usize].gen;
                 self.hot_slow.push_front(s, g);
                 break;
             }
-            busy += self.move_page(hier, now, s, FAST);
+            busy += self.move_page(pair, now, s, FAST);
             budget -= size;
         }
         let pages = &self.pages;
@@ -328,6 +327,10 @@ impl MigrationPolicy for HeMem {
             next: Some(self.p.period.0),
             busy,
         }
+    }
+
+    fn stats(&self) -> &MigrationStats {
+        &self.stats
     }
 
     fn summary(&self) -> serde_json::Value {

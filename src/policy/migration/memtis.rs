@@ -10,13 +10,13 @@
 //! stops when no cold fast page is left to demote. New pages go to the fast tier while
 //! it has room. Memtis' huge-page splitting is not modelled.
 
+use super::TierPair;
 use super::{
-    fast_capacity, fast_free, first_touch_tier, params, BuildCtx, EveryNth, MigrationPolicy,
-    MigrationStats, OsCosts, Tick, FAST, SLOW,
+    first_touch_tier, params, BuildCtx, EveryNth, MigrationPolicy, MigrationStats, OsCosts, Tick,
+    FAST, SLOW,
 };
 use crate::config::{ConfigError, Duration};
 use crate::engine::{Time, MS};
-use crate::hierarchy::Hierarchy;
 use crate::policy::hash::IdMap;
 use crate::trace::Op;
 use serde::Deserialize;
@@ -143,10 +143,6 @@ impl Memtis {
         self.index.get(&page).map(|&s| self.pages[s as usize].count)
     }
 
-    pub fn stats(&self) -> &MigrationStats {
-        &self.stats
-    }
-
     fn slot(&mut self, page: u64, size: u32, tier: usize) -> u32 {
         if let Some(&s) = self.index.get(&page) {
             self.pages[s as usize].tier = tier;
@@ -179,8 +175,8 @@ impl MigrationPolicy for Memtis {
         "memtis"
     }
 
-    fn allocate(&mut self, _now: Time, page: u64, size: u32, hier: &Hierarchy) -> usize {
-        let tier = first_touch_tier(hier, size, 0);
+    fn allocate(&mut self, _now: Time, page: u64, size: u32, pair: &TierPair) -> usize {
+        let tier = first_touch_tier(pair, size, 0);
         self.slot(page, size, tier);
         tier
     }
@@ -192,7 +188,7 @@ impl MigrationPolicy for Memtis {
         size: u32,
         _op: Op,
         tier: usize,
-        _hier: &mut Hierarchy,
+        _pair: &mut TierPair,
     ) -> Time {
         if !self.sampling.take() {
             return 0;
@@ -217,9 +213,9 @@ impl MigrationPolicy for Memtis {
         Some(self.p.period.0)
     }
 
-    fn tick(&mut self, now: Time, hier: &mut Hierarchy) -> Tick {
+    fn tick(&mut self, now: Time, pair: &mut TierPair) -> Tick {
         self.stats.ticks += 1;
-        let t = self.threshold(fast_capacity(hier));
+        let t = self.threshold(pair.fast_capacity());
         let mut hot: Vec<(u32, u32)> = Vec::new();
         let mut cold: Vec<(u32, u32)> = Vec::new();
         for (s, p) in self.pages.iter().enumerate() {
@@ -236,7 +232,7 @@ impl MigrationPolicy for Memtis {
         let mut busy = 0;
         'promote: for &(_, s) in &hot {
             let Page { id, size, .. } = self.pages[s as usize];
-            while fast_free(hier) < size as u64 {
+            while pair.fast_free() < size as u64 {
                 let Some((_, c)) = cold.pop() else {
                     break 'promote;
                 };
@@ -245,20 +241,24 @@ impl MigrationPolicy for Memtis {
                 } = self.pages[c as usize];
                 busy += self
                     .stats
-                    .migrate(hier, &self.os, now, cid, cs, FAST, SLOW)
-                    .1;
+                    .migrate(pair, &self.os, now, cid, cs, FAST)
+                    .map_or(0, |r| r.1);
                 self.pages[c as usize].tier = SLOW;
             }
             busy += self
                 .stats
-                .migrate(hier, &self.os, now, id, size, SLOW, FAST)
-                .1;
+                .migrate(pair, &self.os, now, id, size, SLOW)
+                .map_or(0, |r| r.1);
             self.pages[s as usize].tier = FAST;
         }
         Tick {
             next: Some(self.p.period.0),
             busy,
         }
+    }
+
+    fn stats(&self) -> &MigrationStats {
+        &self.stats
     }
 
     fn summary(&self) -> serde_json::Value {

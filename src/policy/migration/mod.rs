@@ -7,21 +7,25 @@
 //! the time, page id, operation and serving tier), decides where a page touched for
 //! the first time is allocated ([`MigrationPolicy::allocate`]), and runs as a daemon
 //! in the timed engine ([`MigrationPolicy::tick`], an `Event::Daemon` every period).
-//! Pages move with [`Hierarchy::migrate`], which charges a read on the source tier and
+//! Pages move with [`TierPair::migrate`], which charges a read on the source tier and
 //! a write on the destination tier at the tick's time. The daemon's own CPU time (OS
 //! costs below, per migrated page) is reported and delays its next tick when it
 //! exceeds the period; hint-fault costs are added to the faulting access's latency.
 //!
 //! Page granularity: a page is one object of the workload (configure 2 MiB objects to
-//! model huge pages, 4 KiB ones for base pages). Migration applies to two tiers: tier 0
-//! is the fast tier, placed by the policy (no demand fills, see `hierarchy/hooks.rs`),
-//! tier 1 the slow tier and home.
+//! model huge pages, 4 KiB ones for base pages). A policy is written for two tiers, a
+//! fast one ([`FAST`]) and a slow one ([`SLOW`]), and sees them through a
+//! [`TierPair`]; on a hierarchy of N tiers the data path runs one instance per
+//! adjacent pair ([`PerPair`], `pairs.rs`): pages are promoted and demoted between
+//! neighbours, and each pair's traffic is reported on its own. The hierarchy runs in
+//! placement mode (no demand fills, see `hierarchy/placement.rs`).
 
 mod age;
 mod autonuma;
 mod colloid;
 mod hemem;
 mod memtis;
+mod pairs;
 mod static_placement;
 mod tpp;
 
@@ -30,19 +34,15 @@ pub use autonuma::{AutoNuma, AutoNumaParams};
 pub use colloid::{Colloid, ColloidParams};
 pub use hemem::{HeMem, HeMemParams};
 pub use memtis::{Memtis, MemtisParams};
+pub use pairs::PerPair;
 pub use static_placement::StaticPlacement;
 pub use tpp::{Tpp, TppParams};
 
 use crate::config::{parse_table, ConfigError, Duration};
 use crate::engine::{Time, NS, US};
-use crate::hierarchy::Hierarchy;
+pub use crate::hierarchy::{TierPair, FAST, SLOW};
 use crate::trace::Op;
 use serde::{Deserialize, Serialize};
-
-/// The fast tier.
-pub const FAST: usize = 0;
-/// The slow tier (the home of every page).
-pub const SLOW: usize = 1;
 
 /// What a daemon tick did: when to run next, and the CPU time it spent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,12 +60,13 @@ pub trait MigrationPolicy: Send {
 
     /// Where a page touched for the first time goes (`FAST` or `SLOW`). The default
     /// allocates in the fast tier while it has room.
-    fn allocate(&mut self, _now: Time, _page: u64, size: u32, hier: &Hierarchy) -> usize {
-        first_touch_tier(hier, size, 0)
+    fn allocate(&mut self, _now: Time, _page: u64, size: u32, pair: &TierPair) -> usize {
+        first_touch_tier(pair, size, 0)
     }
 
-    /// Called by the engine for every access once it is served by `tier`. Returns extra
-    /// latency charged to this access (a hint fault, a synchronous promotion).
+    /// Called by the engine for every access served by a tier of the pair (`tier` is
+    /// `FAST` or `SLOW`). Returns extra latency charged to this access (a hint fault, a
+    /// synchronous promotion).
     fn observe(
         &mut self,
         now: Time,
@@ -73,14 +74,17 @@ pub trait MigrationPolicy: Send {
         size: u32,
         op: Op,
         tier: usize,
-        hier: &mut Hierarchy,
+        pair: &mut TierPair,
     ) -> Time;
 
     /// Delay from the start of the run to the first tick; None: no daemon.
     fn first_tick(&self) -> Option<Time>;
 
-    /// One daemon period: migrate pages through `hier` at `now`.
-    fn tick(&mut self, now: Time, hier: &mut Hierarchy) -> Tick;
+    /// One daemon period: migrate pages within `pair` at `now`.
+    fn tick(&mut self, now: Time, pair: &mut TierPair) -> Tick;
+
+    /// The counters every policy keeps (summed over pairs and reported per pair).
+    fn stats(&self) -> &MigrationStats;
 
     /// Counters for summary.json (`"migration"`).
     fn summary(&self) -> serde_json::Value;
@@ -158,24 +162,35 @@ pub struct MigrationStats {
     pub ticks: u64,
     /// Daemon and fault-path CPU time, picoseconds.
     pub os_time_ps: Time,
+    /// Moves declined because the page had left the pair since the policy last saw
+    /// it (another pair or an eviction moved it): not charged.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub stale: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 impl MigrationStats {
-    /// Moves `page` from `from` to `to` at `now` through the hierarchy, counting it and
-    /// its OS cost. Returns (data done time, OS cost).
+    /// Moves `page` from side `from` to the other side of `pair` at `now`, counting it
+    /// and its OS cost. Returns (data done time, OS cost), or None when the page is no
+    /// longer on `from` (see [`TierPair::migrate`]): nothing moved, nothing counted.
     #[allow(clippy::too_many_arguments)]
     pub fn migrate(
         &mut self,
-        hier: &mut Hierarchy,
+        pair: &mut TierPair,
         costs: &OsCosts,
         now: Time,
         page: u64,
         size: u32,
         from: usize,
-        to: usize,
-    ) -> (Time, Time) {
-        let done = hier.migrate(now, page, size, from, to);
-        if to < from {
+    ) -> Option<(Time, Time)> {
+        let Some(done) = pair.migrate(now, page, size, from) else {
+            self.stale += 1;
+            return None;
+        };
+        if from == SLOW {
             self.promotions += 1;
             self.bytes_promoted += size as u64;
         } else {
@@ -184,7 +199,19 @@ impl MigrationStats {
         }
         let cost = costs.move_cost(size);
         self.os_time_ps += cost;
-        (done, cost)
+        Some((done, cost))
+    }
+
+    /// Adds `other`'s counters (totals over pairs).
+    pub fn add(&mut self, other: &MigrationStats) {
+        self.promotions += other.promotions;
+        self.demotions += other.demotions;
+        self.bytes_promoted += other.bytes_promoted;
+        self.bytes_demoted += other.bytes_demoted;
+        self.hint_faults += other.hint_faults;
+        self.ticks += other.ticks;
+        self.os_time_ps += other.os_time_ps;
+        self.stale += other.stale;
     }
 
     /// The counters plus the policy name, as JSON.
@@ -227,27 +254,12 @@ impl EveryNth {
 /// First-touch placement: the fast tier while it has room for `size` bytes beyond
 /// `reserve`, else the slow tier.
 #[inline]
-pub fn first_touch_tier(hier: &Hierarchy, size: u32, reserve: u64) -> usize {
-    if fast_free(hier) >= size as u64 + reserve {
+pub fn first_touch_tier(pair: &TierPair, size: u32, reserve: u64) -> usize {
+    if pair.fast_free() >= size as u64 + reserve {
         FAST
     } else {
         SLOW
     }
-}
-
-/// Free bytes in the fast tier.
-#[inline]
-pub fn fast_free(hier: &Hierarchy) -> u64 {
-    hier.tiers[FAST]
-        .cache
-        .as_ref()
-        .map_or(0, |c| c.capacity().saturating_sub(c.used()))
-}
-
-/// Capacity of the fast tier in bytes.
-#[inline]
-pub fn fast_capacity(hier: &Hierarchy) -> u64 {
-    hier.tiers[FAST].cache.as_ref().map_or(0, |c| c.capacity())
 }
 
 /// What a policy constructor knows about the model.

@@ -2,10 +2,10 @@
 //! tier while it has room, else to the slow tier, and stays there: no daemon, no
 //! migration, no faults. Takes no parameters besides the common OS costs (unused).
 
+use super::TierPair;
 use super::{BuildCtx, MigrationPolicy, MigrationStats, OsCosts, Tick};
 use crate::config::ConfigError;
 use crate::engine::Time;
-use crate::hierarchy::Hierarchy;
 use crate::trace::Op;
 
 /// See the module doc.
@@ -33,7 +33,7 @@ impl MigrationPolicy for StaticPlacement {
         "static"
     }
 
-    fn observe(&mut self, _: Time, _: u64, _: u32, _: Op, _: usize, _: &mut Hierarchy) -> Time {
+    fn observe(&mut self, _: Time, _: u64, _: u32, _: Op, _: usize, _: &mut TierPair) -> Time {
         0
     }
 
@@ -41,11 +41,15 @@ impl MigrationPolicy for StaticPlacement {
         None
     }
 
-    fn tick(&mut self, _now: Time, _hier: &mut Hierarchy) -> Tick {
+    fn tick(&mut self, _now: Time, _pair: &mut TierPair) -> Tick {
         Tick {
             next: None,
             busy: 0,
         }
+    }
+
+    fn stats(&self) -> &MigrationStats {
+        &self.stats
     }
 
     fn summary(&self) -> serde_json::Value {

@@ -15,13 +15,13 @@
 //! accesses to slow pages set only the referenced bit (the hardware accessed bit).
 //! File pages are not modelled (every page is anonymous).
 
+use super::TierPair;
 use super::{
-    fast_capacity, fast_free, first_touch_tier, params, BuildCtx, MigrationPolicy, MigrationStats,
-    OsCosts, SlotQueue, Tick, FAST, SLOW,
+    first_touch_tier, params, BuildCtx, MigrationPolicy, MigrationStats, OsCosts, SlotQueue, Tick,
+    FAST, SLOW,
 };
 use crate::config::{Bytes, ConfigError, Duration};
 use crate::engine::{Time, MS, SEC};
-use crate::hierarchy::Hierarchy;
 use crate::policy::hash::IdMap;
 use crate::trace::Op;
 use serde::Deserialize;
@@ -147,10 +147,6 @@ impl Tpp {
             .is_some_and(|&s| self.pages[s as usize].active)
     }
 
-    pub fn stats(&self) -> &MigrationStats {
-        &self.stats
-    }
-
     fn slot(&mut self, page: u64, size: u32, tier: usize) -> u32 {
         if let Some(&s) = self.index.get(&page) {
             if self.pages[s as usize].tier != tier {
@@ -218,9 +214,12 @@ impl Tpp {
         }
     }
 
-    fn move_page(&mut self, hier: &mut Hierarchy, now: Time, s: u32, to: usize) -> (Time, Time) {
+    fn move_page(&mut self, pair: &mut TierPair, now: Time, s: u32, to: usize) -> (Time, Time) {
         let Page { id, size, tier, .. } = self.pages[s as usize];
-        let r = self.stats.migrate(hier, &self.os, now, id, size, tier, to);
+        let r = self
+            .stats
+            .migrate(pair, &self.os, now, id, size, tier)
+            .unwrap_or((now, 0));
         self.pages[s as usize].tier = to;
         self.relist(s);
         r
@@ -245,11 +244,11 @@ impl Tpp {
 
     /// Demotes from the fast inactive tail until free memory reaches the demotion
     /// watermark. Returns the daemon time spent.
-    fn reclaim(&mut self, now: Time, hier: &mut Hierarchy) -> Time {
-        let target = (self.p.demotion_watermark * fast_capacity(hier) as f64) as u64;
+    fn reclaim(&mut self, now: Time, pair: &mut TierPair) -> Time {
+        let target = (self.p.demotion_watermark * pair.fast_capacity() as f64) as u64;
         let mut busy = 0;
         let mut budget = 4 * self.pages.len() + 16;
-        while fast_free(hier) < target && budget > 0 {
+        while pair.fast_free() < target && budget > 0 {
             budget -= 1;
             if let Some(s) = self.pop(List::Inactive) {
                 let p = &mut self.pages[s as usize];
@@ -260,7 +259,7 @@ impl Tpp {
                     self.relist(s);
                 } else {
                     p.list = List::None;
-                    busy += self.move_page(hier, now, s, SLOW).1;
+                    busy += self.move_page(pair, now, s, SLOW).1;
                 }
             } else if let Some(s) = self.pop(List::Active) {
                 let p = &mut self.pages[s as usize];
@@ -281,9 +280,9 @@ impl MigrationPolicy for Tpp {
         "tpp"
     }
 
-    fn allocate(&mut self, _now: Time, page: u64, size: u32, hier: &Hierarchy) -> usize {
-        let reserve = (self.p.allocation_watermark * fast_capacity(hier) as f64) as u64;
-        let tier = first_touch_tier(hier, size, reserve);
+    fn allocate(&mut self, _now: Time, page: u64, size: u32, pair: &TierPair) -> usize {
+        let reserve = (self.p.allocation_watermark * pair.fast_capacity() as f64) as u64;
+        let tier = first_touch_tier(pair, size, reserve);
         self.slot(page, size, tier);
         tier
     }
@@ -295,7 +294,7 @@ impl MigrationPolicy for Tpp {
         size: u32,
         _op: Op,
         tier: usize,
-        hier: &mut Hierarchy,
+        pair: &mut TierPair,
     ) -> Time {
         let s = self.slot(page, size, tier);
         if tier == FAST {
@@ -314,11 +313,11 @@ impl MigrationPolicy for Tpp {
             self.mark_accessed(s);
             return extra;
         }
-        if fast_free(hier) < size as u64 {
+        if pair.fast_free() < size as u64 {
             self.promotion_failures += 1;
             return extra;
         }
-        let (done, cost) = self.move_page(hier, now, s, FAST);
+        let (done, cost) = self.move_page(pair, now, s, FAST);
         extra += cost.max(done - now);
         extra
     }
@@ -327,13 +326,13 @@ impl MigrationPolicy for Tpp {
         Some(self.p.reclaim_period.0)
     }
 
-    fn tick(&mut self, now: Time, hier: &mut Hierarchy) -> Tick {
+    fn tick(&mut self, now: Time, pair: &mut TierPair) -> Tick {
         self.stats.ticks += 1;
         if now >= self.next_scan {
             self.scan();
             self.next_scan = now + self.p.scan_period.0;
         }
-        let busy = self.reclaim(now, hier);
+        let busy = self.reclaim(now, pair);
         let pages = &self.pages;
         let live = |s: u32, g: u32| pages[s as usize].gen == g;
         self.active.compact(live, pages.len());
@@ -342,6 +341,10 @@ impl MigrationPolicy for Tpp {
             next: Some(self.p.reclaim_period.0),
             busy,
         }
+    }
+
+    fn stats(&self) -> &MigrationStats {
+        &self.stats
     }
 
     fn summary(&self) -> serde_json::Value {

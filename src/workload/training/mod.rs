@@ -41,8 +41,6 @@ use params::{Jitter, Resolved, WorkerIo};
 use rand_distr::Distribution;
 use std::collections::VecDeque;
 
-const SYNC: u32 = u32::MAX - 1;
-const CKPT: u32 = u32::MAX - 2;
 /// Worker tags: the batch's reads are done; its preprocessing is done; one sample read.
 const READS_DONE: u64 = 0;
 const PREP_DONE: u64 = 1;
@@ -102,6 +100,9 @@ pub struct Training {
     ckpt_busy_until: Time,
     ckpt_blocked_since: Time,
     done: bool,
+    /// The first of this job's actors (allocated at start): ranks, then loader
+    /// workers, then the sync and checkpoint actors.
+    first_actor: u32,
     stats: report::Stats,
     /// The whole job's reads, regenerated on demand for clairvoyant prefetching.
     future: future::TrainingFuture,
@@ -168,6 +169,7 @@ impl Training {
             ckpt_busy_until: 0,
             ckpt_blocked_since: 0,
             done: false,
+            first_actor: 0,
         }
     }
 
@@ -213,7 +215,22 @@ impl Training {
     }
 
     fn worker_actor(&self, w: usize) -> u32 {
-        (self.p.ranks + w) as u32
+        self.first_actor + (self.p.ranks + w) as u32
+    }
+
+    /// The actor of rank `r`'s compute.
+    fn rank_actor(&self, r: usize) -> u32 {
+        self.first_actor + r as u32
+    }
+
+    /// The gradient-sync actor.
+    fn sync_actor(&self) -> u32 {
+        self.first_actor + (self.p.ranks + self.workers.len()) as u32
+    }
+
+    /// The checkpoint actor.
+    fn ckpt_actor(&self) -> u32 {
+        self.sync_actor() + 1
     }
 
     /// Starts the worker's next queued batch, if any.
@@ -244,7 +261,7 @@ impl Training {
                 let mut warm = 0u64;
                 for pos in reads.clone() {
                     let id = self.p.sampler.index(r, pos);
-                    warm += ctx.hier.locate(id as u64) as u64 + self.p.dataset.size(id) as u64;
+                    warm += ctx.locate(id as u64) as u64 + self.p.dataset.size(id) as u64;
                 }
                 std::hint::black_box(warm);
                 for pos in reads {
@@ -268,8 +285,7 @@ impl Training {
             op: Op::Read,
             next_access: NO_NEXT_ACCESS,
         };
-        let a = ctx.hier.access(now, &req, self.p.sampler.sequential_io());
-        ctx.metrics.record_op(Op::Read, a.done - now);
+        let a = ctx.access(&req, self.p.sampler.sequential_io());
         self.stats.bytes_read += req.size as u64;
         a.done
     }
@@ -335,7 +351,7 @@ impl Training {
         let c = self.p.per_batch + n * self.p.per_sample + jitter;
         rank.times.compute += c;
         self.stats.samples += n;
-        ctx.wake_in(c, r as u32, 0);
+        ctx.wake_in(c, self.rank_actor(r), 0);
     }
 
     /// Rank `r` finished computing: wait at the barrier; the last one starts the sync.
@@ -362,12 +378,13 @@ impl Training {
             return;
         }
         if tag == SYNC_MESSAGE_DONE && self.p.sync.overhead > 0 {
-            ctx.wake_in(self.p.sync.overhead, SYNC, SYNC_OVERHEAD_DONE);
+            ctx.wake_in(self.p.sync.overhead, self.sync_actor(), SYNC_OVERHEAD_DONE);
             return;
         }
         self.sync_steps_left -= 1;
         let link = self.p.sync.link.expect("a sync with steps has a link");
-        ctx.transfer(link, self.p.sync.step_bytes, SYNC, SYNC_MESSAGE_DONE);
+        let sync = self.sync_actor();
+        ctx.transfer(link, self.p.sync.step_bytes, sync, SYNC_MESSAGE_DONE);
     }
 
     fn sync_done(&mut self, ctx: &mut Ctx) {
@@ -386,10 +403,10 @@ impl Training {
                 match c.mode {
                     CheckpointMode::Blocking => {
                         let done = self.write_checkpoint(ctx);
-                        ctx.wake_at(done, CKPT, CKPT_DONE);
+                        ctx.wake_at(done, self.ckpt_actor(), CKPT_DONE);
                     }
                     CheckpointMode::Background if self.ckpt_busy_until > now => {
-                        ctx.wake_at(self.ckpt_busy_until, CKPT, CKPT_START);
+                        ctx.wake_at(self.ckpt_busy_until, self.ckpt_actor(), CKPT_START);
                     }
                     CheckpointMode::Background => {
                         self.write_checkpoint(ctx);
@@ -404,7 +421,7 @@ impl Training {
     fn write_checkpoint(&mut self, ctx: &mut Ctx) -> Time {
         let c = self.p.checkpoint.as_ref().expect("checkpointing");
         let now = ctx.now();
-        let done = ctx.hier.device_op(c.tier, now, Op::Write, c.bytes, true);
+        let done = ctx.pinned(c.tier, Op::Write, c.bytes, true);
         self.stats.checkpoints += 1;
         self.stats.checkpoint_write += done - now;
         self.ckpt_busy_until = done;
@@ -445,6 +462,7 @@ impl Training {
 
 impl Workload for Training {
     fn start(&mut self, ctx: &mut Ctx) {
+        self.first_actor = ctx.new_actors((self.p.ranks + self.workers.len() + 2) as u32);
         if self.batches_per_epoch == 0 {
             self.done = true;
             return;
@@ -453,11 +471,13 @@ impl Workload for Training {
     }
 
     fn on_event(&mut self, actor: u32, tag: u64, ctx: &mut Ctx) {
-        match actor {
-            SYNC => self.sync_step(tag, ctx),
-            CKPT => self.on_checkpoint(tag, ctx),
-            a if (a as usize) < self.p.ranks => self.on_compute_done(a as usize, ctx),
-            a => self.on_worker(a as usize - self.p.ranks, tag, ctx),
+        let local = (actor - self.first_actor) as usize;
+        let (ranks, workers) = (self.p.ranks, self.workers.len());
+        match local {
+            r if r < ranks => self.on_compute_done(r, ctx),
+            w if w < ranks + workers => self.on_worker(w - ranks, tag, ctx),
+            s if s == ranks + workers => self.sync_step(tag, ctx),
+            _ => self.on_checkpoint(tag, ctx),
         }
     }
 

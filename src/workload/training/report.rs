@@ -59,8 +59,8 @@ impl Stats {
     pub fn record_iteration(&mut self, iteration: Time, sync: Time, ctx: &mut Ctx) {
         let (hi, hs) = *self.hists.get_or_insert_with(|| {
             (
-                ctx.metrics.histogram("training.iteration"),
-                ctx.metrics.histogram("training.sync"),
+                ctx.histogram("training.iteration"),
+                ctx.histogram("training.sync"),
             )
         });
         ctx.record(hi, iteration);

@@ -1,0 +1,212 @@
+//! The data path: the one place where a workload's bytes move. It holds the tier
+//! hierarchy, the policies that change placement beside it (migration over every
+//! adjacent pair of tiers, prefetch), and the latency histograms, and every request a
+//! workload makes (a cached or placed access, a pinned access, a link transfer) goes
+//! through one of its methods, which charges the devices, updates the per-tier
+//! counters and records the latency together. Background traffic (fills, write-backs,
+//! prefetch fills, migrations) is charged by the hierarchy at the time of the access
+//! or daemon tick that causes it and counted per tier.
+//!
+//! Modes: with no placing policy, accesses take the cache path (demand fills). With a
+//! migration policy, or a prefetcher that places data itself (clairvoyant), the
+//! hierarchy runs in placement mode (see `hierarchy/placement.rs`). Order per access:
+//! serve, then the migration policies' `observe` (their extra latency, e.g. a hint
+//! fault, is added), then the prefetcher's `after_access`. A hit on a prefetched copy
+//! waits until that copy's fill is done.
+
+use crate::engine::Time;
+use crate::hierarchy::{Access, Hierarchy};
+use crate::metrics::{HistId, Metrics};
+use crate::policy::hash::IdSet;
+use crate::policy::migration::{MigrationPolicy, PerPair};
+use crate::policy::prefetch::Prefetcher;
+use crate::trace::{Op, Request};
+
+/// See the module doc.
+pub struct DataPath {
+    hier: Hierarchy,
+    migration: Option<PerPair>,
+    prefetch: Option<Box<dyn Prefetcher>>,
+    /// Placement mode: no demand fills.
+    placement: bool,
+    /// Every page first-touch allocation has seen (placement mode with migration).
+    allocated: IdSet,
+    metrics: Metrics,
+    /// The histogram of link transfers.
+    transfer_hist: HistId,
+}
+
+impl DataPath {
+    /// A data path over `hier` with no placing policy.
+    pub fn new(hier: Hierarchy) -> Self {
+        let mut metrics = Metrics::default();
+        let transfer_hist = metrics.histogram("transfer");
+        DataPath {
+            hier,
+            migration: None,
+            prefetch: None,
+            placement: false,
+            allocated: IdSet::default(),
+            metrics,
+            transfer_hist,
+        }
+    }
+
+    /// Installs migration policies (one per adjacent pair): placement mode.
+    pub fn set_migration(&mut self, policies: PerPair) {
+        self.migration = Some(policies);
+        self.placement = true;
+    }
+
+    /// Installs a prefetcher (placement mode if it places data itself).
+    pub fn set_prefetch(&mut self, prefetcher: Box<dyn Prefetcher>) {
+        self.placement |= prefetcher.places();
+        self.prefetch = Some(prefetcher);
+    }
+
+    /// The hierarchy (tiers, links, their counters).
+    pub fn hierarchy(&self) -> &Hierarchy {
+        &self.hier
+    }
+
+    /// The hierarchy, for policies and tests that move data themselves.
+    pub fn hierarchy_mut(&mut self) -> &mut Hierarchy {
+        &mut self.hier
+    }
+
+    /// The latency histograms.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The handle of the histogram named `name`, created on first use.
+    pub fn histogram(&mut self, name: &str) -> HistId {
+        self.metrics.histogram(name)
+    }
+
+    /// Records a duration into a histogram.
+    #[inline]
+    pub fn record(&mut self, h: HistId, value: Time) {
+        self.metrics.record(h, value);
+    }
+
+    /// The installed migration policies.
+    pub fn migration(&self) -> Option<&PerPair> {
+        self.migration.as_ref()
+    }
+
+    /// The installed prefetcher.
+    pub fn prefetcher(&self) -> Option<&dyn Prefetcher> {
+        self.prefetch.as_deref()
+    }
+
+    /// One read or write of `req` at `now`, its latency recorded. See the module doc.
+    #[inline]
+    pub fn access(&mut self, now: Time, req: &Request, sequential: bool) -> Access {
+        let mut a = if self.placement {
+            self.placed_access(now, req, sequential)
+        } else {
+            self.hier.access(now, req, sequential)
+        };
+        if let Some(r) = self.hier.take_ready(req.id, a.tier) {
+            a.done = a.done.max(r);
+        }
+        if let Some(p) = self.prefetch.as_mut() {
+            p.after_access(now, req, a.tier, &mut self.hier);
+        }
+        self.metrics.record_op(req.op, a.done - now);
+        a
+    }
+
+    /// Placement mode: served where the object is; first touch allocated where the
+    /// migration policies say; the policies observe the access.
+    #[inline(never)]
+    fn placed_access(&mut self, now: Time, req: &Request, sequential: bool) -> Access {
+        let home = self.hier.home();
+        let mut k = self.hier.find(req);
+        let Some(m) = self.migration.as_mut() else {
+            return self.hier.serve(now, req, sequential, k);
+        };
+        // Only accesses that miss every faster tier consult the set of touched pages.
+        if k == home && self.allocated.insert(req.id) {
+            let t = m.allocate(now, req.id, req.size, &mut self.hier);
+            if t < home && self.hier.place(t, req) {
+                k = t;
+            }
+        }
+        let mut a = self.hier.serve(now, req, sequential, k);
+        a.done += m.observe(now, req.id, req.size, req.op, k, &mut self.hier);
+        a
+    }
+
+    /// One access in placement mode observed by a single two-tier `policy` held by
+    /// the caller (tests drive a policy they own this way; it sees tiers 0 and 1).
+    pub fn access_migrating(
+        &mut self,
+        now: Time,
+        req: &Request,
+        sequential: bool,
+        policy: &mut dyn MigrationPolicy,
+    ) -> Access {
+        use crate::hierarchy::TierPair;
+        let home = self.hier.home();
+        let mut k = self.hier.find(req);
+        if k == home && self.allocated.insert(req.id) {
+            let t = policy.allocate(now, req.id, req.size, &TierPair::new(&mut self.hier, 0));
+            if t < home && self.hier.place(t, req) {
+                k = t;
+            }
+        }
+        let mut a = self.hier.serve(now, req, sequential, k);
+        let mut pair = TierPair::new(&mut self.hier, 0);
+        if let Some(side) = pair.side_of(k) {
+            a.done += policy.observe(now, req.id, req.size, req.op, side, &mut pair);
+        }
+        self.metrics.record_op(req.op, a.done - now);
+        a
+    }
+
+    /// A pinned access at `now`: `bytes` that live in tier `tier` by construction (hot
+    /// embedding rows, a resident tile, a checkpoint) read or written there, counted as
+    /// a hit and a served access, its latency recorded.
+    pub fn pinned(&mut self, now: Time, tier: usize, op: Op, bytes: u64, sequential: bool) -> Time {
+        let done = self.hier.pinned(tier, now, op, bytes, sequential).done;
+        self.metrics.record_op(op, done - now);
+        done
+    }
+
+    /// Moves `bytes` over link `link` at `now`; the latency is recorded in the
+    /// `transfer` histogram.
+    pub fn transfer(&mut self, now: Time, link: usize, bytes: u64) -> Time {
+        let done = self.hier.transfer(link, now, bytes);
+        self.metrics.record(self.transfer_hist, done - now);
+        done
+    }
+
+    /// Drops `id` from every cache tier without writing it back (freed data).
+    pub fn discard(&mut self, id: u64) {
+        self.hier.discard(id);
+    }
+
+    /// Delay to the first migration daemon tick, if a policy runs one.
+    pub fn migration_first_tick(&self) -> Option<Time> {
+        self.migration.as_ref()?.first_tick()
+    }
+
+    /// Runs the migration daemons due at `now`; returns the delay to the next tick.
+    pub fn migration_tick(&mut self, now: Time) -> Option<Time> {
+        self.migration.as_mut()?.tick(now, &mut self.hier)
+    }
+
+    /// summary.json entries of the installed policies.
+    pub fn policies_summary(&self) -> Vec<(&'static str, serde_json::Value)> {
+        let mut v = Vec::new();
+        if let Some(m) = &self.migration {
+            v.push(("migration", m.summary()));
+        }
+        if let Some(p) = &self.prefetch {
+            v.push(("prefetch", p.summary()));
+        }
+        v
+    }
+}
