@@ -3,7 +3,7 @@
 //! annotated heatmaps; drawn on any plotters backend.
 
 use super::de;
-use plotters::coord::Shift;
+use plotters::coord::{cartesian::Cartesian2d, types::RangedCoordf64, Shift};
 use plotters::prelude::*;
 
 /// Font sizes in pixels at 300 dpi: ~8.6 pt labels, ~7.7 pt ticks and legends.
@@ -23,16 +23,40 @@ pub const PALETTE: [RGBColor; 8] = [
     RGBColor(240, 228, 66),
 ];
 
-/// One named line.
+/// One named line, or a set of points (reference measurements drawn as crosses).
 #[derive(Debug, Clone)]
 pub struct Series {
     pub name: String,
     pub points: Vec<(f64, f64)>,
+    /// Crosses at the points and no line.
+    pub points_only: bool,
+}
+
+impl Series {
+    /// A line through `points`.
+    pub fn line(name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Series {
+            name: name.into(),
+            points,
+            points_only: false,
+        }
+    }
+
+    /// Crosses at `points`, no line (measurements to compare a line against).
+    pub fn points(name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Series {
+            name: name.into(),
+            points,
+            points_only: true,
+        }
+    }
 }
 
 /// A line chart.
 #[derive(Debug, Clone)]
 pub struct LineChart {
+    /// A caption above the plot (paper figures leave it to the paper's caption).
+    pub title: Option<String>,
     pub x_label: String,
     pub y_label: String,
     pub series: Vec<Series>,
@@ -46,6 +70,23 @@ pub struct LineChart {
     pub y_range: Option<(f64, f64)>,
     /// Draw a marker at every point (sparse data such as sweeps and MRCs).
     pub markers: bool,
+}
+
+impl Default for LineChart {
+    /// An empty linear chart with plain tick labels.
+    fn default() -> Self {
+        LineChart {
+            title: None,
+            x_label: String::new(),
+            y_label: String::new(),
+            series: Vec::new(),
+            x_log: false,
+            x_fmt: plain,
+            x_categories: None,
+            y_range: None,
+            markers: false,
+        }
+    }
 }
 
 /// Bars per category, each split into stacked parts.
@@ -161,7 +202,11 @@ fn lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineChart) -> an
         y0 -= 1.0;
         y1 += 1.0;
     }
-    let mut chart = ChartBuilder::on(root)
+    let mut builder = ChartBuilder::on(root);
+    if let Some(t) = &c.title {
+        builder.caption(t, ("sans-serif", LABEL));
+    }
+    let mut chart = builder
         .margin(18)
         .margin_right(36)
         .x_label_area_size(100)
@@ -210,6 +255,17 @@ fn lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineChart) -> an
     for (i, s) in c.series.iter().enumerate() {
         let colour = PALETTE[i % PALETTE.len()];
         let p = pts(s);
+        if s.points_only {
+            chart
+                .draw_series(
+                    p.iter()
+                        .map(|&xy| Cross::new(xy, 12, colour.stroke_width(5))),
+                )
+                .map_err(de)?
+                .label(s.name.clone())
+                .legend(move |(x, y)| Cross::new((x + 20, y), 10, colour.stroke_width(5)));
+            continue;
+        }
         // Dense series (time series) get thinner lines.
         let width = if p.len() > 200 { 2 } else { 4 };
         chart
@@ -227,15 +283,7 @@ fn lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineChart) -> an
     }
     if c.series.len() > 1 || !c.series.iter().all(|s| s.name.is_empty()) {
         let corner = emptiest_corner(&all, (x0, x1), (y0, y1), c.series.len());
-        chart
-            .configure_series_labels()
-            .legend_area_size(56)
-            .label_font(("sans-serif", LEGEND))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .position(corner)
-            .draw()
-            .map_err(de)?;
+        legend(&mut chart, corner)?;
     }
     Ok(())
 }
@@ -337,16 +385,23 @@ fn bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, b: &StackedBars) -> a
             .label(name.clone())
             .legend(move |(x, y)| Rectangle::new([(x, y - 10), (x + 30, y + 10)], colour.filled()));
     }
+    legend(&mut chart, SeriesLabelPosition::UpperRight)
+}
+
+/// Draws the legend box of a chart at `position`.
+fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    position: SeriesLabelPosition,
+) -> anyhow::Result<()> {
     chart
         .configure_series_labels()
         .legend_area_size(56)
         .label_font(("sans-serif", LEGEND))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.4))
-        .position(SeriesLabelPosition::UpperRight)
+        .position(position)
         .draw()
-        .map_err(de)?;
-    Ok(())
+        .map_err(de)
 }
 
 /// Viridis, interpolated between 5 of its anchor colours; t in [0, 1].
