@@ -143,19 +143,6 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Named<V> {
 /// A headline metric: the field's name in summary.json and how to read it.
 pub type Metric<T> = (&'static str, fn(&T) -> f64);
 
-/// Headline metrics of the run itself (runs.csv column: the field name).
-pub const RUN_HEADLINE: &[Metric<RunSummary>] = &[("simulated_time_s", |s| s.simulated_time_s)];
-/// Headline metrics of each tier (column `tier.<name>.<field>`).
-pub const TIER_HEADLINE: &[Metric<TierSummary>] = &[
-    ("hit_ratio", |t| t.cache.hit_ratio),
-    ("utilisation", |t| t.device.utilisation),
-];
-/// Headline metrics of each link (column `link.<name>.<field>`).
-pub const LINK_HEADLINE: &[Metric<DeviceSummary>] = &[("utilisation", |l| l.utilisation)];
-/// Headline metrics of each latency histogram (column `latency.<name>.<field>`).
-pub const LATENCY_HEADLINE: &[Metric<LatencySummary>] =
-    &[("mean_ns", |h| h.mean_ns), ("p99_ns", |h| h.p99_ns)];
-
 /// A number as summary.json writes it; None for NaN and infinities (JSON null).
 fn number(x: f64) -> Option<String> {
     serde_json::Number::from_f64(x).map(|n| n.to_string())
@@ -176,6 +163,21 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
 }
 
 impl RunSummary {
+    /// Headline metrics of the run itself (runs.csv column: the field name).
+    pub const RUN_HEADLINE: &'static [Metric<RunSummary>] =
+        &[("simulated_time_s", |s| s.simulated_time_s)];
+    /// Headline metrics of each tier (column `tier.<name>.<field>`).
+    pub const TIER_HEADLINE: &'static [Metric<TierSummary>] = &[
+        ("hit_ratio", |t| t.cache.hit_ratio),
+        ("utilisation", |t| t.device.utilisation),
+    ];
+    /// Headline metrics of each link (column `link.<name>.<field>`).
+    pub const LINK_HEADLINE: &'static [Metric<DeviceSummary>] =
+        &[("utilisation", |l| l.utilisation)];
+    /// Headline metrics of each latency histogram (column `latency.<name>.<field>`).
+    pub const LATENCY_HEADLINE: &'static [Metric<LatencySummary>] =
+        &[("mean_ns", |h| h.mean_ns), ("p99_ns", |h| h.p99_ns)];
+
     /// Parses a summary.json; a missing, renamed or mistyped field is an error that
     /// names where it is.
     pub fn from_json(bytes: &[u8]) -> anyhow::Result<Self> {
@@ -203,9 +205,10 @@ impl RunSummary {
     }
 
     /// The headline metrics of runs.csv as (column, cell), in summary order:
-    /// [`RUN_HEADLINE`], per tier [`TIER_HEADLINE`], per link [`LINK_HEADLINE`], per
-    /// histogram [`LATENCY_HEADLINE`], then every number or boolean of the workload's
-    /// figures as `workload.<key>` (nested objects joined with dots).
+    /// [`Self::RUN_HEADLINE`], per tier [`Self::TIER_HEADLINE`], per link
+    /// [`Self::LINK_HEADLINE`], per histogram [`Self::LATENCY_HEADLINE`], then every
+    /// number or boolean of the workload's figures as `workload.<key>` (nested objects
+    /// joined with dots).
     pub fn headline(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let mut put = |col: String, x: f64| {
@@ -213,25 +216,155 @@ impl RunSummary {
                 out.push((col, c));
             }
         };
-        for (field, get) in RUN_HEADLINE {
+        for (field, get) in Self::RUN_HEADLINE {
             put(field.to_string(), get(self));
         }
         for t in &self.tiers {
-            for (field, get) in TIER_HEADLINE {
+            for (field, get) in Self::TIER_HEADLINE {
                 put(format!("tier.{}.{field}", t.device.name), get(t));
             }
         }
         for l in &self.links {
-            for (field, get) in LINK_HEADLINE {
+            for (field, get) in Self::LINK_HEADLINE {
                 put(format!("link.{}.{field}", l.name), get(l));
             }
         }
         for (name, h) in self.latency.iter() {
-            for (field, get) in LATENCY_HEADLINE {
+            for (field, get) in Self::LATENCY_HEADLINE {
                 put(format!("latency.{name}.{field}"), get(h));
             }
         }
         flatten("workload", &self.workload, &mut out);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn device(name: &str, kind: DeviceKind, utilisation: f64) -> DeviceSummary {
+        DeviceSummary {
+            name: name.into(),
+            kind,
+            reads: 3,
+            writes: 1,
+            bytes_read: 3 * 4096,
+            bytes_written: 4096,
+            media_bytes_read: 3 * 4096,
+            media_bytes_written: 4096,
+            write_amplification: 1.0,
+            busy_time_s: 0.5,
+            utilisation,
+            bandwidth_utilisation: utilisation,
+            mean_queue_time_ns: 0.0,
+            energy_j: 0.0,
+            wear_fraction: 0.0,
+            capacity_bytes: 1 << 20,
+            cost_usd: 0.0,
+        }
+    }
+
+    fn tier(name: &str, hits: u64, misses: u64, utilisation: f64) -> TierSummary {
+        TierSummary {
+            device: device(name, DeviceKind::Tier, utilisation),
+            cache: CacheSummary {
+                hits,
+                misses,
+                hit_ratio: hits as f64 / (hits + misses) as f64,
+                served: hits,
+                fills: misses,
+                evictions: 0,
+                writebacks_in: 0,
+                migrations_in: 0,
+                migrations_out: 0,
+            },
+        }
+    }
+
+    fn latency(mean_ns: f64, p99_ns: f64) -> LatencySummary {
+        LatencySummary {
+            count: 4,
+            mean_ns,
+            p50_ns: mean_ns,
+            p90_ns: p99_ns,
+            p99_ns,
+            p999_ns: p99_ns,
+            max_ns: p99_ns,
+        }
+    }
+
+    fn sample() -> RunSummary {
+        RunSummary {
+            seed: 1,
+            simulated_time_s: 2.5,
+            simulated_time_ps: 2_500_000_000_000,
+            events: 9,
+            finished: true,
+            tiers: vec![tier("dram", 1, 3, 0.25), tier("nvme", 3, 0, 1.0)],
+            links: vec![device("net", DeviceKind::Link, 0.1)],
+            // Not in alphabetical order: the order of creation must survive.
+            latency: Named(vec![
+                ("write".into(), latency(20.0, 40.0)),
+                ("read".into(), latency(10.0, 99.0)),
+            ]),
+            workload: serde_json::json!({
+                "kind": "x", "throughput": 7.5, "epoch": {"time_s": 1.0}, "done": true
+            }),
+            migration: None,
+            prefetch: Some(serde_json::json!({"kind": "none"})),
+        }
+    }
+
+    #[test]
+    fn headline_lists_each_metric_once_in_summary_order() {
+        let h = sample().headline();
+        let cols: Vec<&str> = h.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            cols,
+            [
+                "simulated_time_s",
+                "tier.dram.hit_ratio",
+                "tier.dram.utilisation",
+                "tier.nvme.hit_ratio",
+                "tier.nvme.utilisation",
+                "link.net.utilisation",
+                "latency.write.mean_ns",
+                "latency.write.p99_ns",
+                "latency.read.mean_ns",
+                "latency.read.p99_ns",
+                "workload.throughput",
+                "workload.epoch.time_s",
+                "workload.done",
+            ]
+        );
+        let cell = |k: &str| h.iter().find(|(c, _)| c == k).unwrap().1.as_str();
+        // 1 hit in 4 lookups.
+        assert_eq!(cell("tier.dram.hit_ratio"), "0.25");
+        assert_eq!(cell("tier.nvme.hit_ratio"), "1.0");
+        assert_eq!(cell("latency.read.p99_ns"), "99.0");
+        assert_eq!(cell("workload.done"), "true");
+    }
+
+    #[test]
+    fn json_round_trip_keeps_order_and_omits_absent_sections() {
+        let s = sample();
+        let text = s.to_json();
+        assert!(text.find("\"write\"").unwrap() < text.find("\"read\"").unwrap());
+        assert!(
+            !text.contains("\"migration\""),
+            "an absent section is omitted"
+        );
+        // Links carry no cache fields.
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert!(v["links"][0].get("hits").is_none());
+        assert_eq!(v["tiers"][0]["hits"], 1);
+        assert_eq!(RunSummary::from_json(text.as_bytes()).unwrap(), s);
+    }
+
+    #[test]
+    fn a_duplicate_histogram_name_is_an_error() {
+        let r: Result<Named<u32>, _> = serde_json::from_str(r#"{"a": 1, "a": 2}"#);
+        assert!(r.unwrap_err().to_string().contains("duplicate entry `a`"));
     }
 }
