@@ -155,13 +155,13 @@ mod tests {
         assert!(is_temp(tmp_name), "{tmp_name}");
         f.commit().unwrap();
         assert_eq!(std::fs::read(&dest).unwrap(), b"x,y\n");
-        assert_eq!(names(&dest.parent().unwrap()), ["a.csv"]);
+        assert_eq!(names(dest.parent().unwrap()), ["a.csv"]);
 
         let mut g = AtomicFile::create(&dest).unwrap();
         g.write_all(b"half").unwrap();
         drop(g);
         assert_eq!(std::fs::read(&dest).unwrap(), b"x,y\n", "old file replaced");
-        assert_eq!(names(&dest.parent().unwrap()), ["a.csv"], "temp left");
+        assert_eq!(names(dest.parent().unwrap()), ["a.csv"], "temp left");
     }
 
     #[test]

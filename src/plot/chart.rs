@@ -202,6 +202,18 @@ fn lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineChart) -> an
         y0 -= 1.0;
         y1 += 1.0;
     }
+    let with_legend = c.series.len() > 1 || !c.series.iter().all(|s| s.name.is_empty());
+    let mut corner = SeriesLabelPosition::UpperRight;
+    if with_legend {
+        let share = legend_share(&c.series);
+        let (pos, covered) = emptiest_corner(&all, (x0, x1), (y0, y1), share);
+        corner = pos;
+        if covered > 0 && c.y_range.is_none() {
+            // No free corner: headroom above the data for the legend.
+            y1 = y0 + (y1 - y0) / (1.0 - share.1);
+            corner = SeriesLabelPosition::UpperRight;
+        }
+    }
     let mut builder = ChartBuilder::on(root);
     if let Some(t) = &c.title {
         builder.caption(t, ("sans-serif", LABEL));
@@ -281,30 +293,41 @@ fn lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineChart) -> an
                 .map_err(de)?;
         }
     }
-    if c.series.len() > 1 || !c.series.iter().all(|s| s.name.is_empty()) {
-        let corner = emptiest_corner(&all, (x0, x1), (y0, y1), c.series.len());
+    if with_legend {
         legend(&mut chart, corner)?;
     }
     Ok(())
 }
 
-/// The corner whose legend-sized box (a share of the plot growing with the number of
-/// entries) covers the fewest data points; upper right on ties.
+/// The legend box as shares of the plot area (width, height): wide enough for the
+/// longest name at about 0.55 em a character, tall enough for every entry.
+fn legend_share(series: &[Series]) -> (f64, f64) {
+    let chars = series
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let plot_px = f64::from(super::WIDTH - 140 - 54);
+    let w = ((chars as f64 * 0.55 * f64::from(LEGEND) + 80.0) / plot_px).clamp(0.2, 1.0);
+    let h = (0.1 + 0.08 * series.len() as f64).min(0.6);
+    (w, h)
+}
+
+/// The corner whose legend box covers the fewest data points (upper right on ties),
+/// and how many it covers.
 fn emptiest_corner(
     pts: &[(f64, f64)],
     (x0, x1): (f64, f64),
     (y0, y1): (f64, f64),
-    entries: usize,
-) -> SeriesLabelPosition {
-    let h = (0.1 + 0.08 * entries as f64).min(0.6);
-    let w = 0.45;
+    (w, h): (f64, f64),
+) -> (SeriesLabelPosition, usize) {
     let corners = [
         (SeriesLabelPosition::UpperRight, true, true),
         (SeriesLabelPosition::UpperLeft, false, true),
         (SeriesLabelPosition::LowerRight, true, false),
         (SeriesLabelPosition::LowerLeft, false, false),
     ];
-    let mut best = (usize::MAX, SeriesLabelPosition::UpperRight);
+    let mut best = (SeriesLabelPosition::UpperRight, usize::MAX);
     for (pos, right, upper) in corners {
         let n = pts
             .iter()
@@ -316,11 +339,11 @@ fn emptiest_corner(
                 in_x && in_y
             })
             .count();
-        if n < best.0 {
-            best = (n, pos);
+        if n < best.1 {
+            best = (pos, n);
         }
     }
-    best.1
+    best
 }
 
 fn bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, b: &StackedBars) -> anyhow::Result<()> {
