@@ -197,16 +197,4 @@ impl DataPath {
     pub fn migration_tick(&mut self, now: Time) -> Option<Time> {
         self.migration.as_mut()?.tick(now, &mut self.hier)
     }
-
-    /// summary.json entries of the installed policies.
-    pub fn policies_summary(&self) -> Vec<(&'static str, serde_json::Value)> {
-        let mut v = Vec::new();
-        if let Some(m) = &self.migration {
-            v.push(("migration", m.summary()));
-        }
-        if let Some(p) = &self.prefetch {
-            v.push(("prefetch", p.summary()));
-        }
-        v
-    }
 }

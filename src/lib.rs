@@ -6,6 +6,7 @@
 //! land in result files ([`report`]). Replay ([`replay`]) runs the same policies
 //! functionally over a trace ([`trace`]) at cache-simulator speed.
 
+pub mod atomic;
 pub mod cli;
 pub mod config;
 pub mod datapath;

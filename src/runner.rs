@@ -16,7 +16,7 @@ pub fn run_config(
     seed: u64,
     out_dir: &Path,
     inputs: &[(String, Vec<u8>)],
-) -> anyhow::Result<Value> {
+) -> anyhow::Result<report::RunSummary> {
     let start_wall = std::time::Instant::now();
     let wall_clock_start = manifest::now_rfc3339();
     let mut sim = model::build(cfg, seed)?;
@@ -56,72 +56,4 @@ pub fn resolved_config(cfg: &Config, seed: u64) -> anyhow::Result<Value> {
         }
     }
     Ok(v)
-}
-
-/// A short human summary of summary.json for the terminal.
-pub fn describe(summary: &Value) -> String {
-    use crate::config::units::fmt_bytes;
-    let mut s = format!(
-        "simulated time {:.6} s, {} events{}\n",
-        summary["simulated_time_s"].as_f64().unwrap_or(0.0),
-        summary["events"],
-        if summary["finished"].as_bool() == Some(false) {
-            " (stopped at sim.duration)"
-        } else {
-            ""
-        }
-    );
-    s += &format!(
-        "{:<14} {:>10} {:>9} {:>12} {:>12} {:>7}\n",
-        "tier", "hits", "hit%", "read", "written", "util%"
-    );
-    for t in summary["tiers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .chain(summary["links"].as_array().into_iter().flatten())
-    {
-        let hits = t["hits"]
-            .as_u64()
-            .map(|h| h.to_string())
-            .unwrap_or_else(|| "-".into());
-        let ratio = t["hit_ratio"]
-            .as_f64()
-            .map(|r| format!("{:.1}", r * 100.0))
-            .unwrap_or_else(|| "-".into());
-        s += &format!(
-            "{:<14} {:>10} {:>9} {:>12} {:>12} {:>7.1}\n",
-            t["name"].as_str().unwrap_or("?"),
-            hits,
-            ratio,
-            fmt_bytes(t["bytes_read"].as_f64().unwrap_or(0.0)),
-            fmt_bytes(t["bytes_written"].as_f64().unwrap_or(0.0)),
-            t["utilisation"].as_f64().unwrap_or(0.0) * 100.0
-        );
-    }
-    if let Some(lat) = summary["latency"].as_object() {
-        s += &format!(
-            "{:<14} {:>10} {:>12} {:>12} {:>12} {:>12}\n",
-            "latency", "count", "mean", "p50", "p99", "max"
-        );
-        for (name, l) in lat {
-            let ns = |k: &str| {
-                crate::config::units::fmt_time((l[k].as_f64().unwrap_or(0.0) * 1e3) as u64)
-            };
-            s += &format!(
-                "{:<14} {:>10} {:>12} {:>12} {:>12} {:>12}\n",
-                name,
-                l["count"],
-                ns("mean_ns"),
-                ns("p50_ns"),
-                ns("p99_ns"),
-                ns("max_ns")
-            );
-        }
-    }
-    if let Some(w) = summary["workload"].as_object() {
-        let parts: Vec<String> = w.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        s += &format!("workload: {}\n", parts.join(", "));
-    }
-    s
 }

@@ -135,7 +135,7 @@ fn migration_runs_on_both_pairs_of_three_tiers() {
     for kind in ["hemem", "memtis"] {
         let text = text.replace("kind = \"hemem\"", &format!("kind = \"{kind}\""));
         let sim = run(&text);
-        let m = sim.data.policies_summary().remove(0).1;
+        let m = sim.data.migration().expect("installed").summary();
         let pairs = m["pairs"].as_array().unwrap();
         assert_eq!(pairs.len(), 2, "{kind}");
         let count = |p: usize, k: &str| pairs[p][k].as_u64().unwrap();

@@ -141,9 +141,8 @@ fn clairvoyant_beats_lru_and_matches_minio_on_shuffled_epochs() {
     assert_eq!(st_hits[0], n - 1);
     assert!(worst < US, "a staged hit waited {worst} ps");
     assert!(h.hierarchy().tiers[0].cache.as_ref().unwrap().used() <= c * SIZE as u64);
-    let summary = h.policies_summary();
-    assert_eq!(summary[0].0, "prefetch");
-    assert_eq!(summary[0].1["mismatches"], 0);
+    let summary = h.prefetcher().expect("installed").summary();
+    assert_eq!(summary["mismatches"], 0);
 }
 
 /// A fixed future for placement tests.

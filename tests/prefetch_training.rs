@@ -297,10 +297,10 @@ fn clairvoyant_matches_reads_that_come_out_of_the_sequence_order() {
     // The very first read precedes any load; every later one is placed or staged
     // (the swapped partner is the next entry, already in the window).
     assert_eq!(hits, 39);
-    let summary = h.policies_summary();
-    assert_eq!(summary[0].1["mismatches"], 20);
-    assert_eq!(summary[0].1["unmatched"], 0);
-    assert_eq!(summary[0].1["skipped"], 0);
+    let summary = h.prefetcher().expect("installed").summary();
+    assert_eq!(summary["mismatches"], 20);
+    assert_eq!(summary["unmatched"], 0);
+    assert_eq!(summary["skipped"], 0);
     // Every staged copy was dropped once its read came: only the 4 placed remain.
     assert_eq!(
         h.hierarchy().tiers[0].cache.as_ref().unwrap().used(),

@@ -6,7 +6,7 @@ use crate::replay::{self, CacheSize, ReplayOptions};
 use crate::trace::Format;
 use anyhow::{bail, Context, Result};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 const AFTER_HELP: &str = "\
@@ -112,33 +112,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     std::io::stdout().write_all(csv.as_bytes())?;
     if let Some(out) = &args.out {
-        write_atomic(out, csv.as_bytes())?;
+        crate::atomic::write_atomic(out, csv.as_bytes())
+            .map_err(|e| anyhow::anyhow!("--out: cannot write {e}"))?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes `bytes` to a temporary file beside `path`, then renames it into place.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let file_name = path
-        .file_name()
-        .with_context(|| format!("--out {}: not a file path", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
-    let write = || -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        anyhow::anyhow!("writing {}: {e}", path.display())
-    })
 }

@@ -38,7 +38,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         &[(args.config.display().to_string(), bytes)],
     )?;
     if !args.quiet {
-        print!("{}", crate::runner::describe(&summary));
+        print!("{}", crate::report::describe(&summary));
         println!("results in {}/", out.display());
     }
     Ok(ExitCode::SUCCESS)

@@ -13,14 +13,14 @@ pub fn series_sample(time: crate::engine::Time, tiers: Vec<crate::device::Device
 use crate::engine::Time;
 use crate::trace::Op;
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A histogram handle returned by [`Metrics::histogram`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HistId(usize);
 
 /// Latency summary of one histogram, in nanoseconds.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct LatencySummary {
     pub count: u64,
     pub mean_ns: f64,

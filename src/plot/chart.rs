@@ -3,7 +3,7 @@
 //! annotated heatmaps; drawn on any plotters backend.
 
 use super::de;
-use plotters::coord::Shift;
+use plotters::coord::{cartesian::Cartesian2d, types::RangedCoordf64, Shift};
 use plotters::prelude::*;
 
 /// Font sizes in pixels at 300 dpi: ~8.6 pt labels, ~7.7 pt ticks and legends.
@@ -23,16 +23,40 @@ pub const PALETTE: [RGBColor; 8] = [
     RGBColor(240, 228, 66),
 ];
 
-/// One named line.
+/// One named line, or a set of points (reference measurements drawn as crosses).
 #[derive(Debug, Clone)]
 pub struct Series {
     pub name: String,
     pub points: Vec<(f64, f64)>,
+    /// Crosses at the points and no line.
+    pub points_only: bool,
+}
+
+impl Series {
+    /// A line through `points`.
+    pub fn line(name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Series {
+            name: name.into(),
+            points,
+            points_only: false,
+        }
+    }
+
+    /// Crosses at `points`, no line (measurements to compare a line against).
+    pub fn points(name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Series {
+            name: name.into(),
+            points,
+            points_only: true,
+        }
+    }
 }
 
 /// A line chart.
 #[derive(Debug, Clone)]
 pub struct LineChart {
+    /// A caption above the plot (paper figures leave it to the paper's caption).
+    pub title: Option<String>,
     pub x_label: String,
     pub y_label: String,
     pub series: Vec<Series>,
@@ -46,6 +70,23 @@ pub struct LineChart {
     pub y_range: Option<(f64, f64)>,
     /// Draw a marker at every point (sparse data such as sweeps and MRCs).
     pub markers: bool,
+}
+
+impl Default for LineChart {
+    /// An empty linear chart with plain tick labels.
+    fn default() -> Self {
+        LineChart {
+            title: None,
+            x_label: String::new(),
+            y_label: String::new(),
+            series: Vec::new(),
+            x_log: false,
+            x_fmt: plain,
+            x_categories: None,
+            y_range: None,
+            markers: false,
+        }
+    }
 }
 
 /// Bars per category, each split into stacked parts.
@@ -161,7 +202,23 @@ fn lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineChart) -> an
         y0 -= 1.0;
         y1 += 1.0;
     }
-    let mut chart = ChartBuilder::on(root)
+    let with_legend = c.series.len() > 1 || !c.series.iter().all(|s| s.name.is_empty());
+    let mut corner = SeriesLabelPosition::UpperRight;
+    if with_legend {
+        let share = legend_share(&c.series);
+        let (pos, covered) = emptiest_corner(&all, (x0, x1), (y0, y1), share);
+        corner = pos;
+        if covered > 0 && c.y_range.is_none() {
+            // No free corner: headroom above the data for the legend.
+            y1 = y0 + (y1 - y0) / (1.0 - share.1);
+            corner = SeriesLabelPosition::UpperRight;
+        }
+    }
+    let mut builder = ChartBuilder::on(root);
+    if let Some(t) = &c.title {
+        builder.caption(t, ("sans-serif", LABEL));
+    }
+    let mut chart = builder
         .margin(18)
         .margin_right(36)
         .x_label_area_size(100)
@@ -210,6 +267,17 @@ fn lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineChart) -> an
     for (i, s) in c.series.iter().enumerate() {
         let colour = PALETTE[i % PALETTE.len()];
         let p = pts(s);
+        if s.points_only {
+            chart
+                .draw_series(
+                    p.iter()
+                        .map(|&xy| Cross::new(xy, 12, colour.stroke_width(5))),
+                )
+                .map_err(de)?
+                .label(s.name.clone())
+                .legend(move |(x, y)| Cross::new((x + 20, y), 10, colour.stroke_width(5)));
+            continue;
+        }
         // Dense series (time series) get thinner lines.
         let width = if p.len() > 200 { 2 } else { 4 };
         chart
@@ -225,38 +293,41 @@ fn lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineChart) -> an
                 .map_err(de)?;
         }
     }
-    if c.series.len() > 1 || !c.series.iter().all(|s| s.name.is_empty()) {
-        let corner = emptiest_corner(&all, (x0, x1), (y0, y1), c.series.len());
-        chart
-            .configure_series_labels()
-            .legend_area_size(56)
-            .label_font(("sans-serif", LEGEND))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .position(corner)
-            .draw()
-            .map_err(de)?;
+    if with_legend {
+        legend(&mut chart, corner)?;
     }
     Ok(())
 }
 
-/// The corner whose legend-sized box (a share of the plot growing with the number of
-/// entries) covers the fewest data points; upper right on ties.
+/// The legend box as shares of the plot area (width, height): wide enough for the
+/// longest name at about 0.55 em a character, tall enough for every entry.
+fn legend_share(series: &[Series]) -> (f64, f64) {
+    let chars = series
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let plot_px = f64::from(super::WIDTH - 140 - 54);
+    let w = ((chars as f64 * 0.55 * f64::from(LEGEND) + 80.0) / plot_px).clamp(0.2, 1.0);
+    let h = (0.1 + 0.08 * series.len() as f64).min(0.6);
+    (w, h)
+}
+
+/// The corner whose legend box covers the fewest data points (upper right on ties),
+/// and how many it covers.
 fn emptiest_corner(
     pts: &[(f64, f64)],
     (x0, x1): (f64, f64),
     (y0, y1): (f64, f64),
-    entries: usize,
-) -> SeriesLabelPosition {
-    let h = (0.1 + 0.08 * entries as f64).min(0.6);
-    let w = 0.45;
+    (w, h): (f64, f64),
+) -> (SeriesLabelPosition, usize) {
     let corners = [
         (SeriesLabelPosition::UpperRight, true, true),
         (SeriesLabelPosition::UpperLeft, false, true),
         (SeriesLabelPosition::LowerRight, true, false),
         (SeriesLabelPosition::LowerLeft, false, false),
     ];
-    let mut best = (usize::MAX, SeriesLabelPosition::UpperRight);
+    let mut best = (SeriesLabelPosition::UpperRight, usize::MAX);
     for (pos, right, upper) in corners {
         let n = pts
             .iter()
@@ -268,11 +339,11 @@ fn emptiest_corner(
                 in_x && in_y
             })
             .count();
-        if n < best.0 {
-            best = (n, pos);
+        if n < best.1 {
+            best = (pos, n);
         }
     }
-    best.1
+    best
 }
 
 fn bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, b: &StackedBars) -> anyhow::Result<()> {
@@ -337,16 +408,23 @@ fn bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, b: &StackedBars) -> a
             .label(name.clone())
             .legend(move |(x, y)| Rectangle::new([(x, y - 10), (x + 30, y + 10)], colour.filled()));
     }
+    legend(&mut chart, SeriesLabelPosition::UpperRight)
+}
+
+/// Draws the legend box of a chart at `position`.
+fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    position: SeriesLabelPosition,
+) -> anyhow::Result<()> {
     chart
         .configure_series_labels()
         .legend_area_size(56)
         .label_font(("sans-serif", LEGEND))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.4))
-        .position(SeriesLabelPosition::UpperRight)
+        .position(position)
         .draw()
-        .map_err(de)?;
-    Ok(())
+        .map_err(de)
 }
 
 /// Viridis, interpolated between 5 of its anchor colours; t in [0, 1].

@@ -1,37 +1,31 @@
 //! Latency CDFs from a run's latency_cdf.csv (`name,latency_ns,cumulative_fraction`):
 //! one line per histogram (read, write, the workload's own), log x in microseconds.
 
-use super::{chart::plain, column, in_run_dir, number, read_csv, Figure, LineChart, Series};
+use super::{chart::plain, in_run_dir, read_rows, Figure, LineChart, Series};
+use serde::Deserialize;
 use std::path::Path;
 
-fn micros(v: f64) -> String {
-    plain(v)
+/// A row of latency_cdf.csv.
+#[derive(Debug, Deserialize)]
+struct CdfRow {
+    name: String,
+    latency_ns: f64,
+    cumulative_fraction: f64,
 }
 
 /// Builds the figure from a run folder or a latency_cdf.csv; `names` keeps only those
 /// histograms (all when empty).
 pub fn figure(input: &Path, names: &[String]) -> anyhow::Result<Figure> {
     let path = in_run_dir(input, "latency_cdf.csv");
-    let (header, rows) = read_csv(&path)?;
-    let n = column(&path, &header, "name")?;
-    let x = column(&path, &header, "latency_ns")?;
-    let y = column(&path, &header, "cumulative_fraction")?;
     let mut series: Vec<Series> = Vec::new();
-    for (i, row) in rows.iter().enumerate() {
-        let name = &row[n];
-        if !names.is_empty() && !names.contains(name) {
+    for row in read_rows::<CdfRow>(&path)? {
+        if !names.is_empty() && !names.contains(&row.name) {
             continue;
         }
-        let p = (
-            number(&path, i + 2, &header, row, x)? / 1e3,
-            number(&path, i + 2, &header, row, y)?,
-        );
-        match series.iter_mut().find(|s| &s.name == name) {
+        let p = (row.latency_ns / 1e3, row.cumulative_fraction);
+        match series.iter_mut().find(|s| s.name == row.name) {
             Some(s) => s.points.push(p),
-            None => series.push(Series {
-                name: name.clone(),
-                points: vec![p],
-            }),
+            None => series.push(Series::line(row.name, vec![p])),
         }
     }
     if series.is_empty() {
@@ -42,9 +36,8 @@ pub fn figure(input: &Path, names: &[String]) -> anyhow::Result<Figure> {
         y_label: "Cumulative fraction".into(),
         series,
         x_log: true,
-        x_fmt: micros,
-        x_categories: None,
+        x_fmt: plain,
         y_range: Some((0.0, 1.0)),
-        markers: false,
+        ..Default::default()
     }))
 }

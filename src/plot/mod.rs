@@ -14,7 +14,9 @@ pub mod timeseries;
 
 pub use chart::{Figure, Heatmap, LineChart, Series, StackedBars};
 
+use crate::atomic::{write_atomic, AtomicFile};
 use plotters::prelude::*;
+use serde::de::DeserializeOwned;
 use std::path::Path;
 
 /// The embedded font, registered as "sans-serif".
@@ -47,6 +49,7 @@ pub fn save(fig: &Figure, out: &Path) -> anyhow::Result<()> {
         .and_then(|e| e.to_str())
         .map(|e| e.to_ascii_lowercase())
         .unwrap_or_default();
+    let cannot = |e: std::io::Error| anyhow::anyhow!("cannot write {e}");
     match ext.as_str() {
         "svg" => {
             let mut s = String::new();
@@ -55,26 +58,17 @@ pub fn save(fig: &Figure, out: &Path) -> anyhow::Result<()> {
                 fig.draw(&root)?;
                 root.present().map_err(de)?;
             }
-            crate::report::write_atomic(out, s.as_bytes())
-                .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", out.display()))
+            write_atomic(out, s.as_bytes()).map_err(cannot)
         }
         "png" => {
-            let dir = out
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            std::fs::create_dir_all(dir)?;
-            let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("plot");
-            // The encoder picks the format from the extension, so the temporary name
-            // ends in .png too.
-            let tmp = dir.join(format!(".{name}.{}.tmp.png", std::process::id()));
+            // The encoder writes by path and picks the format from the extension.
+            let file = AtomicFile::create_keeping_extension(out).map_err(cannot)?;
             {
-                let root = BitMapBackend::new(&tmp, size).into_drawing_area();
+                let root = BitMapBackend::new(file.temp_path(), size).into_drawing_area();
                 fig.draw(&root)?;
                 root.present().map_err(de)?;
             }
-            std::fs::rename(&tmp, out)
-                .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", out.display()))
+            file.commit().map_err(cannot)
         }
         _ => anyhow::bail!("{}: the output must end in .png or .svg", out.display()),
     }
@@ -93,7 +87,36 @@ pub fn render_rgb(fig: &Figure) -> anyhow::Result<(u32, u32, Vec<u8>)> {
     Ok((w, h, buf))
 }
 
-/// Reads a CSV file into its header and rows of strings.
+/// Reads a CSV file of a fixed shape into rows of `T`, matched by column name (extra
+/// columns are ignored); a missing column or a bad cell names the file and line.
+pub fn read_rows<T: DeserializeOwned>(path: &Path) -> anyhow::Result<Vec<T>> {
+    let mut r = csv::Reader::from_path(path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+    let header = r
+        .headers()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        .clone();
+    let mut rows = Vec::new();
+    for (i, row) in r.deserialize().enumerate() {
+        rows.push(row.map_err(|e: csv::Error| {
+            let msg = match e.kind() {
+                csv::ErrorKind::Deserialize { err, .. } => err.to_string(),
+                _ => e.to_string(),
+            };
+            let cols: Vec<&str> = header.iter().collect();
+            anyhow::anyhow!(
+                "{}: line {}: {msg} (columns: {})",
+                path.display(),
+                i + 2,
+                cols.join(", ")
+            )
+        })?);
+    }
+    Ok(rows)
+}
+
+/// Reads a CSV file into its header and rows of strings (for tables whose columns
+/// the user names, such as runs.csv).
 pub fn read_csv(path: &Path) -> anyhow::Result<(Vec<String>, Vec<Vec<String>>)> {
     let mut r = csv::Reader::from_path(path)
         .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;

@@ -3,7 +3,8 @@
 //! when several traces) or from `tiersim replay --mrc` CSV (`trace,cache_size,
 //! miss_ratio,byte_miss_ratio`, an LRU curve per trace). Log x by default.
 
-use super::{chart::plain, column, number, read_csv, Figure, LineChart, Series};
+use super::{chart::plain, read_rows, Figure, LineChart, Series};
+use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -37,37 +38,34 @@ fn bytes(v: f64) -> String {
     }
 }
 
+/// A row of either replay CSV (`policy` absent from `--mrc` output).
+#[derive(Debug, Deserialize)]
+struct MrcRow {
+    #[serde(default)]
+    trace: String,
+    policy: Option<String>,
+    cache_size: f64,
+    miss_ratio: f64,
+    byte_miss_ratio: f64,
+}
+
 /// Builds the figure.
 pub fn figure(o: &MrcOptions) -> anyhow::Result<Figure> {
-    let metric = if o.bytes_metric {
-        "byte_miss_ratio"
-    } else {
-        "miss_ratio"
-    };
     // (trace, policy) -> points, in order of first appearance.
     let mut order: Vec<(String, String)> = Vec::new();
     let mut points: BTreeMap<(String, String), Vec<(f64, f64)>> = BTreeMap::new();
     for path in &o.inputs {
-        let (header, rows) = read_csv(path)?;
-        let size = column(path, &header, "cache_size")?;
-        let y = column(path, &header, metric)?;
-        let trace = header.iter().position(|h| h == "trace");
-        let policy = header.iter().position(|h| h == "policy");
-        for (i, row) in rows.iter().enumerate() {
-            let key = (
-                trace.map(|c| row[c].clone()).unwrap_or_default(),
-                policy
-                    .map(|c| row[c].clone())
-                    .unwrap_or_else(|| "lru (mrc)".into()),
-            );
-            let p = (
-                number(path, i + 2, &header, row, size)?,
-                number(path, i + 2, &header, row, y)?,
-            );
+        for row in read_rows::<MrcRow>(path)? {
+            let y = if o.bytes_metric {
+                row.byte_miss_ratio
+            } else {
+                row.miss_ratio
+            };
+            let key = (row.trace, row.policy.unwrap_or_else(|| "lru (mrc)".into()));
             if !points.contains_key(&key) {
                 order.push(key.clone());
             }
-            points.entry(key).or_default().push(p);
+            points.entry(key).or_default().push((row.cache_size, y));
         }
     }
     let traces: std::collections::BTreeSet<&String> = order.iter().map(|k| &k.0).collect();
@@ -77,14 +75,12 @@ pub fn figure(o: &MrcOptions) -> anyhow::Result<Figure> {
         .map(|k| {
             let mut pts = points[k].clone();
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-            Series {
-                name: if many {
-                    format!("{} {}", k.0, k.1)
-                } else {
-                    k.1.clone()
-                },
-                points: pts,
-            }
+            let name = if many {
+                format!("{} {}", k.0, k.1)
+            } else {
+                k.1.clone()
+            };
+            Series::line(name, pts)
         })
         .collect();
     Ok(Figure::Lines(LineChart {
@@ -101,8 +97,8 @@ pub fn figure(o: &MrcOptions) -> anyhow::Result<Figure> {
         series,
         x_log: !o.linear_x,
         x_fmt: if o.size_in_bytes { bytes } else { objects },
-        x_categories: None,
         y_range: Some((0.0, 1.0)),
         markers: true,
+        ..Default::default()
     }))
 }

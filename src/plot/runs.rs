@@ -161,16 +161,15 @@ pub fn figure(o: &RunsOptions) -> anyhow::Result<Figure> {
                 })
                 .collect();
             points.sort_by(|a, b| a.0.total_cmp(&b.0));
-            Series {
-                name: match &o.series {
-                    Some(col) => format!("{col}={name}"),
-                    None => String::new(),
-                },
-                points,
-            }
+            let name = match &o.series {
+                Some(col) => format!("{col}={name}"),
+                None => String::new(),
+            };
+            Series::line(name, points)
         })
         .collect();
     Ok(Figure::Lines(LineChart {
+        title: None,
         x_label: o.x_label.clone().unwrap_or_else(|| o.x.clone()),
         y_label: o.y_label.clone().unwrap_or_else(|| o.y.clone()),
         series,

@@ -3,43 +3,37 @@
 //! utilisation`): two panels, read+write bandwidth (GB/s) and utilisation (%), one
 //! line per tier.
 
-use super::{chart::plain, column, in_run_dir, number, read_csv, Figure, LineChart, Series};
+use super::{in_run_dir, read_rows, Figure, LineChart, Series};
+use serde::Deserialize;
 use std::path::Path;
+
+/// The columns of timeseries.csv this figure draws.
+#[derive(Debug, Deserialize)]
+struct SampleRow {
+    time_s: f64,
+    tier: String,
+    read_bw_bytes_per_s: f64,
+    write_bw_bytes_per_s: f64,
+    utilisation: f64,
+}
 
 /// Builds the figure from a run folder or a timeseries.csv.
 pub fn figure(input: &Path) -> anyhow::Result<Figure> {
     let path = in_run_dir(input, "timeseries.csv");
-    let (header, rows) = read_csv(&path)?;
-    let t = column(&path, &header, "time_s")?;
-    let tier = column(&path, &header, "tier")?;
-    let rbw = column(&path, &header, "read_bw_bytes_per_s")?;
-    let wbw = column(&path, &header, "write_bw_bytes_per_s")?;
-    let util = column(&path, &header, "utilisation")?;
     let mut bw: Vec<Series> = Vec::new();
     let mut ut: Vec<Series> = Vec::new();
-    for (i, row) in rows.iter().enumerate() {
-        let line = i + 2;
-        let time = number(&path, line, &header, row, t)?;
-        let b = (number(&path, line, &header, row, rbw)? + number(&path, line, &header, row, wbw)?)
-            / 1e9;
-        let u = number(&path, line, &header, row, util)? * 100.0;
-        let name = &row[tier];
-        let k = match bw.iter().position(|s| &s.name == name) {
+    for row in read_rows::<SampleRow>(&path)? {
+        let k = match bw.iter().position(|s| s.name == row.tier) {
             Some(k) => k,
             None => {
-                bw.push(Series {
-                    name: name.clone(),
-                    points: Vec::new(),
-                });
-                ut.push(Series {
-                    name: name.clone(),
-                    points: Vec::new(),
-                });
+                bw.push(Series::line(row.tier.clone(), Vec::new()));
+                ut.push(Series::line(row.tier, Vec::new()));
                 bw.len() - 1
             }
         };
-        bw[k].points.push((time, b));
-        ut[k].points.push((time, u));
+        let gbps = (row.read_bw_bytes_per_s + row.write_bw_bytes_per_s) / 1e9;
+        bw[k].points.push((row.time_s, gbps));
+        ut[k].points.push((row.time_s, row.utilisation * 100.0));
     }
     if bw.is_empty() {
         anyhow::bail!("{}: no samples to plot", path.display());
@@ -48,11 +42,8 @@ pub fn figure(input: &Path) -> anyhow::Result<Figure> {
         x_label: "Simulated time (s)".into(),
         y_label: y_label.into(),
         series,
-        x_log: false,
-        x_fmt: plain,
-        x_categories: None,
         y_range,
-        markers: false,
+        ..Default::default()
     };
     Ok(Figure::Panels(vec![
         panel("Bandwidth (GB/s)", bw, None),

@@ -1,201 +1,82 @@
 //! Result files: summary.json (headline figures, identical for the same config and
 //! seed), tiers.csv, latency.csv, latency_cdf.csv, timeseries.csv, the workload's own
 //! tables, and manifest.json (resolved config, seed, version, commit, input digests,
-//! wall-clock times). Every file is written to a temporary name and renamed.
+//! wall-clock times). summary.json is one typed [`RunSummary`]; tiers.csv and
+//! latency.csv are derived from it. Every file goes through [`crate::atomic`].
 
+mod describe;
+mod gather;
 pub mod manifest;
+pub mod summary;
 
+pub use describe::describe;
+pub use gather::sim_tables;
 pub use manifest::{digest, Manifest};
+pub use summary::{CacheSummary, DeviceKind, DeviceSummary, Named, RunSummary, TierSummary};
 
-use crate::device::DeviceModel;
-use crate::engine::{secs, Time};
-use crate::hierarchy::TierStats;
+use crate::atomic::write_atomic;
 use crate::sim::{Outcome, Simulation};
-use serde_json::{json, Value};
-use std::io::Write;
+use serde_json::Value;
 use std::path::Path;
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same folder, synced,
-/// then renamed over `path`.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)
-}
-
-fn device_json(
-    name: &str,
-    kind: &str,
-    dev: &dyn DeviceModel,
-    stats: Option<&TierStats>,
-    end: Time,
-) -> Value {
-    let spec = dev.spec();
-    let s = dev.stats();
-    let t = secs(end).max(f64::MIN_POSITIVE);
-    let energy_j = (s.media_bytes_read as f64 * spec.read_energy_pj_per_byte
-        + s.media_bytes_written as f64 * spec.write_energy_pj_per_byte)
-        * 1e-12;
-    let requests = s.reads + s.writes;
-    let mut v = json!({
-        "name": name,
-        "kind": kind,
-        "reads": s.reads,
-        "writes": s.writes,
-        "bytes_read": s.bytes_read,
-        "bytes_written": s.bytes_written,
-        "media_bytes_read": s.media_bytes_read,
-        "media_bytes_written": s.media_bytes_written,
-        "write_amplification": if s.bytes_written > 0 { s.media_bytes_written as f64 / s.bytes_written as f64 } else { 1.0 },
-        "busy_time_s": secs(s.busy_time),
-        "utilisation": (secs(s.busy_time) / t).min(1.0),
-        "bandwidth_utilisation": (secs(s.transfer_time) / t).min(1.0),
-        "mean_queue_time_ns": if requests > 0 { s.queue_time as f64 / requests as f64 / 1e3 } else { 0.0 },
-        "energy_j": energy_j,
-        "wear_fraction": if spec.endurance_bytes > 0.0 { s.media_bytes_written as f64 / spec.endurance_bytes } else { 0.0 },
-        "capacity_bytes": spec.capacity,
-        "cost_usd": spec.capacity as f64 / 1e9 * spec.cost_per_gb,
-    });
-    if let Some(st) = stats {
-        let lookups = st.hits + st.misses;
-        let m = v.as_object_mut().expect("object");
-        m.insert("hits".into(), json!(st.hits));
-        m.insert("misses".into(), json!(st.misses));
-        m.insert(
-            "hit_ratio".into(),
-            json!(if lookups > 0 {
-                st.hits as f64 / lookups as f64
-            } else {
-                0.0
-            }),
-        );
-        m.insert("served".into(), json!(st.served));
-        m.insert("fills".into(), json!(st.fills));
-        m.insert("evictions".into(), json!(st.evictions));
-        m.insert("writebacks_in".into(), json!(st.writebacks_in));
-        m.insert("migrations_in".into(), json!(st.migrations_in));
-        m.insert("migrations_out".into(), json!(st.migrations_out));
-    }
-    v
-}
-
-/// The deterministic headline figures of a finished run.
+/// summary.json of a finished simulation as a JSON value (for JSON-pointer lookups).
 pub fn summary(sim: &Simulation, out: &Outcome) -> Value {
-    let tiers: Vec<Value> = sim
-        .hier()
+    serde_json::to_value(RunSummary::from_sim(sim, out)).expect("a summary serialises")
+}
+
+/// The text of a JSON value as a CSV cell: strings bare, null empty.
+fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    }
+}
+
+/// tiers.csv: one row per tier, then per link, with every field summary.json gives it,
+/// in summary.json's order (the union of the rows' fields; a link leaves the tier-only
+/// cells empty).
+pub fn tiers_csv(s: &RunSummary) -> String {
+    let rows: Vec<serde_json::Map<String, Value>> = s
         .tiers
         .iter()
-        .map(|t| device_json(&t.name, "tier", t.device.as_ref(), Some(&t.stats), out.end))
+        .map(serde_json::to_value)
+        .chain(s.links.iter().map(serde_json::to_value))
+        .map(|v| match v.expect("a device summary serialises") {
+            Value::Object(m) => m,
+            other => panic!("a device summary is an object, not {other}"),
+        })
         .collect();
-    let links: Vec<Value> = sim
-        .hier()
-        .links
-        .iter()
-        .map(|l| device_json(&l.name, "link", l.device.as_ref(), None, out.end))
-        .collect();
-    let mut latency = serde_json::Map::new();
-    for (name, s) in sim.metrics().summaries() {
-        latency.insert(name, serde_json::to_value(s).expect("serializable"));
+    let mut cols: Vec<&str> = Vec::new();
+    for k in rows.iter().flat_map(|r| r.keys()) {
+        if !cols.contains(&k.as_str()) {
+            cols.push(k);
+        }
     }
-    let mut v = json!({
-        "seed": sim.seed,
-        "simulated_time_s": secs(out.end),
-        "simulated_time_ps": out.end,
-        "events": out.events,
-        "finished": out.finished,
-        "tiers": tiers,
-        "links": links,
-        "latency": latency,
-        "workload": sim.workload.summary(out.end),
-    });
-    for (key, value) in sim.data.policies_summary() {
-        v[key] = value;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let record = |w: &mut csv::Writer<Vec<u8>>, cells: Vec<String>| {
+        w.write_record(cells).expect("writing to memory")
+    };
+    record(&mut w, cols.iter().map(|c| c.to_string()).collect());
+    for r in &rows {
+        record(
+            &mut w,
+            cols.iter()
+                .map(|c| r.get(*c).map(cell).unwrap_or_default())
+                .collect(),
+        );
     }
-    v
-}
-
-/// tiers.csv: one row per tier and link with the same fields as summary.json.
-pub fn tiers_csv(summary: &Value) -> String {
-    let cols = [
-        "name",
-        "kind",
-        "hits",
-        "misses",
-        "hit_ratio",
-        "fills",
-        "evictions",
-        "writebacks_in",
-        "migrations_in",
-        "migrations_out",
-        "reads",
-        "writes",
-        "bytes_read",
-        "bytes_written",
-        "media_bytes_read",
-        "media_bytes_written",
-        "write_amplification",
-        "busy_time_s",
-        "utilisation",
-        "bandwidth_utilisation",
-        "mean_queue_time_ns",
-        "energy_j",
-        "wear_fraction",
-        "capacity_bytes",
-        "cost_usd",
-    ];
-    let mut out = cols.join(",") + "\n";
-    let rows = summary["tiers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .chain(summary["links"].as_array().into_iter().flatten());
-    for row in rows {
-        let cells: Vec<String> = cols
-            .iter()
-            .map(|c| match &row[*c] {
-                Value::Null => String::new(),
-                Value::String(s) => s.clone(),
-                v => v.to_string(),
-            })
-            .collect();
-        out += &(cells.join(",") + "\n");
-    }
-    out
+    String::from_utf8(w.into_inner().expect("writing to memory")).expect("UTF-8 cells")
 }
 
 /// latency.csv: percentiles per histogram, nanoseconds.
-pub fn latency_csv(sim: &Simulation) -> String {
+pub fn latency_csv(s: &RunSummary) -> String {
     let mut out = String::from("name,count,mean_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns\n");
-    for (n, s) in sim.metrics().summaries() {
+    for (n, l) in s.latency.iter() {
         out += &format!(
             "{n},{},{},{},{},{},{},{}\n",
-            s.count, s.mean_ns, s.p50_ns, s.p90_ns, s.p99_ns, s.p999_ns, s.max_ns
+            l.count, l.mean_ns, l.p50_ns, l.p90_ns, l.p99_ns, l.p999_ns, l.max_ns
         );
-    }
-    out
-}
-
-/// latency_cdf.csv: the cumulative distribution of each histogram, for CDF plots.
-pub fn latency_cdf_csv(sim: &Simulation) -> String {
-    let mut out = String::from("name,latency_ns,cumulative_fraction\n");
-    for (n, h) in sim.metrics().iter() {
-        for v in h.iter_quantiles(5) {
-            out += &format!(
-                "{n},{},{}\n",
-                v.value_iterated_to() as f64 / 1e3,
-                v.quantile_iterated_to()
-            );
-        }
     }
     out
 }
@@ -206,18 +87,14 @@ pub fn write_run(
     sim: &Simulation,
     out: &Outcome,
     manifest: &Manifest,
-) -> anyhow::Result<Value> {
-    let s = summary(sim, out);
+) -> anyhow::Result<RunSummary> {
+    let s = RunSummary::from_sim(sim, out);
     let put = |name: &str, bytes: &[u8]| -> anyhow::Result<()> {
-        write_atomic(&dir.join(name), bytes)
-            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", dir.join(name).display()))
+        write_atomic(&dir.join(name), bytes).map_err(|e| anyhow::anyhow!("cannot write {e}"))
     };
     put("tiers.csv", tiers_csv(&s).as_bytes())?;
-    put("latency.csv", latency_csv(sim).as_bytes())?;
-    put("latency_cdf.csv", latency_cdf_csv(sim).as_bytes())?;
-    let names: Vec<String> = sim.hier().tiers.iter().map(|t| t.name.clone()).collect();
-    put("timeseries.csv", sim.series.to_csv(&names).as_bytes())?;
-    for (name, text) in sim.workload.tables(out.end) {
+    put("latency.csv", latency_csv(&s).as_bytes())?;
+    for (name, text) in sim_tables(sim, out) {
         put(&name, text.as_bytes())?;
     }
     put(
@@ -225,9 +102,6 @@ pub fn write_run(
         (serde_json::to_string_pretty(manifest)? + "\n").as_bytes(),
     )?;
     // summary.json last: its presence marks a complete result directory.
-    put(
-        "summary.json",
-        (serde_json::to_string_pretty(&s)? + "\n").as_bytes(),
-    )?;
+    put("summary.json", s.to_json().as_bytes())?;
     Ok(s)
 }

@@ -5,11 +5,11 @@
 //! Resume: a run whose `runs/<id>/summary.json` exists is skipped; failed runs are run
 //! again (a failure may have been transient, and an invalid combination fails fast).
 //! Leftovers of a killed sweep are cleaned first: staging folders (promoted when their
-//! summary.json was already written, deleted otherwise) and temporary `*.tmp` files.
+//! summary.json was already written, deleted otherwise) and temporary files.
 
 use super::plan::{describe, Plan};
 use super::table::{self, is_finished, run_dir};
-use crate::report::write_atomic;
+use crate::atomic::{is_temp, write_atomic};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -42,13 +42,13 @@ pub struct Report {
 const STAGING: &str = ".partial-";
 
 /// Removes what a killed sweep may have left in `out`: staging folders (promoted when
-/// complete) and `*.tmp` files at the top and in `runs/`.
+/// complete) and temporary files ([`is_temp`]) at the top and in `runs/`.
 pub fn clean_leftovers(out: &Path) -> anyhow::Result<()> {
     let remove_tmp = |dir: &Path| -> anyhow::Result<()> {
         if let Ok(rd) = std::fs::read_dir(dir) {
             for e in rd.flatten() {
                 let name = e.file_name().to_string_lossy().to_string();
-                if name.ends_with(".tmp") && e.path().is_file() {
+                if is_temp(&name) && e.path().is_file() {
                     std::fs::remove_file(e.path())?;
                 }
             }

@@ -5,7 +5,7 @@
 
 use super::plan::PlanFile;
 use super::table::{self, run_dir};
-use crate::report::write_atomic;
+use crate::atomic::{is_temp, write_atomic};
 use std::path::{Path, PathBuf};
 
 /// What a merge did.
@@ -21,7 +21,7 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     for e in std::fs::read_dir(from)? {
         let e = e?;
         let name = e.file_name();
-        if name.to_string_lossy().ends_with(".tmp") {
+        if is_temp(&name.to_string_lossy()) {
             continue;
         }
         if e.file_type()?.is_dir() {

@@ -2,27 +2,25 @@
 //! sweep, a resumed sweep and a merge of shards write the same bytes).
 //!
 //! Columns: `index,run_id,status,error`, then `repeat,seed` when `repeats > 1`, then
-//! the swept key paths in spec order, then the headline metrics taken generically
-//! from each run's summary.json:
-//! - `simulated_time_s`;
-//! - per tier `tier.<name>.hit_ratio` (cache tiers) and `tier.<name>.utilisation`;
-//! - per link `link.<name>.utilisation`;
-//! - per latency histogram `latency.<name>.mean_ns` and `latency.<name>.p99_ns`;
-//! - every number or boolean in the workload's summary, `workload.<key>` (nested
-//!   objects flattened with dots).
+//! the swept key paths in spec order, then the headline metrics of each run's
+//! summary.json, read as a typed [`RunSummary`] ([`RunSummary::headline`] lists them:
+//! `simulated_time_s`, per tier `tier.<name>.hit_ratio` and `.utilisation`, per link
+//! `link.<name>.utilisation`, per latency histogram `latency.<name>.mean_ns` and
+//! `.p99_ns`, and every number or boolean of the workload's figures, `workload.<key>`).
 //!
 //! Metric columns are the union over the successful runs, in order of first
 //! appearance by run index; a run lacking one leaves the cell empty. Nothing in it
-//! depends on wall-clock time or on how many jobs ran.
+//! depends on wall-clock time or on how many jobs ran. A summary.json that does not
+//! parse as a [`RunSummary`] (a missing or renamed field) is an error, not zeros.
 
 use super::plan::{PlanEntry, PlanFile};
-use serde_json::Value;
+use crate::report::RunSummary;
 use std::path::Path;
 
 /// What is known of one run in an output folder.
 #[derive(Debug, Clone)]
 pub enum RunResult {
-    Ok(Value),
+    Ok(Box<RunSummary>),
     Failed(String),
     Missing,
 }
@@ -46,11 +44,7 @@ pub fn result_of(out: &Path, entry: &PlanEntry) -> anyhow::Result<RunResult> {
     let dir = run_dir(out, &entry.id);
     let summary = dir.join("summary.json");
     if summary.is_file() {
-        let bytes =
-            std::fs::read(&summary).map_err(|e| anyhow::anyhow!("{}: {e}", summary.display()))?;
-        let v = serde_json::from_slice(&bytes)
-            .map_err(|e| anyhow::anyhow!("{}: not JSON: {e}", summary.display()))?;
-        return Ok(RunResult::Ok(v));
+        return Ok(RunResult::Ok(Box::new(RunSummary::read(&summary)?)));
     }
     let err = dir.join("error.txt");
     if err.is_file() {
@@ -59,56 +53,6 @@ pub fn result_of(out: &Path, entry: &PlanEntry) -> anyhow::Result<RunResult> {
         return Ok(RunResult::Failed(text.trim().to_string()));
     }
     Ok(RunResult::Missing)
-}
-
-fn cell(v: &Value) -> Option<String> {
-    match v {
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                flatten(&format!("{prefix}.{k}"), x, out);
-            }
-        }
-        x => {
-            if let Some(c) = cell(x) {
-                out.push((prefix.to_string(), c));
-            }
-        }
-    }
-}
-
-/// The headline metrics of one summary.json, as (column, cell) in summary order.
-pub fn metrics(summary: &Value) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    if let Some(c) = cell(&summary["simulated_time_s"]) {
-        out.push(("simulated_time_s".into(), c));
-    }
-    for (group, prefix) in [("tiers", "tier"), ("links", "link")] {
-        for t in summary[group].as_array().into_iter().flatten() {
-            let name = t["name"].as_str().unwrap_or("?");
-            for key in ["hit_ratio", "utilisation"] {
-                if let Some(c) = cell(&t[key]) {
-                    out.push((format!("{prefix}.{name}.{key}"), c));
-                }
-            }
-        }
-    }
-    for (name, h) in summary["latency"].as_object().into_iter().flatten() {
-        for key in ["mean_ns", "p99_ns"] {
-            if let Some(c) = cell(&h[key]) {
-                out.push((format!("latency.{name}.{key}"), c));
-            }
-        }
-    }
-    flatten("workload", &summary["workload"], &mut out);
-    out
 }
 
 /// One line: newlines in error messages become "; ".
@@ -136,7 +80,7 @@ pub fn runs_csv(
     let mut metric_rows = Vec::with_capacity(rows.len());
     for (_, r) in &rows {
         let m = match r {
-            RunResult::Ok(s) => metrics(s),
+            RunResult::Ok(s) => s.headline(),
             _ => Vec::new(),
         };
         for (k, _) in &m {
@@ -182,38 +126,4 @@ pub fn runs_csv(
         w.write_record(&rec)?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn picks_headline_metrics_generically() {
-        let s: Value = serde_json::from_str(
-            r#"{"simulated_time_s": 2.5, "events": 9,
-                "tiers": [{"name":"dram","hit_ratio":0.5,"utilisation":0.25,"reads":3},
-                          {"name":"nvme","utilisation":1.0}],
-                "links": [{"name":"net","utilisation":0.1}],
-                "latency": {"read": {"mean_ns": 10.0, "p50_ns": 5.0, "p99_ns": 99.0}},
-                "workload": {"kind":"x","throughput":7.5,"epoch":{"time_s":1.0},"done":true}}"#,
-        )
-        .unwrap();
-        let cols: Vec<String> = metrics(&s).into_iter().map(|(k, _)| k).collect();
-        assert_eq!(
-            cols,
-            [
-                "simulated_time_s",
-                "tier.dram.hit_ratio",
-                "tier.dram.utilisation",
-                "tier.nvme.utilisation",
-                "link.net.utilisation",
-                "latency.read.mean_ns",
-                "latency.read.p99_ns",
-                "workload.throughput",
-                "workload.epoch.time_s",
-                "workload.done",
-            ]
-        );
-    }
 }

@@ -1,7 +1,8 @@
 //! Memory checks: DRAM loaded latency against bandwidth (the Intel MLC table of
 //! REFERENCES.md s1) and CXL load latency relative to DRAM (Pond, REFERENCES.md s1).
 
-use super::{num, row, run_toml, CheckOutput, Env, Figure, Series};
+use super::{num, row, run_toml, CheckOutput, Env, Figure};
+use crate::plot::Series;
 use rayon::prelude::*;
 
 const TOL: f64 = 10.0;
@@ -53,24 +54,16 @@ pub fn dram_loaded_latency(env: &Env) -> anyhow::Result<CheckOutput> {
     Ok(CheckOutput {
         rows,
         skipped: None,
-        figures: vec![Figure {
-            file: "dram_loaded_latency".into(),
-            title: "DRAM loaded latency, 12 x DDR4-2666".into(),
-            x_label: "bandwidth (GB/s, Poisson 64 B reads)".into(),
-            y_label: "mean read latency (ns)".into(),
-            series: vec![
-                Series {
-                    name: "tiersim (ddr4 preset, loaded-latency)".into(),
-                    points: curve,
-                    line: true,
-                },
-                Series {
-                    name: "Intel MLC (REFERENCES s1)".into(),
-                    points: MLC.to_vec(),
-                    line: false,
-                },
-            ],
-        }],
+        figures: vec![Figure::model_vs_reference(
+            "dram_loaded_latency",
+            "DRAM loaded latency, 12 x DDR4-2666",
+            (
+                "bandwidth (GB/s, Poisson 64 B reads)",
+                "mean read latency (ns)",
+            ),
+            Series::line("tiersim (ddr4 preset, loaded-latency)", curve),
+            Series::points("Intel MLC (REFERENCES s1)", MLC.to_vec()),
+        )],
     })
 }
 

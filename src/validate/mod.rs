@@ -15,7 +15,6 @@ pub mod libcachesim;
 mod memory;
 mod nopfs;
 mod optane;
-mod plot;
 mod queueing;
 pub mod report;
 mod shuffle;
@@ -79,23 +78,35 @@ impl Row {
     }
 }
 
-/// A series of a figure.
-#[derive(Clone, Debug)]
-pub struct Series {
-    pub name: String,
-    pub points: Vec<(f64, f64)>,
-    /// Drawn as a line (the model) or as markers (reference measurements).
-    pub line: bool,
-}
-
-/// A figure of model against reference, written as `<file>.png` and `<file>.svg`.
+/// A figure of model against reference, written as `<file>.png` and `<file>.svg`
+/// with the figure set-up of [`crate::plot`].
 #[derive(Clone, Debug)]
 pub struct Figure {
     pub file: String,
-    pub title: String,
-    pub x_label: String,
-    pub y_label: String,
-    pub series: Vec<Series>,
+    pub chart: crate::plot::Figure,
+}
+
+impl Figure {
+    /// The model as a line and the reference measurements as crosses.
+    pub fn model_vs_reference(
+        file: &str,
+        title: &str,
+        (x_label, y_label): (&str, &str),
+        model: crate::plot::Series,
+        reference: crate::plot::Series,
+    ) -> Figure {
+        Figure {
+            file: file.into(),
+            chart: crate::plot::Figure::Lines(crate::plot::LineChart {
+                title: Some(title.into()),
+                x_label: x_label.into(),
+                y_label: y_label.into(),
+                series: vec![model, reference],
+                markers: true,
+                ..Default::default()
+            }),
+        }
+    }
 }
 
 /// What a check produced.

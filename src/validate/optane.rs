@@ -7,7 +7,8 @@
 //! 39.4 GB/s, ~2.4 GB/s, so reads need ~17 threads to reach the 39.4 GB/s peak; writes
 //! are acknowledged in ~94 ns and need only ~3 threads to reach 13.9 GB/s.
 
-use super::{num, row, run_toml, Bound, CheckOutput, Env, Figure, Row, Series};
+use super::{num, row, run_toml, Bound, CheckOutput, Env, Figure, Row};
+use crate::plot::Series;
 use crate::trace::Op;
 use rayon::prelude::*;
 
@@ -66,24 +67,16 @@ fn figure(
     reference: (f64, f64),
     label: &str,
 ) -> Figure {
-    Figure {
-        file: file.into(),
-        title: title.into(),
-        x_label: "threads (closed-loop clients, 768 B in flight each)".into(),
-        y_label: "bandwidth (GB/s)".into(),
-        series: vec![
-            Series {
-                name: "tiersim (optane-pmm)".into(),
-                points: model,
-                line: true,
-            },
-            Series {
-                name: label.into(),
-                points: vec![reference],
-                line: false,
-            },
-        ],
-    }
+    Figure::model_vs_reference(
+        file,
+        title,
+        (
+            "threads (closed-loop clients, 768 B in flight each)",
+            "bandwidth (GB/s)",
+        ),
+        Series::line("tiersim (optane-pmm)", model),
+        Series::points(label, vec![reference]),
+    )
 }
 
 /// Reads rise to ~39.4 GB/s near 17 threads (Izraelevitz et al. 2019, REFERENCES s1).

@@ -4,7 +4,7 @@
 //! Every file is written atomically.
 
 use super::{Bound, CheckResult, Row};
-use crate::report::write_atomic;
+use crate::atomic::write_atomic;
 use std::path::Path;
 
 /// What the checks themselves assume (docs/validation.md has the long form).
@@ -226,14 +226,14 @@ pub fn markdown(results: &[CheckResult], figures: &[String]) -> String {
 /// Writes report.md, report.csv and every figure into `dir`.
 pub fn write(dir: &Path, results: &[CheckResult]) -> anyhow::Result<()> {
     let put = |name: &str, bytes: &[u8]| -> anyhow::Result<()> {
-        write_atomic(&dir.join(name), bytes)
-            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", dir.join(name).display()))
+        write_atomic(&dir.join(name), bytes).map_err(|e| anyhow::anyhow!("cannot write {e}"))
     };
     let mut names = Vec::new();
     for r in results {
         for f in &r.output.figures {
-            put(&format!("{}.svg", f.file), super::plot::svg(f)?.as_bytes())?;
-            super::plot::png(f, &dir.join(format!("{}.png", f.file)))?;
+            for ext in ["svg", "png"] {
+                crate::plot::save(&f.chart, &dir.join(format!("{}.{ext}", f.file)))?;
+            }
             names.push(f.file.clone());
         }
     }

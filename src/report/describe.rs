@@ -1,0 +1,62 @@
+//! The terminal description of a run (`tiersim run` without --quiet), from its
+//! [`RunSummary`].
+
+use super::summary::RunSummary;
+use crate::config::units::{fmt_bytes, fmt_time};
+
+/// A short human summary: simulated time, a row per tier and link, the latency
+/// percentiles, the workload's figures.
+pub fn describe(s: &RunSummary) -> String {
+    let mut out = format!(
+        "simulated time {:.6} s, {} events{}\n",
+        s.simulated_time_s,
+        s.events,
+        if s.finished {
+            ""
+        } else {
+            " (stopped at sim.duration)"
+        }
+    );
+    out += &format!(
+        "{:<14} {:>10} {:>9} {:>12} {:>12} {:>7}\n",
+        "tier", "hits", "hit%", "read", "written", "util%"
+    );
+    let tiers = s.tiers.iter().map(|t| (&t.device, Some(&t.cache)));
+    let links = s.links.iter().map(|l| (l, None));
+    for (d, cache) in tiers.chain(links) {
+        let (hits, ratio) = match cache {
+            Some(c) => (c.hits.to_string(), format!("{:.1}", c.hit_ratio * 100.0)),
+            None => ("-".into(), "-".into()),
+        };
+        out += &format!(
+            "{:<14} {:>10} {:>9} {:>12} {:>12} {:>7.1}\n",
+            d.name,
+            hits,
+            ratio,
+            fmt_bytes(d.bytes_read as f64),
+            fmt_bytes(d.bytes_written as f64),
+            d.utilisation * 100.0
+        );
+    }
+    out += &format!(
+        "{:<14} {:>10} {:>12} {:>12} {:>12} {:>12}\n",
+        "latency", "count", "mean", "p50", "p99", "max"
+    );
+    for (name, l) in s.latency.iter() {
+        let ns = |v: f64| fmt_time((v * 1e3) as u64);
+        out += &format!(
+            "{:<14} {:>10} {:>12} {:>12} {:>12} {:>12}\n",
+            name,
+            l.count,
+            ns(l.mean_ns),
+            ns(l.p50_ns),
+            ns(l.p99_ns),
+            ns(l.max_ns)
+        );
+    }
+    if let Some(w) = s.workload.as_object() {
+        let parts: Vec<String> = w.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        out += &format!("workload: {}\n", parts.join(", "));
+    }
+    out
+}

@@ -1,0 +1,146 @@
+//! The one place that reads a finished [`Simulation`]: its figures into a
+//! [`RunSummary`], and the tables that need more than the summary (latency CDFs, the
+//! time series, the workload's own tables). Everything else in [`crate::report`]
+//! works from these.
+
+use super::summary::{CacheSummary, DeviceKind, DeviceSummary, Named, RunSummary, TierSummary};
+use crate::device::{DeviceSpec, DeviceStats};
+use crate::engine::{secs, Time};
+use crate::hierarchy::TierStats;
+use crate::sim::{Outcome, Simulation};
+
+/// A device's figures over a run that ended at `end`.
+fn device(
+    name: &str,
+    kind: DeviceKind,
+    spec: &DeviceSpec,
+    s: &DeviceStats,
+    end: Time,
+) -> DeviceSummary {
+    let t = secs(end).max(f64::MIN_POSITIVE);
+    let requests = s.reads + s.writes;
+    DeviceSummary {
+        name: name.to_string(),
+        kind,
+        reads: s.reads,
+        writes: s.writes,
+        bytes_read: s.bytes_read,
+        bytes_written: s.bytes_written,
+        media_bytes_read: s.media_bytes_read,
+        media_bytes_written: s.media_bytes_written,
+        write_amplification: if s.bytes_written > 0 {
+            s.media_bytes_written as f64 / s.bytes_written as f64
+        } else {
+            1.0
+        },
+        busy_time_s: secs(s.busy_time),
+        utilisation: (secs(s.busy_time) / t).min(1.0),
+        bandwidth_utilisation: (secs(s.transfer_time) / t).min(1.0),
+        mean_queue_time_ns: if requests > 0 {
+            s.queue_time as f64 / requests as f64 / 1e3
+        } else {
+            0.0
+        },
+        energy_j: (s.media_bytes_read as f64 * spec.read_energy_pj_per_byte
+            + s.media_bytes_written as f64 * spec.write_energy_pj_per_byte)
+            * 1e-12,
+        wear_fraction: if spec.endurance_bytes > 0.0 {
+            s.media_bytes_written as f64 / spec.endurance_bytes
+        } else {
+            0.0
+        },
+        capacity_bytes: spec.capacity,
+        cost_usd: spec.capacity as f64 / 1e9 * spec.cost_per_gb,
+    }
+}
+
+/// A tier's lookup and movement counters.
+fn cache(st: &TierStats) -> CacheSummary {
+    let lookups = st.hits + st.misses;
+    CacheSummary {
+        hits: st.hits,
+        misses: st.misses,
+        hit_ratio: if lookups > 0 {
+            st.hits as f64 / lookups as f64
+        } else {
+            0.0
+        },
+        served: st.served,
+        fills: st.fills,
+        evictions: st.evictions,
+        writebacks_in: st.writebacks_in,
+        migrations_in: st.migrations_in,
+        migrations_out: st.migrations_out,
+    }
+}
+
+impl RunSummary {
+    /// The summary of a finished simulation.
+    pub fn from_sim(sim: &Simulation, out: &Outcome) -> RunSummary {
+        let end = out.end;
+        let tiers = sim
+            .hier()
+            .tiers
+            .iter()
+            .map(|t| TierSummary {
+                device: device(
+                    &t.name,
+                    DeviceKind::Tier,
+                    t.device.spec(),
+                    t.device.stats(),
+                    end,
+                ),
+                cache: cache(&t.stats),
+            })
+            .collect();
+        let links = sim
+            .hier()
+            .links
+            .iter()
+            .map(|l| {
+                device(
+                    &l.name,
+                    DeviceKind::Link,
+                    l.device.spec(),
+                    l.device.stats(),
+                    end,
+                )
+            })
+            .collect();
+        RunSummary {
+            seed: sim.seed,
+            simulated_time_s: secs(end),
+            simulated_time_ps: end,
+            events: out.events,
+            finished: out.finished,
+            tiers,
+            links,
+            latency: Named(sim.metrics().summaries()),
+            workload: sim.workload.summary(end),
+            migration: sim.data.migration().map(|m| m.summary()),
+            prefetch: sim.data.prefetcher().map(|p| p.summary()),
+        }
+    }
+}
+
+/// The result tables that come from the simulation itself, as (file name, CSV text):
+/// latency_cdf.csv, timeseries.csv and the workload's own tables.
+pub fn sim_tables(sim: &Simulation, out: &Outcome) -> Vec<(String, String)> {
+    let mut cdf = String::from("name,latency_ns,cumulative_fraction\n");
+    for (n, h) in sim.metrics().iter() {
+        for v in h.iter_quantiles(5) {
+            cdf += &format!(
+                "{n},{},{}\n",
+                v.value_iterated_to() as f64 / 1e3,
+                v.quantile_iterated_to()
+            );
+        }
+    }
+    let names: Vec<String> = sim.hier().tiers.iter().map(|t| t.name.clone()).collect();
+    let mut tables = vec![
+        ("latency_cdf.csv".to_string(), cdf),
+        ("timeseries.csv".to_string(), sim.series.to_csv(&names)),
+    ];
+    tables.extend(sim.workload.tables(out.end));
+    tables
+}
