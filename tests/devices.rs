@@ -105,8 +105,15 @@ fn presets_put_read_and_write_figures_where_the_references_do() {
     const GB: f64 = 1e9;
     const NS: u64 = 1_000;
     const US: u64 = 1_000_000;
+    type Case = (
+        &'static str,
+        f64,
+        Option<f64>,
+        Option<(u64, u64)>,
+        Option<u64>,
+    );
     #[rustfmt::skip]
-    let cases: &[(&str, f64, Option<f64>, Option<(u64, u64)>, Option<u64>)] = &[
+    let cases: &[Case] = &[
         // Izraelevitz et al. 2019: 39.4 / 13.9 GB/s, ~305 ns random, ~170 ns sequential;
         // stores acknowledged at the controller (ADR) in ~90-100 ns (Yang et al.).
         ("optane-pmm", 39.4 * GB, Some(13.9 * GB), Some((305 * NS, 170 * NS)), Some(94 * NS)),
