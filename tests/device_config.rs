@@ -266,3 +266,18 @@ fn bad_fields_are_named() {
     let e = tier_err("preset = \"ddr4-3200\"\nmodel = \"magic\"");
     assert!(e.starts_with("tiers[0].model: unknown device model"), "{e}");
 }
+
+#[test]
+fn overrides_serialize_in_one_spelling() {
+    // Sweeps identify a run by its serialized config: two spellings must agree.
+    let (a, _) = tier("preset = \"ddr4-3200\"\ncapacity = \"1MiB\"\nread_latency = \"0.1us\"");
+    let (b, _) = tier("preset = \"ddr4-3200\"\nread_latency = \"100ns\"\ncapacity = \"1024KiB\"");
+    let text = toml::to_string(&a).unwrap();
+    assert_eq!(text, toml::to_string(&b).unwrap());
+    assert!(
+        text.contains("capacity = \"1MiB\"\nread_latency = \"100ns\""),
+        "{text}"
+    );
+    // Only the given fields are written (the resolved form is `resolved`).
+    assert!(!text.contains("read_latency_seq"), "{text}");
+}

@@ -22,7 +22,7 @@ pub struct DeviceConfig {
     pub link: Option<String>,
     /// Device fields as written ([`DeviceSpec`] names and units), overriding the
     /// preset's. Unknown keys are rejected by [`DeviceConfig::resolve`].
-    #[serde(flatten, serialize_with = "in_field_order")]
+    #[serde(flatten, serialize_with = "canonical_fields")]
     pub fields: toml::Table,
 }
 
@@ -121,8 +121,9 @@ fn fill(fields: &mut toml::Table, to: &str, from: &str) {
     }
 }
 
-/// The figures of a device without a preset before its fields apply. Its read latency
-/// and bandwidth are placeholders: both are required, and the writes default to them.
+/// The figures of a device without a preset before its fields apply. Its latencies and
+/// bandwidths are placeholders: the read ones are required and the writes default to
+/// them (the bandwidths are 1 B/s, not 0, only so that this spec writes out validly).
 fn user_defined() -> DeviceSpec {
     DeviceSpec {
         model: "basic".into(),
@@ -131,8 +132,8 @@ fn user_defined() -> DeviceSpec {
         read_latency_seq: 0,
         write_latency: 0,
         write_latency_seq: 0,
-        read_bandwidth: 0.0,
-        write_bandwidth: 0.0,
+        read_bandwidth: 1.0,
+        write_bandwidth: 1.0,
         granularity: 1,
         channels: 1,
         endurance_bytes: 0.0,
@@ -165,10 +166,21 @@ fn spec_table(spec: &DeviceSpec) -> toml::Table {
 }
 
 /// Writes device fields in [`DeviceSpec`]'s declaration order (a `toml::Table` is
-/// sorted by name), any other key after them.
-fn in_field_order<S: Serializer>(fields: &toml::Table, s: S) -> Result<S::Ok, S::Error> {
+/// sorted by name), each in its canonical form ("1024KiB" is written "1MiB", as a
+/// resolved entry writes it), so two spellings of one config serialize alike: sweeps
+/// identify runs by the serialized config. Fields that do not parse are written as
+/// given, unknown keys after the rest.
+fn canonical_fields<S: Serializer>(fields: &toml::Table, s: S) -> Result<S::Ok, S::Error> {
+    let mut table = spec_table(&user_defined());
+    table.extend(fields.clone());
+    let canonical = parse_table::<DeviceSpec>(toml::Value::Table(table), "")
+        .ok()
+        .map(|spec| spec_table(&spec));
     let keys = device_keys();
-    let known = keys.iter().filter_map(|k| fields.get_key_value(*k));
+    let known = keys.iter().filter_map(|k| {
+        let (k, v) = fields.get_key_value(*k)?;
+        Some((k, canonical.as_ref().and_then(|c| c.get(k)).unwrap_or(v)))
+    });
     let other = fields.iter().filter(|(k, _)| !keys.contains(&k.as_str()));
     s.collect_map(known.chain(other))
 }
