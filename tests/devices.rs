@@ -96,3 +96,63 @@ size = "64B"
         "p50 {p50}, expected {expected:.2}"
     );
 }
+
+#[test]
+fn presets_put_read_and_write_figures_where_the_references_do() {
+    // REFERENCES.md s1, copied from the table (not from presets.rs): read and write
+    // bandwidth, random and sequential read latency, write latency. `None`: the
+    // references give no figure (the preset's is approx.).
+    const GB: f64 = 1e9;
+    const NS: u64 = 1_000;
+    const US: u64 = 1_000_000;
+    type Case = (
+        &'static str,
+        f64,
+        Option<f64>,
+        Option<(u64, u64)>,
+        Option<u64>,
+    );
+    #[rustfmt::skip]
+    let cases: &[Case] = &[
+        // Izraelevitz et al. 2019: 39.4 / 13.9 GB/s, ~305 ns random, ~170 ns sequential;
+        // stores acknowledged at the controller (ADR) in ~90-100 ns (Yang et al.).
+        ("optane-pmm", 39.4 * GB, Some(13.9 * GB), Some((305 * NS, 170 * NS)), Some(94 * NS)),
+        ("optane-pmm-dimm", 6.6 * GB, Some(2.3 * GB), Some((305 * NS, 170 * NS)), Some(94 * NS)),
+        // Micron 9200: QD1 4 KB read 92 us, write ~21 us; 3.5 GB/s; 285 K write IOPS x 4 KB.
+        ("nvme-tlc-pcie3", 3.5 * GB, Some(285e3 * 4096.0), Some((92 * US, 92 * US)), Some(21 * US)),
+        // PM9A3: 6.5 GB/s sequential read; 200 K write IOPS x 4 KB.
+        ("nvme-tlc-pcie4", 6.5 * GB, Some(200e3 * 4096.0), None, None),
+        // P4800X: 585 K read IOPS x 4 KB (writes not in the references).
+        ("optane-ssd", 585e3 * 4096.0, None, None, None),
+    ];
+    let close = |a: f64, b: f64| (a / b - 1.0).abs() < 1e-12;
+    for &(name, read_bw, write_bw, read_lat, write_lat) in cases {
+        let s = presets::preset(name).unwrap();
+        assert!(close(s.read_bandwidth, read_bw), "{name} read bandwidth");
+        if let Some(w) = write_bw {
+            assert!(close(s.write_bandwidth, w), "{name} write bandwidth");
+        }
+        if let Some(r) = read_lat {
+            assert_eq!(
+                (s.read_latency, s.read_latency_seq),
+                r,
+                "{name} read latency"
+            );
+        }
+        if let Some(w) = write_lat {
+            assert_eq!(s.write_latency, w, "{name} write latency");
+        }
+    }
+    // No preset reads slower than it writes or runs sequential access slower than
+    // random: a swapped pair would break one of these.
+    for name in presets::NAMES {
+        let s = presets::preset(name).unwrap();
+        assert!(s.read_bandwidth >= s.write_bandwidth, "{name}");
+        assert!(s.read_latency_seq <= s.read_latency, "{name}");
+        assert!(s.write_latency_seq <= s.write_latency, "{name}");
+        assert!(
+            s.read_energy_pj_per_byte <= s.write_energy_pj_per_byte,
+            "{name}"
+        );
+    }
+}

@@ -101,7 +101,7 @@ fn same_seed_gives_identical_summary_and_another_seed_does_not() {
     assert_eq!(manifest["seed"], 5);
     assert_eq!(
         manifest["resolved_config"]["tiers"][1]["device"]["read_latency"],
-        305_000
+        "305ns"
     );
     assert_eq!(manifest["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
 }

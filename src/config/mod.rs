@@ -3,9 +3,10 @@
 //! Workloads and policies parse their own tables (`kind` + parameters) through
 //! [`parse_table`], so their errors carry full key paths too.
 
+mod device;
 pub mod units;
 
-use crate::device::{presets, DeviceSpec};
+pub use device::{device_keys, DeviceConfig};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -98,152 +99,6 @@ pub struct SimConfig {
     /// Interval of the per-tier time series (timeseries.csv); default 1 ms, doubled
     /// whenever the series would exceed 2,000 samples.
     pub sample_interval: Option<Duration>,
-}
-
-/// One `[[tiers]]` (or `[[links]]`) entry: a preset plus any overridden field.
-#[derive(Clone, Debug, Deserialize, Serialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct DeviceConfig {
-    pub name: String,
-    pub preset: Option<String>,
-    /// Eviction policy for a cache tier: `"lru"` or `{ kind = "s3fifo", ... }`.
-    pub eviction: Option<toml::Value>,
-    /// A `[[links]]` name that data read from this tier crosses.
-    pub link: Option<String>,
-    pub model: Option<String>,
-    pub capacity: Option<Bytes>,
-    pub read_latency: Option<Duration>,
-    pub read_latency_seq: Option<Duration>,
-    pub write_latency: Option<Duration>,
-    pub write_latency_seq: Option<Duration>,
-    pub read_bandwidth: Option<Bandwidth>,
-    pub write_bandwidth: Option<Bandwidth>,
-    pub granularity: Option<Bytes>,
-    pub channels: Option<u32>,
-    pub endurance: Option<Bytes>,
-    pub read_energy_pj_per_byte: Option<f64>,
-    pub write_energy_pj_per_byte: Option<f64>,
-    pub cost_per_gb: Option<f64>,
-}
-
-impl DeviceConfig {
-    /// The preset with every given field applied; errors name `path` + field.
-    pub fn resolve(&self, path: &str) -> Result<DeviceSpec, ConfigError> {
-        let mut s = match &self.preset {
-            Some(p) => {
-                presets::preset(p).map_err(|e| ConfigError::new(format!("{path}.preset"), e))?
-            }
-            None => {
-                let missing = [
-                    ("read_latency", self.read_latency.is_none()),
-                    ("read_bandwidth", self.read_bandwidth.is_none()),
-                ];
-                if let Some((k, _)) = missing.iter().find(|(_, m)| *m) {
-                    return Err(ConfigError::new(
-                        format!("{path}.{k}"),
-                        format!(
-                            "required when no preset is given (or name a preset: {})",
-                            presets::NAMES.join(", ")
-                        ),
-                    ));
-                }
-                DeviceSpec {
-                    model: "basic".into(),
-                    capacity: 0,
-                    read_latency: 0,
-                    read_latency_seq: 0,
-                    write_latency: 0,
-                    write_latency_seq: 0,
-                    read_bandwidth: 0.0,
-                    write_bandwidth: 0.0,
-                    granularity: 1,
-                    channels: 1,
-                    endurance_bytes: 0.0,
-                    read_energy_pj_per_byte: 0.0,
-                    write_energy_pj_per_byte: 0.0,
-                    cost_per_gb: 0.0,
-                    source: "user-defined in the config".into(),
-                }
-            }
-        };
-        if let Some(m) = &self.model {
-            s.model = m.clone();
-        }
-        if let Some(v) = self.capacity {
-            s.capacity = v.0;
-        }
-        // A latency given alone sets both its random and sequential value.
-        if let Some(v) = self.read_latency {
-            s.read_latency = v.0;
-            s.read_latency_seq = v.0;
-        }
-        if let Some(v) = self.read_latency_seq {
-            s.read_latency_seq = v.0;
-        }
-        if let Some(v) = self.write_latency {
-            s.write_latency = v.0;
-            s.write_latency_seq = v.0;
-        } else if self.preset.is_none() {
-            s.write_latency = s.read_latency;
-            s.write_latency_seq = s.read_latency_seq;
-        }
-        if let Some(v) = self.write_latency_seq {
-            s.write_latency_seq = v.0;
-        }
-        if let Some(v) = self.read_bandwidth {
-            s.read_bandwidth = v.0;
-            if self.preset.is_none() && self.write_bandwidth.is_none() {
-                s.write_bandwidth = v.0;
-            }
-        }
-        if let Some(v) = self.write_bandwidth {
-            s.write_bandwidth = v.0;
-        }
-        if let Some(v) = self.granularity {
-            s.granularity = u32::try_from(v.0)
-                .map_err(|_| ConfigError::new(format!("{path}.granularity"), "at most 4GiB"))?;
-        }
-        if let Some(v) = self.channels {
-            s.channels = v;
-        }
-        if let Some(v) = self.endurance {
-            s.endurance_bytes = v.0 as f64;
-        }
-        if let Some(v) = self.read_energy_pj_per_byte {
-            s.read_energy_pj_per_byte = v;
-        }
-        if let Some(v) = self.write_energy_pj_per_byte {
-            s.write_energy_pj_per_byte = v;
-        }
-        if let Some(v) = self.cost_per_gb {
-            s.cost_per_gb = v;
-        }
-        if self.preset.is_some() && self.overrides_device() {
-            s.source = format!("{} (fields overridden in the config)", s.source);
-        }
-        s.validate().map_err(|e| match e.split_once(": ") {
-            Some((field, msg)) => ConfigError::new(format!("{path}.{field}"), msg),
-            None => ConfigError::new(path, e),
-        })?;
-        Ok(s)
-    }
-
-    /// Whether any device field beyond capacity is set (the preset was modified).
-    fn overrides_device(&self) -> bool {
-        self.model.is_some()
-            || self.read_latency.is_some()
-            || self.read_latency_seq.is_some()
-            || self.write_latency.is_some()
-            || self.write_latency_seq.is_some()
-            || self.read_bandwidth.is_some()
-            || self.write_bandwidth.is_some()
-            || self.granularity.is_some()
-            || self.channels.is_some()
-            || self.endurance.is_some()
-            || self.read_energy_pj_per_byte.is_some()
-            || self.write_energy_pj_per_byte.is_some()
-            || self.cost_per_gb.is_some()
-    }
 }
 
 /// The whole config file.

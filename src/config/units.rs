@@ -19,71 +19,122 @@ pub struct Duration(pub Time);
 #[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Default)]
 pub struct Bandwidth(pub f64);
 
-/// Splits "6.6GB/s" into (6.6, "GB/s").
-fn split_number(s: &str) -> Option<(f64, &str)> {
+/// Splits "6.6GB/s" into ("6.6", "GB/s"): the number without `_` separators, and the unit.
+fn split_number(s: &str) -> (String, &str) {
     let s = s.trim();
     let end = s
         .char_indices()
         .find(|&(_, c)| !(c.is_ascii_digit() || c == '.' || c == '_'))
         .map(|(i, _)| i)
         .unwrap_or(s.len());
-    let num: String = s[..end].chars().filter(|&c| c != '_').collect();
-    let value: f64 = num.parse().ok()?;
-    Some((value, s[end..].trim()))
+    let num = s[..end].chars().filter(|&c| c != '_').collect();
+    (num, s[end..].trim())
+}
+
+/// A decimal number as exact integers: "12.50" is (125, 1), meaning 125 / 10^1.
+fn parse_decimal(num: &str) -> Option<(u128, u32)> {
+    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
+    let digits_only = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if (int.is_empty() && frac.is_empty()) || !digits_only(int) || !digits_only(frac) {
+        return None;
+    }
+    let frac = frac.trim_end_matches('0');
+    let digits = format!("{int}{frac}");
+    let digits = digits.trim_start_matches('0');
+    if digits.len() > 38 || frac.len() > 38 {
+        return None; // beyond u128: no size or duration needs that many digits
+    }
+    let mantissa = if digits.is_empty() {
+        0
+    } else {
+        digits.parse().ok()?
+    };
+    Some((mantissa, frac.len() as u32))
+}
+
+/// Size units, largest first: (name, bytes).
+const SIZE_UNITS: &[(&str, u64)] = &[
+    ("PiB", 1 << 50),
+    ("PB", 1_000_000_000_000_000),
+    ("TiB", 1 << 40),
+    ("TB", 1_000_000_000_000),
+    ("GiB", 1 << 30),
+    ("GB", 1_000_000_000),
+    ("MiB", 1 << 20),
+    ("MB", 1_000_000),
+    ("KiB", 1 << 10),
+    ("KB", 1_000),
+    ("B", 1),
+];
+
+/// Duration units, largest first: (name, picoseconds).
+const TIME_UNITS: &[(&str, u64)] = &[
+    ("h", 3_600_000_000_000_000),
+    ("min", 60_000_000_000_000),
+    ("s", 1_000_000_000_000),
+    ("ms", 1_000_000_000),
+    ("us", 1_000_000),
+    ("ns", 1_000),
+    ("ps", 1),
+];
+
+fn size_bytes(unit: &str) -> Option<u64> {
+    match unit {
+        "" => Some(1),
+        "kB" => Some(1_000),
+        _ => SIZE_UNITS.iter().find(|(n, _)| *n == unit).map(|&(_, f)| f),
+    }
 }
 
 fn size_factor(unit: &str) -> Option<f64> {
-    Some(match unit {
-        "" | "B" => 1.0,
-        "KB" | "kB" => 1e3,
-        "MB" => 1e6,
-        "GB" => 1e9,
-        "TB" => 1e12,
-        "PB" => 1e15,
-        "KiB" => 1024.0,
-        "MiB" => 1024f64.powi(2),
-        "GiB" => 1024f64.powi(3),
-        "TiB" => 1024f64.powi(4),
-        "PiB" => 1024f64.powi(5),
-        _ => return None,
-    })
+    size_bytes(unit).map(|f| f as f64)
 }
 
-/// Parses a size such as "16GiB", "4KB" or "512".
+/// Parses a size such as "16GiB", "4KB" or "512", exactly (no floating point).
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let err = || format!("expected a size like \"16GiB\", \"4KB\" or \"512B\", found \"{s}\"");
-    let (v, unit) = split_number(s).ok_or_else(err)?;
-    let f = size_factor(unit).ok_or_else(err)?;
-    let bytes = v * f;
-    if bytes.fract() != 0.0 {
+    let (num, unit) = split_number(s);
+    let (mantissa, frac) = parse_decimal(&num).ok_or_else(err)?;
+    let factor = size_bytes(unit).ok_or_else(err)?;
+    let scaled = mantissa
+        .checked_mul(factor as u128)
+        .ok_or_else(|| format!("size \"{s}\" is too large"))?;
+    let den = 10u128.pow(frac);
+    if scaled % den != 0 {
         return Err(format!("size \"{s}\" is not a whole number of bytes"));
     }
-    Ok(bytes as u64)
+    u64::try_from(scaled / den).map_err(|_| format!("size \"{s}\" is too large"))
 }
 
-/// Parses a duration such as "305ns", "1.5us", "10ms" or "2s".
+/// Parses a duration such as "305ns", "1.5us", "10ms" or "2s", exactly; a fraction of
+/// a picosecond rounds to the nearest (halves up).
 pub fn parse_duration(s: &str) -> Result<Time, String> {
     let err = || {
         format!("expected a duration like \"305ns\", \"92us\", \"10ms\" or \"1s\", found \"{s}\"")
     };
-    let (v, unit) = split_number(s).ok_or_else(err)?;
-    let ps_per_unit = match unit {
-        "ps" => 1.0,
-        "ns" => 1e3,
-        "us" | "µs" => 1e6,
-        "ms" => 1e9,
-        "s" => 1e12,
-        "min" => 60e12,
-        "h" => 3600e12,
-        _ => return Err(err()),
-    };
-    Ok((v * ps_per_unit).round() as Time)
+    let (num, unit) = split_number(s);
+    let (mantissa, frac) = parse_decimal(&num).ok_or_else(err)?;
+    let unit = if unit == "µs" { "us" } else { unit };
+    let ps_per_unit = TIME_UNITS
+        .iter()
+        .find(|(n, _)| *n == unit)
+        .map(|&(_, f)| f)
+        .ok_or_else(err)?;
+    let too_long = || format!("duration \"{s}\" is too long");
+    let scaled = mantissa
+        .checked_mul(ps_per_unit as u128)
+        .ok_or_else(too_long)?;
+    let den = 10u128.pow(frac);
+    let (q, r) = (scaled / den, scaled % den);
+    let ps = if r >= den - r { q + 1 } else { q };
+    u64::try_from(ps).map_err(|_| too_long())
 }
 
 /// Parses a bandwidth such as "6.6GB/s", "100Gb/s" or "512MiB/s", in bytes per second.
 pub fn parse_bandwidth(s: &str) -> Result<f64, String> {
     let err = || format!("expected a bandwidth like \"6.6GB/s\" or \"100Gb/s\", found \"{s}\"");
-    let (v, unit) = split_number(s).ok_or_else(err)?;
+    let (num, unit) = split_number(s);
+    let v: f64 = num.parse().map_err(|_| err())?;
     let per = unit.strip_suffix("/s").ok_or_else(err)?;
     let (prefix, bits) = if let Some(p) = per.strip_suffix("iB") {
         (format!("{p}iB"), false)
@@ -208,21 +259,11 @@ impl<'de> Deserialize<'de> for Bandwidth {
     }
 }
 
-impl Serialize for Bytes {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_u64(self.0)
-    }
-}
-impl Serialize for Duration {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format!("{}ps", self.0))
-    }
-}
-impl Serialize for Bandwidth {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format!("{}B/s", self.0))
-    }
-}
+mod write;
+pub use write::{
+    as_bandwidth, as_duration, as_size, as_size_f64, as_size_u32, format_bandwidth,
+    format_duration, format_size,
+};
 
 #[cfg(test)]
 mod tests {
@@ -257,5 +298,25 @@ mod tests {
         assert_eq!(parse_bandwidth("100Gb/s"), Ok(12.5e9));
         assert_eq!(parse_bandwidth("1MiB/s"), Ok(1_048_576.0));
         assert!(parse_bandwidth("16GiB").is_err());
+    }
+
+    #[test]
+    fn exact_parsing_beyond_f64_precision() {
+        // 2^53 + 1 has no f64: read as decimal integers, it stays exact.
+        assert_eq!(parse_size("9007199254740993"), Ok(9_007_199_254_740_993));
+        assert_eq!(
+            parse_duration("9007199254740993ps"),
+            Ok(9_007_199_254_740_993)
+        );
+        assert!(parse_size("16EiB").is_err());
+        assert!(parse_size("18446744073709551616")
+            .unwrap_err()
+            .contains("too large"));
+        assert!(parse_size("1.5B").unwrap_err().contains("whole number"));
+        // A fraction of a picosecond rounds to the nearest, halves up.
+        assert_eq!(parse_duration("1.4ps"), Ok(1));
+        assert_eq!(parse_duration("0.0025ns"), Ok(3));
+        assert!(parse_duration("1.2.3ns").is_err());
+        assert!(parse_duration(".ns").is_err());
     }
 }

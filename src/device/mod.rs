@@ -12,34 +12,48 @@ pub use basic::BasicDevice;
 pub use loaded_latency::LoadedLatencyDevice;
 pub use optane::OptaneDevice;
 
+use crate::config::units;
 use crate::engine::Time;
 use crate::trace::Op;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// Everything that describes a device. Presets fill it; configs override any field.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+/// Everything that describes a device: the one list of device fields. Presets are
+/// literals of it; a config's `[[tiers]]` entry names a preset and overrides any field
+/// by the name it has here (serde names: `endurance` for `endurance_bytes`), with units
+/// ("64GiB", "305ns", "6.5GB/s"); in memory the fields are plain numbers.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct DeviceSpec {
     /// Which model serves requests (`basic`, ...): see [`MODELS`].
     pub model: String,
     /// Capacity in bytes (0 for links).
+    #[serde(with = "units::as_size")]
     pub capacity: u64,
     /// Random-access read latency, picoseconds.
+    #[serde(with = "units::as_duration")]
     pub read_latency: Time,
     /// Sequential read latency, picoseconds.
+    #[serde(with = "units::as_duration")]
     pub read_latency_seq: Time,
     /// Random-access write latency, picoseconds.
+    #[serde(with = "units::as_duration")]
     pub write_latency: Time,
     /// Sequential write latency, picoseconds.
+    #[serde(with = "units::as_duration")]
     pub write_latency_seq: Time,
     /// Read bandwidth of the whole device, bytes per second.
+    #[serde(with = "units::as_bandwidth")]
     pub read_bandwidth: f64,
     /// Write bandwidth of the whole device, bytes per second.
+    #[serde(with = "units::as_bandwidth")]
     pub write_bandwidth: f64,
     /// Media access unit in bytes: transfers round up to it (write amplification).
+    #[serde(with = "units::as_size_u32")]
     pub granularity: u32,
     /// Requests in service at once (channels, banks, queue depth).
     pub channels: u32,
     /// Bytes that may be written over the device's life (0 = unlimited).
+    #[serde(rename = "endurance", with = "units::as_size_f64")]
     pub endurance_bytes: f64,
     /// Energy per byte read from the media, picojoules.
     pub read_energy_pj_per_byte: f64,
@@ -47,7 +61,9 @@ pub struct DeviceSpec {
     pub write_energy_pj_per_byte: f64,
     /// Cost, US dollars per GB of capacity.
     pub cost_per_gb: f64,
-    /// Where the figures come from.
+    /// Where the figures come from: derived (the preset's source, marked when a config
+    /// changes a field), never read from a config.
+    #[serde(skip_deserializing)]
     pub source: String,
 }
 
