@@ -149,8 +149,9 @@ pub struct DeviceStats {
     pub busy_time: Time,
     /// Time the data path spent transferring, picoseconds (bandwidth utilisation).
     pub transfer_time: Time,
-    /// Sum over requests of time spent waiting before service, picoseconds.
-    pub queue_time: Time,
+    /// Sum over requests of time spent waiting before service, picoseconds (u128: a
+    /// long backlog over millions of requests passes u64's 213 days).
+    pub queue_time: u128,
 }
 
 /// A device model: turns a request arriving at `now` into its completion time,

@@ -80,7 +80,7 @@ impl Server {
             }
         }
         s.transfer_time += xfer;
-        s.queue_time += (start - now) + (xfer_start - latency_done);
+        s.queue_time += ((start - now) + (xfer_start - latency_done)) as u128;
         if start >= self.busy_until {
             s.busy_time += done - start;
         } else if done > self.busy_until {

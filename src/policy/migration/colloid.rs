@@ -58,7 +58,8 @@ struct Page {
 #[derive(Clone, Copy, Debug, Default)]
 struct Mark {
     requests: u64,
-    wait: Time,
+    /// Queueing plus transfer time summed over requests, picoseconds.
+    wait: u128,
 }
 
 /// See the module doc.
@@ -143,13 +144,13 @@ impl Colloid {
         let st = dev.stats();
         let now = Mark {
             requests: st.reads + st.writes,
-            wait: st.queue_time + st.transfer_time,
+            wait: st.queue_time + st.transfer_time as u128,
         };
         let last = std::mem::replace(&mut self.marks[t], now);
         let idle = dev.spec().read_latency;
         match now.requests - last.requests {
             0 => idle,
-            n => idle + (now.wait - last.wait) / n,
+            n => idle + ((now.wait - last.wait) / n as u128) as Time,
         }
     }
 
