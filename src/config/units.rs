@@ -49,11 +49,29 @@ fn size_factor(unit: &str) -> Option<f64> {
     })
 }
 
+/// The integer value of "16GiB"-like text when the number has no fraction and the
+/// product fits: exact where an f64 product would round (values past 2^53).
+fn exact(s: &str, factor: f64) -> Option<u64> {
+    let s = s.trim();
+    let end = s
+        .char_indices()
+        .find(|&(_, c)| !(c.is_ascii_digit() || c == '_'))
+        .map_or(s.len(), |(i, _)| i);
+    if s[end..].starts_with('.') || factor.fract() != 0.0 || factor > u64::MAX as f64 {
+        return None;
+    }
+    let digits: String = s[..end].chars().filter(|&c| c != '_').collect();
+    digits.parse::<u64>().ok()?.checked_mul(factor as u64)
+}
+
 /// Parses a size such as "16GiB", "4KB" or "512".
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let err = || format!("expected a size like \"16GiB\", \"4KB\" or \"512B\", found \"{s}\"");
     let (v, unit) = split_number(s).ok_or_else(err)?;
     let f = size_factor(unit).ok_or_else(err)?;
+    if let Some(b) = exact(s, f) {
+        return Ok(b);
+    }
     let bytes = v * f;
     if bytes.fract() != 0.0 {
         return Err(format!("size \"{s}\" is not a whole number of bytes"));
@@ -77,6 +95,9 @@ pub fn parse_duration(s: &str) -> Result<Time, String> {
         "h" => 3600e12,
         _ => return Err(err()),
     };
+    if let Some(t) = exact(s, ps_per_unit) {
+        return Ok(t);
+    }
     Ok((v * ps_per_unit).round() as Time)
 }
 
@@ -208,14 +229,62 @@ impl<'de> Deserialize<'de> for Bandwidth {
     }
 }
 
+/// `v` written with the unit (of `units`) that gives the smallest whole number, or
+/// `None` when none divides it. Ties go to the earlier unit.
+fn with_unit(v: u64, units: &[(&str, u64)]) -> Option<String> {
+    units
+        .iter()
+        .filter(|(_, f)| v % f == 0)
+        .min_by_key(|(_, f)| v / f)
+        .map(|(u, f)| format!("{}{u}", v / f))
+}
+
+/// A size as the text a config would give, parsing back to exactly the same bytes:
+/// "16GiB", "8MB", "4KiB", "100B".
+pub fn size_text(b: u64) -> String {
+    const UNITS: &[(&str, u64)] = &[
+        ("PiB", 1 << 50),
+        ("PB", 1_000_000_000_000_000),
+        ("TiB", 1 << 40),
+        ("TB", 1_000_000_000_000),
+        ("GiB", 1 << 30),
+        ("GB", 1_000_000_000),
+        ("MiB", 1 << 20),
+        ("MB", 1_000_000),
+        ("KiB", 1 << 10),
+        ("KB", 1_000),
+    ];
+    if b == 0 {
+        return "0B".into();
+    }
+    with_unit(b, UNITS).unwrap_or_else(|| format!("{b}B"))
+}
+
+/// A duration as the text a config would give, parsing back to exactly the same
+/// picoseconds: "10ms", "1500ns", "3ps".
+pub fn duration_text(t: Time) -> String {
+    const UNITS: &[(&str, u64)] = &[
+        ("s", 1_000_000_000_000),
+        ("ms", 1_000_000_000),
+        ("us", 1_000_000),
+        ("ns", 1_000),
+    ];
+    if t == 0 {
+        return "0s".into();
+    }
+    with_unit(t, UNITS).unwrap_or_else(|| format!("{t}ps"))
+}
+
+/// Sizes serialize as human text ([`size_text`]), which parses back exactly.
 impl Serialize for Bytes {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_u64(self.0)
+        s.serialize_str(&size_text(self.0))
     }
 }
+/// Durations serialize as human text ([`duration_text`]), which parses back exactly.
 impl Serialize for Duration {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format!("{}ps", self.0))
+        s.serialize_str(&duration_text(self.0))
     }
 }
 impl Serialize for Bandwidth {
@@ -249,6 +318,42 @@ mod tests {
         assert_eq!(parse_duration("2s"), Ok(2_000_000_000_000));
         assert!(parse_duration("10").is_err());
         assert!(parse_duration("10GB").is_err());
+    }
+
+    #[test]
+    fn written_units_parse_back_exactly() {
+        assert_eq!(size_text(16 << 30), "16GiB");
+        assert_eq!(size_text(8_000_000), "8MB");
+        assert_eq!(size_text(4096), "4KiB");
+        assert_eq!(size_text(107_700), "107700B");
+        assert_eq!(size_text(0), "0B");
+        assert_eq!(duration_text(10_000_000_000), "10ms");
+        assert_eq!(duration_text(1_500_000), "1500ns");
+        assert_eq!(duration_text(0), "0s");
+        assert_eq!(duration_text(7), "7ps");
+        // Integer text is exact past 2^53, where an f64 product would round.
+        let big = (1u64 << 60) + 1;
+        assert_eq!(parse_size(&format!("{big}B")), Ok(big));
+        assert_eq!(parse_duration(&format!("{big}ps")), Ok(big));
+        for b in [
+            1,
+            999,
+            1000,
+            1024,
+            1_000_000_007,
+            (1 << 53) + 1,
+            u64::MAX / 1024 * 1024,
+        ] {
+            assert_eq!(parse_size(&size_text(b)), Ok(b), "{}", size_text(b));
+        }
+        for t in [1, 1_000, 999_999, 3_600_000_000_000_000, u64::MAX] {
+            assert_eq!(
+                parse_duration(&duration_text(t)),
+                Ok(t),
+                "{}",
+                duration_text(t)
+            );
+        }
     }
 
     #[test]
