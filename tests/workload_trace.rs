@@ -170,8 +170,7 @@ fn empty_trace_and_bad_parameters() {
         // Declared parameters fail at parse time, the rest when the model is built.
         let e = Config::parse(&config(&w))
             .and_then(|c| model::build(&c, 1).map(|_| ()))
-            .err()
-            .expect(&w);
+            .expect_err(&w);
         assert_eq!(e.path, key, "{w}: {e}");
     }
 }

@@ -234,7 +234,7 @@ impl<'de> Deserialize<'de> for Bandwidth {
 fn with_unit(v: u64, units: &[(&str, u64)]) -> Option<String> {
     units
         .iter()
-        .filter(|(_, f)| v % f == 0)
+        .filter(|(_, f)| v.is_multiple_of(*f))
         .min_by_key(|(_, f)| v / f)
         .map(|(u, f)| format!("{}{u}", v / f))
 }
