@@ -1,5 +1,6 @@
-//! Expansion of a spec into runs: key-path validation before anything runs, the
-//! cartesian product in a stable order, derived repeat seeds, and run ids.
+//! Expansion of a spec into runs: key-path validation before anything runs (in
+//! `validate.rs`), the cartesian product in a stable order, derived repeat seeds, and
+//! run ids.
 //!
 //! - Order (the "expansion index"): nested loops over the axes in spec order, the
 //!   first grid key varying slowest, zip groups after the grid keys, repeats innermost.
@@ -13,8 +14,9 @@
 //!   gets the hash of its unparsed config instead and is recorded as failed without
 //!   running.
 
-use super::keypath::{render, KeyPath, Step};
+use super::keypath::render;
 use super::spec::Spec;
+pub use super::validate::validate_paths;
 use crate::config::Config;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -68,164 +70,9 @@ pub fn short_hash(text: &str) -> String {
 }
 
 /// Parses a config value the way `tiersim run` parses a file.
-fn parse_value(v: &toml::Value) -> Result<Config, String> {
+pub(super) fn parse_value(v: &toml::Value) -> Result<Config, String> {
     let text = toml::to_string(v).map_err(|e| format!("cannot serialize the config: {e}"))?;
     Config::parse(&text).map_err(|e| e.to_string())
-}
-
-/// The value at `path` in a resolved (JSON) config.
-fn json_get<'a>(root: &'a Value, steps: &[Step]) -> Option<&'a Value> {
-    steps.iter().try_fold(root, |cur, s| match s {
-        Step::Key(k) => cur.as_object()?.get(k),
-        Step::Index(i) => cur.as_array()?.get(*i),
-    })
-}
-
-/// The parameter names declared by the table at `parent` in a resolved config: the
-/// config's own keys, `[sim]`'s, a tier's or link's, or a component's (by its `kind`).
-/// None for deeper tables (their declared defaults are in the resolved config).
-fn declared_at(resolved: &Value, parent: &[Step]) -> Option<Vec<&'static str>> {
-    use crate::config::{Config, DeviceConfig, SimConfig};
-    use crate::policy::{eviction, migration, prefetch};
-    use crate::registry::declared_fields;
-    use Step::{Index, Key};
-    let kind = || json_get(resolved, parent)?.get("kind")?.as_str();
-    fn key(s: &Step) -> Option<&str> {
-        match s {
-            Key(k) => Some(k.as_str()),
-            Index(_) => None,
-        }
-    }
-    Some(match parent {
-        [] => declared_fields::<Config>().to_vec(),
-        [s] if key(s) == Some("sim") => declared_fields::<SimConfig>().to_vec(),
-        [s, Index(_)] if matches!(key(s), Some("tiers" | "links")) => {
-            declared_fields::<DeviceConfig>().to_vec()
-        }
-        [t, Index(_), e] if key(t) == Some("tiers") && key(e) == Some("eviction") => {
-            (eviction::REGISTRY.get(kind()?).ok()?.fields)().to_vec()
-        }
-        [s] if key(s) == Some("workload") => {
-            (crate::workload::REGISTRY.get(kind()?).ok()?.fields)().to_vec()
-        }
-        [s] if key(s) == Some("prefetch") => {
-            (prefetch::REGISTRY.get(kind()?).ok()?.fields)().to_vec()
-        }
-        [s] if key(s) == Some("migration") => {
-            let mut f = (migration::REGISTRY.get(kind()?).ok()?.fields)().to_vec();
-            f.extend(declared_fields::<migration::OsCosts>());
-            f
-        }
-        _ => return None,
-    })
-}
-
-/// Whether a declaration names `path` in `resolved`: it is there (every declared
-/// parameter with a default appears in a resolved config), or its last key is
-/// declared by the table holding it (optional parameters, absent when not given).
-fn declared(resolved: &Value, path: &KeyPath) -> bool {
-    if json_get(resolved, &path.steps).is_some() {
-        return true;
-    }
-    match path.steps.split_last() {
-        Some((Step::Key(leaf), parent)) => json_get(resolved, parent).is_some_and(|p| {
-            p.is_object()
-                && declared_at(resolved, parent).is_some_and(|f| f.contains(&leaf.as_str()))
-        }),
-        _ => false,
-    }
-}
-
-/// Whether a swept path chooses a component's kind (so other paths may be declared
-/// by only some of its values): `....kind`, `tiers[i].eviction`, `workload`,
-/// `migration`, `prefetch`.
-fn chooses_kind(path: &KeyPath) -> bool {
-    use Step::{Index, Key};
-    match path.steps.as_slice() {
-        [.., Key(k)] if k == "kind" => true,
-        [Key(t), Index(_), Key(e)] => t == "tiers" && e == "eviction",
-        [Key(k)] => matches!(k.as_str(), "workload" | "migration" | "prefetch"),
-        _ => false,
-    }
-}
-
-/// Most base variants (combinations of swept kinds) resolved for validation.
-const MAX_VARIANTS: usize = 256;
-
-/// The base config under each combination of the swept kind values (the base alone
-/// when no kind is swept).
-fn kind_variants(spec: &Spec) -> Vec<toml::Value> {
-    let mut variants = vec![spec.base.clone()];
-    for d in spec
-        .dims
-        .iter()
-        .filter(|d| d.paths.iter().any(chooses_kind))
-    {
-        let mut next = Vec::new();
-        for v in &variants {
-            for row in &d.values {
-                let mut w = v.clone();
-                let ok = d
-                    .paths
-                    .iter()
-                    .zip(row)
-                    .all(|(p, x)| p.set(&mut w, x.clone()).is_ok());
-                if ok && next.len() < MAX_VARIANTS {
-                    next.push(w);
-                }
-            }
-        }
-        variants = next;
-    }
-    variants
-}
-
-/// Checks every swept key path against the declarations before anything runs. A path
-/// is known when it is in the base config as written; or declared in the resolved
-/// base under some combination of the swept kinds (see [`declared`]); or, for an
-/// optional key deeper in a component (`workload.sync.servers`), the base with the
-/// path's first value set resolves and holds it. Otherwise it is an error naming the
-/// path. No model is built.
-pub fn validate_paths(spec: &Spec) -> anyhow::Result<()> {
-    if !spec.base.is_table() {
-        anyhow::bail!("{}: the base config is not a table", spec.base_origin);
-    }
-    parse_value(&spec.base).map_err(|e| anyhow::anyhow!("{}: {e}", spec.base_origin))?;
-    let variants = kind_variants(spec);
-    let resolved: Vec<Value> = variants
-        .iter()
-        .filter_map(|v| parse_value(v).ok()?.resolved().ok())
-        .collect();
-    for d in &spec.dims {
-        for (k, path) in d.paths.iter().enumerate() {
-            if path.get(&spec.base).is_some() || resolved.iter().any(|r| declared(r, path)) {
-                continue;
-            }
-            let mut why = String::from("not declared");
-            let mut known = false;
-            for v in &variants {
-                let mut w = v.clone();
-                path.set(&mut w, d.values[0][k].clone())
-                    .map_err(|e| anyhow::anyhow!("unknown key path '{path}': {e}"))?;
-                match parse_value(&w).and_then(|c| c.resolved().map_err(|e| e.to_string())) {
-                    Ok(r) if declared(&r, path) => known = true,
-                    Ok(_) => {}
-                    Err(e) => why = e,
-                }
-                if known {
-                    break;
-                }
-            }
-            if !known {
-                anyhow::bail!(
-                    "unknown key path '{path}': not in the base config ({}) nor declared by \
-                     the component it names ({why})",
-                    spec.base_origin
-                );
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Expands the spec into its runs (after [`validate_paths`]). Two runs with the same
