@@ -28,7 +28,7 @@ fn configs() -> Vec<PathBuf> {
     v
 }
 
-/// summary.json of running `cfg` (optionally stopped at `duration`).
+/// summary.json of running `cfg` into `out`.
 fn summary(cfg: &Config, out: &Path) -> Vec<u8> {
     tiersim::runner::run_config(cfg, cfg.seed, out, &[]).unwrap();
     std::fs::read(out.join("summary.json")).unwrap()
@@ -240,25 +240,39 @@ fn every_eviction_policy_resolves_idempotently_and_builds_from_it() {
 }
 
 #[test]
-fn every_migration_policy_and_prefetcher_resolves_idempotently() {
+fn every_migration_policy_and_prefetcher_resolves_idempotently_and_builds() {
     for name in migration::names() {
         let r = migration::resolve(name.into(), &ResolveCtx::default()).unwrap();
         let fields = (migration::REGISTRY.get(name).unwrap().fields)();
         // kind, the policy's parameters, the five OS costs (all have defaults).
         assert_eq!(r.len(), 1 + fields.len() + 5, "{name}: {r:?}");
         assert_eq!(r["page_fault"], "2us");
-        let again = migration::resolve(to_toml(r.clone(), "m").unwrap(), &Default::default());
+        let v = to_toml(r.clone(), "m").unwrap();
+        let again = migration::resolve(v.clone(), &Default::default());
         assert_eq!(again.unwrap(), r, "{name}");
+        // The constructor reads the same declaration: it builds from the resolved table.
+        let ctx = migration::BuildCtx {
+            seed: 1,
+            fast_capacity: 1 << 20,
+        };
+        let p = migration::build(v, &ctx).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(p.name(), name);
     }
     for (name, r) in resolve_all(&prefetch::REGISTRY, "prefetch") {
+        let v = to_toml(r.clone(), "p").unwrap();
         let again = prefetch::REGISTRY
-            .resolve(
-                to_toml(r.clone(), "p").unwrap(),
-                "prefetch",
-                &Default::default(),
-            )
+            .resolve(v.clone(), "prefetch", &Default::default())
             .unwrap();
         assert_eq!(again, r, "{name}");
+        let ctx = prefetch::BuildCtx {
+            capacities: vec![1 << 20],
+            future: None,
+        };
+        match prefetch::build(v, &ctx) {
+            Ok(p) => assert_eq!(p.name(), name),
+            // Its parameters parsed; it needs a workload that knows its future.
+            Err(e) => assert_eq!((name, e.path.as_str()), ("clairvoyant", "prefetch.kind")),
+        }
     }
 }
 
