@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod model;
 pub mod plot;
 pub mod policy;
+pub mod registry;
 pub mod replay;
 pub mod report;
 pub mod runner;

@@ -40,17 +40,19 @@ pub fn run_config(
     report::write_run(out_dir, &sim, &outcome, &manifest)
 }
 
-/// The config as JSON with each tier's and link's preset resolved into `device`.
+/// The resolved config ([`Config::resolved`], what `tiersim check` prints) with the
+/// run's seed, as JSON.
 pub fn resolved_config(cfg: &Config, seed: u64) -> anyhow::Result<Value> {
-    let (tiers, links) = model::resolve_devices(cfg)?;
-    let mut v = serde_json::to_value(cfg)?;
+    let mut v = cfg.resolved()?;
     v["seed"] = seed.into();
+    // Tiers and links carry every device field already; the manifest adds where each
+    // device's figures come from (not a config key, so `check` leaves it out).
+    let (tiers, links) = model::resolve_devices(cfg)?;
     for (key, specs) in [("tiers", tiers), ("links", links)] {
         if let Some(arr) = v[key].as_array_mut() {
             for (entry, spec) in arr.iter_mut().zip(specs) {
                 if let Some(obj) = entry.as_object_mut() {
-                    obj.retain(|_, x| !x.is_null());
-                    obj.insert("device".into(), serde_json::to_value(spec)?);
+                    obj.insert("source".into(), spec.source.into());
                 }
             }
         }

@@ -90,8 +90,11 @@ const VARIANTS: &[(&str, &str)] = &[
 
 /// Every registered policy with default parameters, then the registered variants.
 fn configurations() -> Vec<(&'static str, Params)> {
-    let mut v: Vec<(&'static str, Params)> =
-        REGISTRY.iter().map(|(n, _)| (*n, Params::new())).collect();
+    let mut v: Vec<(&'static str, Params)> = REGISTRY
+        .names()
+        .into_iter()
+        .map(|n| (n, Params::new()))
+        .collect();
     for &(n, p) in VARIANTS {
         if names().contains(&n) {
             v.push((n, p.parse().expect("variant TOML")));

@@ -100,9 +100,13 @@ fn same_seed_gives_identical_summary_and_another_seed_does_not() {
             .unwrap();
     assert_eq!(manifest["seed"], 5);
     assert_eq!(
-        manifest["resolved_config"]["tiers"][1]["device"]["read_latency"],
+        manifest["resolved_config"]["tiers"][1]["read_latency"],
         "305ns"
     );
+    let source = manifest["resolved_config"]["tiers"][1]["source"]
+        .as_str()
+        .unwrap();
+    assert!(source.contains("REFERENCES.md"), "{source}");
     assert_eq!(manifest["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
 }
 

@@ -17,8 +17,12 @@ fn run(text: &str) -> (serde_json::Value, serde_json::Value) {
     (full["workload"].clone(), full)
 }
 
+/// The error of parsing (declared parameters) or else building (cross references).
 fn build_err(text: &str) -> tiersim::config::ConfigError {
-    let cfg = Config::parse(text).unwrap_or_else(|e| panic!("{e}"));
+    let cfg = match Config::parse(text) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
     match tiersim::model::build(&cfg, cfg.seed) {
         Ok(_) => panic!("expected an error"),
         Err(e) => e,
@@ -415,9 +419,15 @@ fn bad_input_names_the_key() {
             "batch_size = 10\ncheckpoint = { every = 5, tier = \"ssd\", bytes = \"1MB\" }",
             "workload.checkpoint.tier",
         ),
+        // A bare kind name: the error names the key as written.
+        ("batch_size = 10\nsampler = \"random\"", "workload.sampler"),
         (
-            "batch_size = 10\nsampler = \"random\"",
+            "batch_size = 10\nsampler = { kind = \"random\" }",
             "workload.sampler.kind",
+        ),
+        (
+            "batch_size = 10\nsampler = { kind = \"shuffle_buffer\", buffer = 0 }",
+            "workload.sampler.buffer",
         ),
         ("batch_size = 10\nepochs = 0", "workload.epochs"),
     ];

@@ -1,5 +1,6 @@
 //! Subcommands, one file each: each has an `Args` (clap derive) and a `run`.
 
+pub mod check;
 pub mod merge;
 pub mod plot;
 pub mod replay;
@@ -23,6 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Run one timed simulation from a TOML config.
     Run(run::Args),
+    /// Validate a config without running it; print it fully resolved (every default).
+    Check(check::Args),
     /// Functional replay of a trace through eviction policies (miss ratios, MRCs).
     Replay(replay::Args),
     /// Generate, inspect and convert traces.
@@ -43,6 +46,7 @@ pub enum Command {
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(a) => run::run(a),
+        Command::Check(a) => check::run(a),
         Command::Replay(a) => replay::run(a),
         Command::Trace(a) => trace::run(a),
         Command::Validate(a) => validate::run(a),

@@ -1,9 +1,11 @@
 //! The run config: serde types for the TOML file, human units, and errors that name
 //! the key path (`tiers[1].capacity`) and what was expected. Unknown keys are rejected.
-//! Workloads and policies parse their own tables (`kind` + parameters) through
-//! [`parse_table`], so their errors carry full key paths too.
+//! Workloads and policies declare their tables (`kind` + parameters) in
+//! `crate::registry`; parsing resolves every one of them (see [`resolve`]), so their
+//! errors carry full key paths too.
 
 mod device;
+pub mod resolve;
 pub mod units;
 
 pub use device::{device_keys, DeviceConfig};
@@ -133,8 +135,14 @@ fn default_seed() -> u64 {
 }
 
 impl Config {
-    /// Parses TOML text; `origin` names the file in errors.
+    /// Parses TOML text and resolves every component table (paths stay as written).
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        Self::parse_in(text, None)
+    }
+
+    /// Parses TOML text of a config file in folder `base_dir` (relative paths in it are
+    /// made absolute against that folder), or of no file (`None`).
+    pub fn parse_in(text: &str, base_dir: Option<&Path>) -> Result<Config, ConfigError> {
         if text.trim().is_empty() {
             return Err(ConfigError::new(
                 "",
@@ -147,8 +155,10 @@ impl Config {
                 format!("not valid TOML: {}", e.message().trim()) + &line_hint(text, e.span()),
             )
         })?;
-        let cfg: Config = parse_table(value, "")?;
+        let mut cfg: Config = parse_table(value, "")?;
         cfg.check()?;
+        cfg.resolve_components(&crate::registry::ResolveCtx { base_dir })?;
+        cfg.base_dir = base_dir.map(Path::to_path_buf);
         Ok(cfg)
     }
 
@@ -158,9 +168,9 @@ impl Config {
             .map_err(|e| anyhow::anyhow!("{}: cannot read the config: {e}", path.display()))?;
         let text = std::str::from_utf8(&bytes)
             .map_err(|_| anyhow::anyhow!("{}: the config is not UTF-8 text", path.display()))?;
-        let mut cfg =
-            Config::parse(text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        cfg.base_dir = Some(path.parent().map(Path::to_path_buf).unwrap_or_default());
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let cfg = Config::parse_in(text, Some(&dir))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         Ok((cfg, bytes))
     }
 

@@ -109,15 +109,9 @@ impl DeviceSpec {
         if self.channels == 0 {
             return Err("channels: must be at least 1".into());
         }
-        if !MODELS.iter().any(|(n, _)| *n == self.model) {
-            let names: Vec<_> = MODELS.iter().map(|(n, _)| *n).collect();
-            return Err(format!(
-                "model: unknown device model '{}'; known models: {}",
-                self.model,
-                names.join(", ")
-            ));
-        }
-        Ok(())
+        crate::registry::lookup(MODELS, &self.model, "device model", "models")
+            .map(|_| ())
+            .map_err(|e| format!("model: {e}"))
     }
 }
 
@@ -183,10 +177,6 @@ pub const MODEL_LIMITS: &[(&str, &str)] = &[
 /// Builds the model named in `spec.model` (validate the spec first).
 pub fn build(spec: &DeviceSpec) -> Result<Box<dyn DeviceModel>, String> {
     spec.validate()?;
-    let ctor = MODELS
-        .iter()
-        .find(|(n, _)| *n == spec.model)
-        .map(|(_, c)| c)
-        .expect("validated");
+    let (_, ctor) = crate::registry::lookup(MODELS, &spec.model, "device model", "models")?;
     Ok(ctor(spec))
 }

@@ -40,6 +40,24 @@ fn same_dir(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// Copies the run folder `from` to `out/runs/<id>` through a staging folder.
+fn copy_run(from: &Path, out: &Path, id: &str) -> anyhow::Result<()> {
+    let to = run_dir(out, id);
+    if same_dir(from, &to) {
+        return Ok(());
+    }
+    let staging = out.join("runs").join(format!(".partial-{id}"));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)?;
+    }
+    copy_dir(from, &staging).map_err(|err| anyhow::anyhow!("copying {}: {err}", from.display()))?;
+    if to.exists() {
+        std::fs::remove_dir_all(&to)?;
+    }
+    std::fs::rename(&staging, &to)?;
+    Ok(())
+}
+
 /// Joins the sweep outputs `inputs` into `out`.
 pub fn merge(inputs: &[PathBuf], out: &Path) -> anyhow::Result<MergeReport> {
     anyhow::ensure!(
@@ -65,16 +83,19 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> anyhow::Result<MergeReport> {
         ..MergeReport::default()
     };
     for e in &plan.runs {
-        if e.error.is_some() {
-            report.failed += 1;
-            continue;
-        }
         let finished = inputs.iter().find(|d| table::is_finished(d, &e.id));
         let failed = || {
             inputs
                 .iter()
                 .find(|d| run_dir(d, &e.id).join("error.txt").is_file())
         };
+        if e.error.is_some() {
+            // An invalid combination: its error.txt (if a shard wrote one) is copied too.
+            report.failed += 1;
+            let Some(d) = failed() else { continue };
+            copy_run(&run_dir(d, &e.id), out, &e.id)?;
+            continue;
+        }
         let src = match finished {
             Some(d) => {
                 report.ok += 1;
@@ -92,21 +113,7 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> anyhow::Result<MergeReport> {
                 ),
             },
         };
-        let from = run_dir(src, &e.id);
-        let to = run_dir(out, &e.id);
-        if same_dir(&from, &to) {
-            continue;
-        }
-        let staging = out.join("runs").join(format!(".partial-{}", e.id));
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging)?;
-        }
-        copy_dir(&from, &staging)
-            .map_err(|err| anyhow::anyhow!("copying {}: {err}", from.display()))?;
-        if to.exists() {
-            std::fs::remove_dir_all(&to)?;
-        }
-        std::fs::rename(&staging, &to)?;
+        copy_run(&run_dir(src, &e.id), out, &e.id)?;
     }
     write_atomic(&out.join("plan.json"), &first_bytes)?;
     let csv = table::runs_csv(&plan, out, |_| true)?;

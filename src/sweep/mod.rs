@@ -13,6 +13,7 @@ pub mod merge;
 pub mod plan;
 pub mod spec;
 pub mod table;
+pub mod validate;
 
 pub use exec::{run_plan, Options, Report};
 pub use merge::{merge, MergeReport};

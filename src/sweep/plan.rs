@@ -1,5 +1,6 @@
-//! Expansion of a spec into runs: key-path validation before anything runs, the
-//! cartesian product in a stable order, derived repeat seeds, and run ids.
+//! Expansion of a spec into runs: key-path validation before anything runs (in
+//! `validate.rs`), the cartesian product in a stable order, derived repeat seeds, and
+//! run ids.
 //!
 //! - Order (the "expansion index"): nested loops over the axes in spec order, the
 //!   first grid key varying slowest, zip groups after the grid keys, repeats innermost.
@@ -8,12 +9,14 @@
 //!   read big-endian) >> 1 (63 bits, so it fits a TOML integer). With N = 1 the seed is
 //!   the config's own.
 //! - Run id: the first 16 hex digits of SHA-256 of the canonical JSON (keys sorted,
-//!   no whitespace) of the resolved config (`runner::resolved_config`: presets resolved,
-//!   seed included). A combination that does not parse gets the hash of its unparsed
-//!   config instead and is recorded as failed without running.
+//!   no whitespace) of the resolved config (`runner::resolved_config`: every default
+//!   filled in, presets resolved, seed included). A combination that does not parse
+//!   gets the hash of its unparsed config instead and is recorded as failed without
+//!   running.
 
-use super::keypath::{render, KeyPath};
+use super::keypath::render;
 use super::spec::Spec;
+pub use super::validate::validate_paths;
 use crate::config::Config;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -67,53 +70,9 @@ pub fn short_hash(text: &str) -> String {
 }
 
 /// Parses a config value the way `tiersim run` parses a file.
-fn parse_value(v: &toml::Value) -> Result<Config, String> {
+pub(super) fn parse_value(v: &toml::Value) -> Result<Config, String> {
     let text = toml::to_string(v).map_err(|e| format!("cannot serialize the config: {e}"))?;
     Config::parse(&text).map_err(|e| e.to_string())
-}
-
-/// Whether `err` says that the last key of `path` is unknown.
-fn names_unknown_key(err: &str, path: &KeyPath) -> bool {
-    let Some(leaf) = path.leaf_key() else {
-        return false;
-    };
-    let quoted = err.contains(&format!("`{leaf}`")) || err.contains(&format!("'{leaf}'"));
-    quoted && (err.contains("unknown") || err.contains("no parameter"))
-}
-
-/// Checks every swept key path against the base config before anything runs: a path
-/// present in the base is known; otherwise its first value is applied to the base,
-/// which is parsed and built (workload, policies), and a rejection of that key as
-/// unknown is an error naming the path.
-pub fn validate_paths(spec: &Spec) -> anyhow::Result<()> {
-    if !spec.base.is_table() {
-        anyhow::bail!("{}: the base config is not a table", spec.base_origin);
-    }
-    parse_value(&spec.base).map_err(|e| anyhow::anyhow!("{}: {e}", spec.base_origin))?;
-    for d in &spec.dims {
-        for (k, path) in d.paths.iter().enumerate() {
-            if path.get(&spec.base).is_some() {
-                continue;
-            }
-            let mut v = spec.base.clone();
-            path.set(&mut v, d.values[0][k].clone())
-                .map_err(|e| anyhow::anyhow!("unknown key path '{path}': {e}"))?;
-            let err = match parse_value(&v) {
-                Err(e) => e,
-                Ok(cfg) => match crate::model::build(&cfg, cfg.seed) {
-                    Err(e) => e.to_string(),
-                    Ok(_) => continue,
-                },
-            };
-            if names_unknown_key(&err, path) {
-                anyhow::bail!(
-                    "unknown key path '{path}': not in the base config ({}) and rejected: {err}",
-                    spec.base_origin
-                );
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Expands the spec into its runs (after [`validate_paths`]). Two runs with the same

@@ -27,12 +27,13 @@ use crate::config::{parse_table, Bytes, ConfigError, Duration};
 use crate::engine::{Rng, Time};
 use crate::metrics::HistId;
 use crate::policy::hash::IdSet;
+use crate::registry::ComponentParams;
 use crate::sim::{Ctx, Workload};
 use crate::trace::{Op, Request};
 use rand_distr::{Distribution, Zipf};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct TableParams {
     rows: u64,
@@ -41,9 +42,11 @@ struct TableParams {
     pooling: Option<u64>,
 }
 
-#[derive(Debug, Deserialize)]
+/// The embedding workload's parameters. Absent table fields come from the preset
+/// (`dlrm`) or the defaults in the module doc.
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct Params {
+pub struct Params {
     preset: Option<String>,
     /// Number of identical tables (with `rows`, `row_bytes`, `alpha`, `pooling`).
     tables: Option<u64>,
@@ -67,6 +70,8 @@ struct Params {
     #[serde(default)]
     update: bool,
 }
+
+impl ComponentParams for Params {}
 
 fn one() -> u32 {
     1

@@ -24,20 +24,27 @@
 use super::BuildCtx;
 use crate::config::{parse_table, ConfigError};
 use crate::engine::Time;
+use crate::registry::ComponentParams;
 use crate::sim::{Ctx, Workload};
 use crate::trace::{Op, Request};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize)]
+/// The GEMM workload's parameters.
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct Params {
+pub struct Params {
+    /// Rows of A and C, elements.
     m: u64,
+    /// Columns of B and C, elements.
     n: u64,
+    /// Columns of A, rows of B, elements.
     k: u64,
     /// Tile edge b in elements.
     tile: u64,
+    /// Bytes per element; default 4.
     #[serde(default = "default_element_bytes")]
     element_bytes: u64,
+    /// Loop order, outermost first: a permutation of `ijk`; default `ijk`.
     #[serde(default = "default_order")]
     order: String,
     /// Sustained FLOP/s of the accelerator (2 flops per multiply-add).
@@ -53,13 +60,15 @@ struct Params {
     placement: Placement,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct Placement {
     a: Option<String>,
     b: Option<String>,
     c: Option<String>,
 }
+
+impl ComponentParams for Params {}
 
 fn default_element_bytes() -> u64 {
     4

@@ -23,15 +23,16 @@ use super::BuildCtx;
 use crate::config::{parse_table, ConfigError, Duration};
 use crate::engine::{Rng, Time};
 use crate::metrics::HistId;
+use crate::registry::ComponentParams;
 use crate::sim::{Ctx, Workload};
 use crate::trace::{Op, Request};
 use rand::Rng as _;
 use rand_distr::{Distribution, Exp};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 /// A token count: fixed (`512`) or uniform over a range (`[128, 1024]`).
-#[derive(Clone, Copy, Debug, Deserialize)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
 #[serde(untagged)]
 enum Tokens {
     Fixed(u64),
@@ -60,9 +61,10 @@ impl Tokens {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// The inference workload's parameters.
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct Params {
+pub struct Params {
     /// `llama3-8b` or `llama3-70b`; fields below override it.
     model: Option<String>,
     layers: Option<u64>,
@@ -85,6 +87,14 @@ struct Params {
     kv_block_tokens: u64,
     ttft_slo: Option<Duration>,
     tpot_slo: Option<Duration>,
+}
+
+impl ComponentParams for Params {
+    fn rebase(&mut self, base: &std::path::Path) {
+        if let Some(a) = &mut self.arrivals {
+            *a = crate::registry::absolute(base, a);
+        }
+    }
 }
 
 fn one() -> u32 {

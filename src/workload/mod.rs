@@ -1,5 +1,6 @@
 //! Workloads: actors that issue requests through the timed engine. One file per
-//! workload, each registered by name in [`REGISTRY`] and chosen by `[workload] kind`.
+//! workload, each registered by name in [`REGISTRY`] with its declared parameters (a
+//! serde struct, see `crate::registry`) and chosen by `[workload] kind`.
 
 mod embedding;
 mod gemm;
@@ -19,6 +20,7 @@ pub use synthetic::Synthetic;
 pub use trace_replay::TraceReplay;
 
 use crate::config::ConfigError;
+use crate::registry::{Entry, Registry};
 use crate::sim::Workload;
 
 /// What a workload constructor may know about the model it runs in.
@@ -49,33 +51,32 @@ impl BuildCtx<'_> {
 pub type Constructor =
     fn(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, ConfigError>;
 
-/// Every workload by name. Adding one: one file and one line here.
-pub const REGISTRY: &[(&str, Constructor)] = &[
-    ("synthetic", synthetic::build),
-    ("gemm", gemm::build),
-    ("embedding", embedding::build),
-    ("inference", inference::build),
-    ("trace", trace_replay::build),
-    ("training", training::build),
-];
+/// Every workload by name, with its declared parameters. Adding one: one file and one
+/// line here.
+pub const REGISTRY: Registry<Entry<Constructor>> = Registry {
+    what: "workload",
+    plural: "workloads",
+    entries: &[
+        Entry::new::<synthetic::Params>("synthetic", synthetic::build),
+        Entry::new::<gemm::Params>("gemm", gemm::build),
+        Entry::new::<embedding::Params>("embedding", embedding::build),
+        Entry::new::<inference::Params>("inference", inference::build),
+        Entry::new::<trace_replay::Params>("trace", trace_replay::build),
+        Entry::with_resolve::<training::params::Raw>(
+            "training",
+            training::params::resolve_table,
+            training::build,
+        ),
+    ],
+};
 
 /// The registered names.
 pub fn names() -> Vec<&'static str> {
-    REGISTRY.iter().map(|(n, _)| *n).collect()
+    REGISTRY.names()
 }
 
 /// Builds the workload described by the `[workload]` table.
 pub fn build(value: toml::Value, ctx: &BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
-    let kt = crate::config::KindTable::from_value(value, "workload")?;
-    match REGISTRY.iter().find(|(n, _)| *n == kt.kind) {
-        Some((_, ctor)) => ctor(kt.params, ctx),
-        None => Err(ConfigError::new(
-            "workload.kind",
-            format!(
-                "unknown workload '{}'; known workloads: {}",
-                kt.kind,
-                names().join(", ")
-            ),
-        )),
-    }
+    let (entry, params) = REGISTRY.find(value, "workload")?;
+    (entry.build)(params, ctx)
 }

@@ -29,6 +29,16 @@ pub enum SizeDist {
     Empirical { file: std::path::PathBuf },
 }
 
+impl SizeSpec {
+    /// Makes an empirical size file's path absolute against `base` (the config file's
+    /// folder), as the workload reads it.
+    pub fn rebase(&mut self, base: &std::path::Path) {
+        if let SizeSpec::Dist(SizeDist::Empirical { file }) = self {
+            *file = crate::registry::absolute(base, file);
+        }
+    }
+}
+
 /// A sampler built from a [`SizeSpec`].
 #[derive(Clone, Debug)]
 pub enum SizeSampler {

@@ -8,48 +8,64 @@ use super::sizes::{SizeSampler, SizeSpec};
 use super::BuildCtx;
 use crate::config::{parse_table, ConfigError, Duration};
 use crate::engine::{Rng, Time};
+use crate::registry::ComponentParams;
 use crate::sim::{ClientActors, Ctx, Workload};
 use crate::trace::{Op, Request};
 use rand::Rng as _;
 use rand_distr::{Distribution, Exp, Zipf};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "lowercase")]
-enum Pattern {
+pub enum Pattern {
     Sequential,
     Uniform,
     Zipf,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Default)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Default)]
 #[serde(rename_all = "lowercase")]
-enum Arrival {
+pub enum Arrival {
     #[default]
     Closed,
     Poisson,
 }
 
-#[derive(Debug, Deserialize)]
+/// The synthetic workload's parameters.
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct Params {
+pub struct Params {
+    /// Object popularity: `sequential`, `uniform` or `zipf`.
     pattern: Pattern,
+    /// `closed` (clients wait for completions) or `poisson` (open loop); default closed.
     #[serde(default)]
     arrival: Arrival,
     /// Requests per second for `arrival = "poisson"`.
     rate: Option<f64>,
-    /// Zipf exponent (pattern = "zipf").
+    /// Zipf exponent (pattern = "zipf"); default 0.99.
     #[serde(default = "default_alpha")]
     alpha: f64,
+    /// Distinct objects, > 0.
     objects: u64,
+    /// Requests issued in all.
     requests: u64,
+    /// Closed-loop clients, >= 1; default 1.
     #[serde(default = "one")]
     clients: u32,
+    /// Share of reads, in [0, 1]; default 1.
     #[serde(default = "one_f")]
     read_fraction: f64,
+    /// Object size distribution (see `sizes.rs`).
     size: SizeSpec,
+    /// A closed-loop client's pause between a completion and its next request; default 0.
     #[serde(default)]
     think_time: Duration,
+}
+
+impl ComponentParams for Params {
+    fn rebase(&mut self, base: &std::path::Path) {
+        self.size.rebase(base);
+    }
 }
 
 fn default_alpha() -> f64 {

@@ -15,36 +15,50 @@
 use super::BuildCtx;
 use crate::config::{parse_table, Bytes, ConfigError};
 use crate::engine::Time;
+use crate::registry::ComponentParams;
 use crate::sim::{ClientActors, Ctx, Workload};
 use crate::trace::{Format, Request, TraceReader};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Default)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Default)]
 #[serde(rename_all = "lowercase")]
-enum Mode {
+pub enum Mode {
     #[default]
     Closed,
     Open,
 }
 
-#[derive(Debug, Deserialize)]
+/// The trace workload's parameters.
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct Params {
+pub struct Params {
+    /// The trace file, relative to the config file's folder.
     path: PathBuf,
+    /// Its format (see `tiersim trace`); guessed from the file name when absent.
     format: Option<String>,
+    /// `closed` (clients) or `open` (at the trace's timestamps); default closed.
     #[serde(default)]
     mode: Mode,
+    /// Closed-loop clients, >= 1; default 1.
     #[serde(default = "one")]
     clients: u32,
+    /// Open loop: trace time is multiplied by this, > 0; default 1.
     #[serde(default = "one_f")]
     time_scale: f64,
     /// Every request's size (for formats without sizes, such as txt: size 1).
     size: Option<Bytes>,
     /// Replay at most this many requests.
     max_requests: Option<u64>,
+    /// Read the trace once at build time to validate it; default true.
     #[serde(default = "yes")]
     validate: bool,
+}
+
+impl ComponentParams for Params {
+    fn rebase(&mut self, base: &std::path::Path) {
+        self.path = crate::registry::absolute(base, &self.path);
+    }
 }
 
 fn one() -> u32 {
@@ -246,7 +260,13 @@ impl Workload for TraceReplay {
         let secs = crate::engine::secs(end);
         let mut v = serde_json::json!({
             "kind": "trace",
-            "path": self.path.display().to_string(),
+            // The file name only: where the file lives (the checkout, the current
+            // folder, a resolved config's absolute path) must not change summary.json.
+            // manifest.json's resolved config has the full path.
+            "path": self.path.file_name().map_or_else(
+                || self.path.display().to_string(),
+                |n| n.to_string_lossy().into_owned()
+            ),
             "mode": match self.mode { Mode::Open => "open", Mode::Closed => "closed" },
             "requests_issued": self.issued,
             "requests_completed": self.completed,

@@ -7,10 +7,31 @@
 //! Parameter `bits` (1..=16, default 2).
 
 use super::linked::{impl_linked, Links, List, Resident};
-use super::param::{integer, only_keys};
 use super::slot_index::Probe;
-use super::{EvictionPolicy, Params, Victim};
+use super::{EvictionPolicy, Victim};
+use crate::config::ConfigError;
+use crate::registry::{in_range, ComponentParams};
 use crate::trace::Request;
+use serde::{Deserialize, Serialize};
+
+/// n-bit CLOCK's parameters.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClockNParams {
+    /// Counter width in bits, in [1, 16]; default 2.
+    #[serde(default = "bits")]
+    pub bits: u32,
+}
+
+fn bits() -> u32 {
+    2
+}
+
+impl ComponentParams for ClockNParams {
+    fn check(&self) -> Result<(), ConfigError> {
+        in_range("bits", self.bits as u64, 1, 16)
+    }
+}
 
 struct Node {
     id: u64,
@@ -50,13 +71,6 @@ impl ClockN {
             max_count: ((1u32 << bits) - 1) as u16,
             capacity,
         }
-    }
-
-    /// Builds from the config parameter `bits` (default 2).
-    pub fn from_params(params: &Params, capacity: u64) -> Result<Self, String> {
-        only_keys("clock-n", params, &["bits"])?;
-        let bits = integer("clock-n", params, "bits", 2, (1, 16))?;
-        Ok(Self::new(capacity, bits as u32))
     }
 
     /// Evicts until node `i` (added, not yet queued) fits, then queues it at the head.

@@ -26,9 +26,37 @@
 //! follow the paper, which costs at most one miss of difference on cloudPhysicsIO.
 
 use super::linked::{Linked, Links, List, Resident, NIL};
-use super::param::{fraction, only_keys};
-use super::{EvictionPolicy, Params, Victim};
+use super::{EvictionPolicy, Victim};
+use crate::config::ConfigError;
+use crate::registry::{in_interval, ComponentParams};
 use crate::trace::Request;
+use serde::{Deserialize, Serialize};
+
+/// LIRS's parameters.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LirsParams {
+    /// Share of the capacity for resident HIR objects (Q), in (0, 1]; default 0.01.
+    #[serde(default = "hir_frac")]
+    pub hir_frac: f64,
+    /// Stack S is pruned to this many times the capacity, in [0, 64]; default 2.
+    #[serde(default = "stack_frac")]
+    pub stack_frac: f64,
+}
+
+fn hir_frac() -> f64 {
+    0.01
+}
+fn stack_frac() -> f64 {
+    2.0
+}
+
+impl ComponentParams for LirsParams {
+    fn check(&self) -> Result<(), ConfigError> {
+        in_interval("hir_frac", self.hir_frac, (0.0, true), (1.0, false))?;
+        in_interval("stack_frac", self.stack_frac, (0.0, false), (64.0, false))
+    }
+}
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum State {
@@ -94,9 +122,6 @@ pub struct Lirs {
 }
 
 impl Lirs {
-    pub const DEFAULT_HIR_FRAC: f64 = 0.01;
-    pub const DEFAULT_STACK_FRAC: f64 = 2.0;
-
     pub fn new(capacity: u64, hir_frac: f64, stack_frac: f64) -> Self {
         let hir = ((capacity as f64 * hir_frac) as u64).clamp(1, capacity);
         Lirs {
@@ -110,26 +135,6 @@ impl Lirs {
             stack_cap: (capacity as f64 * stack_frac) as u64,
             capacity,
         }
-    }
-
-    /// Builds from config parameters `hir_frac` and `stack_frac`.
-    pub fn from_params(params: &Params, capacity: u64) -> Result<Self, String> {
-        only_keys("lirs", params, &["hir_frac", "stack_frac"])?;
-        let hir = fraction(
-            "lirs",
-            params,
-            "hir_frac",
-            Self::DEFAULT_HIR_FRAC,
-            (0.0, true, 1.0),
-        )?;
-        let stack = fraction(
-            "lirs",
-            params,
-            "stack_frac",
-            Self::DEFAULT_STACK_FRAC,
-            (0.0, false, 64.0),
-        )?;
-        Ok(Self::new(capacity, hir, stack))
     }
 
     fn used_bytes(&self) -> u64 {

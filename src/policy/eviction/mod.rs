@@ -1,7 +1,9 @@
 //! Eviction policies: which object leaves a full cache tier.
 //!
 //! Every policy implements [`EvictionPolicy`] in its own file and is registered by
-//! name in [`REGISTRY`]; the contract tests in `tests/` run over every entry.
+//! name in [`REGISTRY`] with its declared parameters (a serde struct such as
+//! [`S3FifoParams`]: defaults and ranges in one place; see `crate::registry`); the
+//! contract tests in `tests/` run over every entry.
 //! Semantics follow libCacheSim: every miss inserts the object (unless it is larger
 //! than the whole cache, which is counted as a miss and not admitted), and eviction
 //! repeats until the new object fits.
@@ -16,7 +18,6 @@ mod linked;
 mod lirs;
 mod lru;
 mod minio;
-mod param;
 mod random;
 mod s3fifo;
 mod shade;
@@ -29,18 +30,19 @@ mod twoq;
 pub use arc::Arc;
 pub use belady::Belady;
 pub use clock::Clock;
-pub use clock_n::ClockN;
+pub use clock_n::{ClockN, ClockNParams};
 pub use fifo::Fifo;
 pub use lfu::Lfu;
-pub use lirs::Lirs;
+pub use lirs::{Lirs, LirsParams};
 pub use lru::Lru;
 pub use minio::MinIo;
 pub use random::RandomEviction;
 pub use s3fifo::{S3Fifo, S3FifoParams};
 pub use shade::{importance_from_rank, Shade};
 pub use sieve::Sieve;
-pub use twoq::TwoQ;
+pub use twoq::{TwoQ, TwoQParams};
 
+use crate::registry::{self, ComponentParams, Entry, NoParams, Registry};
 use crate::trace::Request;
 
 /// An object pushed out of a cache.
@@ -147,55 +149,65 @@ pub type Params = toml::Table;
 pub type Constructor =
     fn(params: &Params, capacity: u64, seed: u64) -> Result<Box<dyn EvictionPolicy>, String>;
 
-/// Every eviction policy by name. Adding a policy: one file and one line here.
-pub const REGISTRY: &[(&str, Constructor)] = &[
-    ("lru", |p, c, _| {
-        no_params("lru", p).map(|_| Box::new(Lru::new(c)) as _)
-    }),
-    ("fifo", |p, c, _| {
-        no_params("fifo", p).map(|_| Box::new(Fifo::new(c)) as _)
-    }),
-    ("clock", |p, c, _| {
-        no_params("clock", p).map(|_| Box::new(Clock::new(c)) as _)
-    }),
-    ("lfu", |p, c, _| {
-        no_params("lfu", p).map(|_| Box::new(Lfu::new(c)) as _)
-    }),
-    ("arc", |p, c, _| {
-        no_params("arc", p).map(|_| Box::new(Arc::new(c)) as _)
-    }),
-    ("s3fifo", |p, c, _| {
-        S3FifoParams::from_params(p).map(|q| Box::new(S3Fifo::new(c, q)) as _)
-    }),
-    ("belady", |p, c, _| {
-        no_params("belady", p).map(|_| Box::new(Belady::new(c)) as _)
-    }),
-    ("twoq", |p, c, _| {
-        TwoQ::from_params(p, c).map(|x| Box::new(x) as _)
-    }),
-    ("sieve", |p, c, _| {
-        no_params("sieve", p).map(|_| Box::new(Sieve::new(c)) as _)
-    }),
-    ("lirs", |p, c, _| {
-        Lirs::from_params(p, c).map(|x| Box::new(x) as _)
-    }),
-    ("random", |p, c, s| {
-        no_params("random", p).map(|_| Box::new(RandomEviction::new(c, s)) as _)
-    }),
-    ("minio", |p, c, _| {
-        no_params("minio", p).map(|_| Box::new(MinIo::new(c)) as _)
-    }),
-    ("clock-n", |p, c, _| {
-        ClockN::from_params(p, c).map(|x| Box::new(x) as _)
-    }),
-    ("shade", |p, c, _| {
-        no_params("shade", p).map(|_| Box::new(Shade::new(c)) as _)
-    }),
-];
+/// Parses a policy's declared parameters from its table (errors name the key).
+fn parsed<P: ComponentParams>(params: &Params) -> Result<P, String> {
+    registry::parse(params.clone(), "").map_err(|e| e.to_string())
+}
+
+/// Every eviction policy by name, with its declared parameters. Adding a policy: one
+/// file and one line here.
+pub const REGISTRY: Registry<Entry<Constructor>> = Registry {
+    what: "eviction policy",
+    plural: "policies",
+    entries: &[
+        Entry::new::<NoParams>("lru", |p, c, _| {
+            parsed::<NoParams>(p).map(|_| Box::new(Lru::new(c)) as _)
+        }),
+        Entry::new::<NoParams>("fifo", |p, c, _| {
+            parsed::<NoParams>(p).map(|_| Box::new(Fifo::new(c)) as _)
+        }),
+        Entry::new::<NoParams>("clock", |p, c, _| {
+            parsed::<NoParams>(p).map(|_| Box::new(Clock::new(c)) as _)
+        }),
+        Entry::new::<NoParams>("lfu", |p, c, _| {
+            parsed::<NoParams>(p).map(|_| Box::new(Lfu::new(c)) as _)
+        }),
+        Entry::new::<NoParams>("arc", |p, c, _| {
+            parsed::<NoParams>(p).map(|_| Box::new(Arc::new(c)) as _)
+        }),
+        Entry::new::<S3FifoParams>("s3fifo", |p, c, _| {
+            parsed::<S3FifoParams>(p).map(|q| Box::new(S3Fifo::new(c, q)) as _)
+        }),
+        Entry::new::<NoParams>("belady", |p, c, _| {
+            parsed::<NoParams>(p).map(|_| Box::new(Belady::new(c)) as _)
+        }),
+        Entry::new::<TwoQParams>("twoq", |p, c, _| {
+            parsed::<TwoQParams>(p).map(|q| Box::new(TwoQ::new(c, q.kin_frac, q.kout_frac)) as _)
+        }),
+        Entry::new::<NoParams>("sieve", |p, c, _| {
+            parsed::<NoParams>(p).map(|_| Box::new(Sieve::new(c)) as _)
+        }),
+        Entry::new::<LirsParams>("lirs", |p, c, _| {
+            parsed::<LirsParams>(p).map(|q| Box::new(Lirs::new(c, q.hir_frac, q.stack_frac)) as _)
+        }),
+        Entry::new::<NoParams>("random", |p, c, s| {
+            parsed::<NoParams>(p).map(|_| Box::new(RandomEviction::new(c, s)) as _)
+        }),
+        Entry::new::<NoParams>("minio", |p, c, _| {
+            parsed::<NoParams>(p).map(|_| Box::new(MinIo::new(c)) as _)
+        }),
+        Entry::new::<ClockNParams>("clock-n", |p, c, _| {
+            parsed::<ClockNParams>(p).map(|q| Box::new(ClockN::new(c, q.bits)) as _)
+        }),
+        Entry::new::<NoParams>("shade", |p, c, _| {
+            parsed::<NoParams>(p).map(|_| Box::new(Shade::new(c)) as _)
+        }),
+    ],
+};
 
 /// The registered names, in registry order.
 pub fn names() -> Vec<&'static str> {
-    REGISTRY.iter().map(|(n, _)| *n).collect()
+    REGISTRY.names()
 }
 
 /// Builds the policy registered as `kind`; an unknown name lists the known ones.
@@ -208,19 +220,5 @@ pub fn build(
     if capacity == 0 {
         return Err("cache capacity must be greater than zero".into());
     }
-    match REGISTRY.iter().find(|(n, _)| *n == kind) {
-        Some((_, ctor)) => ctor(params, capacity, seed),
-        None => Err(format!(
-            "unknown eviction policy '{kind}'; known policies: {}",
-            names().join(", ")
-        )),
-    }
-}
-
-/// Rejects any parameter for a policy that takes none.
-pub fn no_params(kind: &str, params: &Params) -> Result<(), String> {
-    match params.keys().next() {
-        None => Ok(()),
-        Some(k) => Err(format!("eviction policy '{kind}' takes no parameter '{k}'")),
-    }
+    (REGISTRY.get(kind)?.build)(params, capacity, seed)
 }

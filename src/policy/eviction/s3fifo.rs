@@ -21,8 +21,11 @@
 
 use super::linked::{impl_linked, Links, List, Resident};
 use super::slot_index::Probe;
-use super::{EvictionPolicy, Params, Victim};
+use super::{EvictionPolicy, Victim};
+use crate::config::ConfigError;
+use crate::registry::{in_interval, ComponentParams};
 use crate::trace::Request;
+use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Queue {
@@ -41,67 +44,59 @@ struct Node {
 
 impl_linked!(Node);
 
-/// S3-FIFO's tunables (libCacheSim names: small-size-ratio, ghost-size-ratio,
+/// S3-FIFO's parameters (libCacheSim names: small-size-ratio, ghost-size-ratio,
 /// move-to-main-threshold).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct S3FifoParams {
+    /// Share of the capacity held by the small FIFO, in (0, 1); default 0.1.
+    #[serde(default = "small_frac")]
     pub small_frac: f64,
+    /// Ghost FIFO size as a share of the capacity (ids of that many bytes' worth of
+    /// objects), >= 0; default 0.9.
+    #[serde(default = "ghost_frac")]
     pub ghost_frac: f64,
+    /// Hits (counter value) a small-queue object needs to move to main, >= 1; default 2.
+    #[serde(default = "move_to_main_threshold")]
     pub move_to_main_threshold: u32,
+}
+
+fn small_frac() -> f64 {
+    0.1
+}
+fn ghost_frac() -> f64 {
+    0.9
+}
+fn move_to_main_threshold() -> u32 {
+    2
 }
 
 impl Default for S3FifoParams {
     fn default() -> Self {
         S3FifoParams {
-            small_frac: 0.1,
-            ghost_frac: 0.9,
-            move_to_main_threshold: 2,
+            small_frac: small_frac(),
+            ghost_frac: ghost_frac(),
+            move_to_main_threshold: move_to_main_threshold(),
         }
     }
 }
 
-impl S3FifoParams {
-    /// Reads `small_frac`, `ghost_frac`, `move_to_main_threshold` from a config table.
-    pub fn from_params(p: &Params) -> Result<Self, String> {
-        let mut out = S3FifoParams::default();
-        for (k, v) in p {
-            let num = || {
-                v.as_float()
-                    .or_else(|| v.as_integer().map(|i| i as f64))
-                    .ok_or_else(|| format!("s3fifo.{k}: expected a number, found {v}"))
-            };
-            match k.as_str() {
-                "small_frac" => out.small_frac = num()?,
-                "ghost_frac" => out.ghost_frac = num()?,
-                "move_to_main_threshold" => {
-                    out.move_to_main_threshold = v
-                        .as_integer()
-                        .filter(|&i| (1..=i64::from(u32::MAX)).contains(&i))
-                        .ok_or_else(|| {
-                            format!("s3fifo.{k}: expected a positive integer, found {v}")
-                        })? as u32
-                }
-                _ => {
-                    return Err(format!(
-                        "eviction policy 's3fifo' has no parameter '{k}' \
-                         (known: small_frac, ghost_frac, move_to_main_threshold)"
-                    ))
-                }
-            }
-        }
-        if !(out.small_frac > 0.0 && out.small_frac < 1.0) {
-            return Err(format!(
-                "s3fifo.small_frac must be in (0, 1), found {}",
-                out.small_frac
+impl ComponentParams for S3FifoParams {
+    fn check(&self) -> Result<(), ConfigError> {
+        in_interval("small_frac", self.small_frac, (0.0, true), (1.0, true))?;
+        if !(self.ghost_frac >= 0.0 && self.ghost_frac.is_finite()) {
+            return Err(ConfigError::new(
+                "ghost_frac",
+                format!("must be a number >= 0, got {}", self.ghost_frac),
             ));
         }
-        if !(out.ghost_frac >= 0.0 && out.ghost_frac.is_finite()) {
-            return Err(format!(
-                "s3fifo.ghost_frac must be >= 0, found {}",
-                out.ghost_frac
+        if self.move_to_main_threshold == 0 {
+            return Err(ConfigError::new(
+                "move_to_main_threshold",
+                "must be at least 1",
             ));
         }
-        Ok(out)
+        Ok(())
     }
 }
 

@@ -11,9 +11,37 @@
 //! both count objects, as in the paper.
 
 use super::linked::{impl_linked, Links, List, Resident};
-use super::param::{fraction, only_keys};
-use super::{EvictionPolicy, Params, Victim};
+use super::{EvictionPolicy, Victim};
+use crate::config::ConfigError;
+use crate::registry::{in_interval, ComponentParams};
 use crate::trace::Request;
+use serde::{Deserialize, Serialize};
+
+/// 2Q's parameters.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TwoQParams {
+    /// A1in's share of the capacity, in (0, 1]; default 0.25 (the paper's Kin).
+    #[serde(default = "kin_frac")]
+    pub kin_frac: f64,
+    /// A1out (ghost) size as a share of the capacity, in [0, 16]; default 0.5 (Kout).
+    #[serde(default = "kout_frac")]
+    pub kout_frac: f64,
+}
+
+fn kin_frac() -> f64 {
+    0.25
+}
+fn kout_frac() -> f64 {
+    0.5
+}
+
+impl ComponentParams for TwoQParams {
+    fn check(&self) -> Result<(), ConfigError> {
+        in_interval("kin_frac", self.kin_frac, (0.0, true), (1.0, false))?;
+        in_interval("kout_frac", self.kout_frac, (0.0, false), (16.0, false))
+    }
+}
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Where {
@@ -44,9 +72,6 @@ pub struct TwoQ {
 }
 
 impl TwoQ {
-    pub const DEFAULT_KIN_FRAC: f64 = 0.25;
-    pub const DEFAULT_KOUT_FRAC: f64 = 0.5;
-
     /// A1in holds `kin_frac` of `capacity` (at least 1), A1out remembers `kout_frac`.
     pub fn new(capacity: u64, kin_frac: f64, kout_frac: f64) -> Self {
         TwoQ {
@@ -58,26 +83,6 @@ impl TwoQ {
             kout: (capacity as f64 * kout_frac) as u64,
             capacity,
         }
-    }
-
-    /// Builds from config parameters `kin_frac` and `kout_frac`.
-    pub fn from_params(params: &Params, capacity: u64) -> Result<Self, String> {
-        only_keys("twoq", params, &["kin_frac", "kout_frac"])?;
-        let kin = fraction(
-            "twoq",
-            params,
-            "kin_frac",
-            Self::DEFAULT_KIN_FRAC,
-            (0.0, true, 1.0),
-        )?;
-        let kout = fraction(
-            "twoq",
-            params,
-            "kout_frac",
-            Self::DEFAULT_KOUT_FRAC,
-            (0.0, false, 16.0),
-        )?;
-        Ok(Self::new(capacity, kin, kout))
     }
 
     fn used_bytes(&self) -> u64 {
@@ -285,15 +290,13 @@ mod tests {
 
     #[test]
     fn params_are_checked() {
-        let p: Params = "kin_frac = 0.5\nkout_frac = 1.0".parse().unwrap();
-        let c = TwoQ::from_params(&p, 100).unwrap();
+        let build = |s: &str| crate::policy::eviction::build("twoq", &s.parse().unwrap(), 100, 1);
+        assert!(build("kin_frac = 0.5\nkout_frac = 1.0").is_ok());
+        let c = TwoQ::new(100, 0.5, 1.0);
         assert_eq!((c.kin, c.kout), (50, 100));
-        let p: Params = "kin_frac = 1.5".parse().unwrap();
-        assert!(TwoQ::from_params(&p, 100)
-            .err()
-            .unwrap()
-            .contains("kin_frac"));
-        let p: Params = "k = 1".parse().unwrap();
-        assert!(TwoQ::from_params(&p, 100).err().unwrap().contains("'k'"));
+        let e = build("kin_frac = 1.5").err().unwrap();
+        assert_eq!(e, "kin_frac: must be in (0, 1], got 1.5");
+        let e = build("k = 1").err().unwrap();
+        assert!(e.starts_with("k: unknown field `k`"), "{e}");
     }
 }

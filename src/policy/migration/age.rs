@@ -11,16 +11,19 @@ use super::TierPair;
 use super::{params, BuildCtx, MigrationPolicy, MigrationStats, OsCosts, Tick, FAST, SLOW};
 use crate::config::{ConfigError, Duration};
 use crate::engine::{Time, MS, SEC};
+use crate::registry::ComponentParams;
 use crate::trace::Op;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 /// Parameters of age-based placement.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgeParams {
+    /// Time since first touch after which a page is demoted; default 1 s.
     #[serde(default = "max_age")]
     pub max_age: Duration,
+    /// Daemon period, > 0; default 100 ms.
     #[serde(default = "period")]
     pub period: Duration,
 }
@@ -47,18 +50,21 @@ pub struct Age {
     stats: MigrationStats,
 }
 
+impl ComponentParams for AgeParams {
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.period.0 == 0 {
+            return Err(ConfigError::new("period", "must be greater than zero"));
+        }
+        Ok(())
+    }
+}
+
 pub fn build(
     table: toml::Table,
     os: OsCosts,
     _ctx: &BuildCtx,
 ) -> Result<Box<dyn MigrationPolicy>, ConfigError> {
     let p: AgeParams = params(table)?;
-    if p.period.0 == 0 {
-        return Err(ConfigError::new(
-            "migration.period",
-            "must be greater than zero",
-        ));
-    }
     Ok(Box::new(Age::new(p, os)))
 }
 

@@ -22,26 +22,33 @@ use super::{
 use crate::config::{Bytes, ConfigError, Duration};
 use crate::engine::{Time, MS, SEC};
 use crate::policy::hash::IdMap;
+use crate::registry::ComponentParams;
 use crate::trace::Op;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// AutoNUMA tiering parameters (defaults from Linux).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AutoNumaParams {
+    /// Slow-tier bytes armed for hint faults per scan; default 256 MiB.
     #[serde(default = "scan_size")]
     pub scan_size: Bytes,
+    /// Shortest scan period, > 0; default 1 s.
     #[serde(default = "scan_min")]
     pub scan_period_min: Duration,
+    /// Longest scan period, >= scan_period_min; default 60 s.
     #[serde(default = "scan_max")]
     pub scan_period_max: Duration,
+    /// Initial hot threshold on hint-fault latency; default 1 s.
     #[serde(default = "hot_threshold")]
     pub hot_threshold: Duration,
-    /// Bytes per second.
+    /// Promotion rate limit, bytes per second; default 65,536 MiB.
     #[serde(default = "rate_limit")]
     pub promote_rate_limit: Bytes,
+    /// kswapd demotion period, > 0; default 10 ms.
     #[serde(default = "reclaim_period")]
     pub reclaim_period: Duration,
+    /// Free share of the fast tier kswapd keeps, in [0, 1); default 0.02.
     #[serde(default = "free_wm")]
     pub free_watermark: f64,
 }
@@ -106,30 +113,35 @@ pub struct AutoNuma {
     stats: MigrationStats,
 }
 
+impl ComponentParams for AutoNumaParams {
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.scan_period_min.0 == 0 || self.scan_period_max.0 < self.scan_period_min.0 {
+            return Err(ConfigError::new(
+                "scan_period_min",
+                "must be greater than zero and at most scan_period_max",
+            ));
+        }
+        if self.reclaim_period.0 == 0 {
+            return Err(ConfigError::new(
+                "reclaim_period",
+                "must be greater than zero",
+            ));
+        }
+        crate::registry::in_interval(
+            "free_watermark",
+            self.free_watermark,
+            (0.0, false),
+            (1.0, true),
+        )
+    }
+}
+
 pub fn build(
     table: toml::Table,
     os: OsCosts,
     _ctx: &BuildCtx,
 ) -> Result<Box<dyn MigrationPolicy>, ConfigError> {
     let p: AutoNumaParams = params(table)?;
-    if p.scan_period_min.0 == 0 || p.scan_period_max.0 < p.scan_period_min.0 {
-        return Err(ConfigError::new(
-            "migration.scan_period_min",
-            "must be greater than zero and at most scan_period_max",
-        ));
-    }
-    if p.reclaim_period.0 == 0 {
-        return Err(ConfigError::new(
-            "migration.reclaim_period",
-            "must be greater than zero",
-        ));
-    }
-    if !(0.0..1.0).contains(&p.free_watermark) {
-        return Err(ConfigError::new(
-            "migration.free_watermark",
-            "must be in [0, 1)",
-        ));
-    }
     Ok(Box::new(AutoNuma::new(p, os)))
 }
 

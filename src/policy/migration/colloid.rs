@@ -17,17 +17,21 @@ use super::{params, BuildCtx, MigrationPolicy, MigrationStats, OsCosts, Tick, FA
 use crate::config::{ConfigError, Duration};
 use crate::engine::{Time, MS};
 use crate::policy::hash::IdMap;
+use crate::registry::ComponentParams;
 use crate::trace::Op;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Colloid's parameters (defaults from the paper).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ColloidParams {
+    /// Balancing period, > 0; default 500 ms.
     #[serde(default = "period")]
     pub period: Duration,
+    /// Share of the total heat moved per period, in (0, 1]; default 0.05.
     #[serde(default = "step")]
     pub step: f64,
+    /// Relative latency difference tolerated before moving pages, >= 0; default 0.05.
     #[serde(default = "step")]
     pub tolerance: f64,
 }
@@ -76,24 +80,28 @@ pub struct Colloid {
     stats: MigrationStats,
 }
 
+impl ComponentParams for ColloidParams {
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.period.0 == 0 {
+            return Err(ConfigError::new("period", "must be greater than zero"));
+        }
+        crate::registry::in_interval("step", self.step, (0.0, true), (1.0, false))?;
+        if !(self.tolerance >= 0.0 && self.tolerance.is_finite()) {
+            return Err(ConfigError::new(
+                "tolerance",
+                format!("must be a number >= 0, got {}", self.tolerance),
+            ));
+        }
+        Ok(())
+    }
+}
+
 pub fn build(
     table: toml::Table,
     os: OsCosts,
     _ctx: &BuildCtx,
 ) -> Result<Box<dyn MigrationPolicy>, ConfigError> {
     let p: ColloidParams = params(table)?;
-    if p.period.0 == 0 {
-        return Err(ConfigError::new(
-            "migration.period",
-            "must be greater than zero",
-        ));
-    }
-    if !(p.step > 0.0 && p.step <= 1.0) {
-        return Err(ConfigError::new("migration.step", "must be in (0, 1]"));
-    }
-    if !(p.tolerance >= 0.0 && p.tolerance.is_finite()) {
-        return Err(ConfigError::new("migration.tolerance", "must be >= 0"));
-    }
     Ok(Box::new(Colloid::new(p, os)))
 }
 

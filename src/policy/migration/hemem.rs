@@ -19,23 +19,30 @@ use super::{
 use crate::config::{Bytes, ConfigError, Duration};
 use crate::engine::{Time, MS};
 use crate::policy::hash::IdMap;
+use crate::registry::ComponentParams;
 use crate::trace::Op;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// HeMem's parameters (defaults from the paper).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HeMemParams {
+    /// Every `sample_period`-th access is a sample, >= 1; default 1.
     #[serde(default = "one")]
     pub sample_period: u64,
+    /// Read samples that make a page hot; default 4.
     #[serde(default = "four")]
     pub hot_read_threshold: u32,
+    /// Write samples that make a page hot; default 4.
     #[serde(default = "four")]
     pub hot_write_threshold: u32,
+    /// A page count passing this advances the cooling clock; default 10.
     #[serde(default = "ten")]
     pub cooling_threshold: u32,
+    /// Policy thread period, > 0; default 10 ms.
     #[serde(default = "period")]
     pub period: Duration,
+    /// Bytes promoted at most per period; default 10 GB.
     #[serde(default = "max_migrate")]
     pub max_migrate: Bytes,
 }
@@ -96,24 +103,24 @@ pub struct HeMem {
     stats: MigrationStats,
 }
 
+impl ComponentParams for HeMemParams {
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.sample_period == 0 {
+            return Err(ConfigError::new("sample_period", "must be at least 1"));
+        }
+        if self.period.0 == 0 {
+            return Err(ConfigError::new("period", "must be greater than zero"));
+        }
+        Ok(())
+    }
+}
+
 pub fn build(
     table: toml::Table,
     os: OsCosts,
     _ctx: &BuildCtx,
 ) -> Result<Box<dyn MigrationPolicy>, ConfigError> {
     let p: HeMemParams = params(table)?;
-    if p.sample_period == 0 {
-        return Err(ConfigError::new(
-            "migration.sample_period",
-            "must be at least 1",
-        ));
-    }
-    if p.period.0 == 0 {
-        return Err(ConfigError::new(
-            "migration.period",
-            "must be greater than zero",
-        ));
-    }
     Ok(Box::new(HeMem::new(p, os)))
 }
 

@@ -18,20 +18,24 @@ use super::{
 use crate::config::{ConfigError, Duration};
 use crate::engine::{Time, MS};
 use crate::policy::hash::IdMap;
+use crate::registry::ComponentParams;
 use crate::trace::Op;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Histogram bins.
 pub const BINS: usize = 16;
 
 /// Memtis' parameters (defaults from the paper).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MemtisParams {
+    /// Every `sample_period`-th access is a sample, >= 1; default 1.
     #[serde(default = "one")]
     pub sample_period: u64,
+    /// Samples between coolings (counts halve), >= 1; default 2,000,000.
     #[serde(default = "cooling")]
     pub cooling_samples: u64,
+    /// kmigrated period, > 0; default 500 ms.
     #[serde(default = "period")]
     pub period: Duration,
 }
@@ -84,24 +88,29 @@ pub struct Memtis {
     stats: MigrationStats,
 }
 
+impl ComponentParams for MemtisParams {
+    fn check(&self) -> Result<(), ConfigError> {
+        for (k, v) in [
+            ("sample_period", self.sample_period),
+            ("cooling_samples", self.cooling_samples),
+        ] {
+            if v == 0 {
+                return Err(ConfigError::new(k, "must be at least 1"));
+            }
+        }
+        if self.period.0 == 0 {
+            return Err(ConfigError::new("period", "must be greater than zero"));
+        }
+        Ok(())
+    }
+}
+
 pub fn build(
     table: toml::Table,
     os: OsCosts,
     _ctx: &BuildCtx,
 ) -> Result<Box<dyn MigrationPolicy>, ConfigError> {
     let p: MemtisParams = params(table)?;
-    if p.sample_period == 0 || p.cooling_samples == 0 {
-        return Err(ConfigError::new(
-            "migration.sample_period",
-            "sample_period and cooling_samples must be at least 1",
-        ));
-    }
-    if p.period.0 == 0 {
-        return Err(ConfigError::new(
-            "migration.period",
-            "must be greater than zero",
-        ));
-    }
     Ok(Box::new(Memtis::new(p, os)))
 }
 

@@ -38,9 +38,10 @@ pub use pairs::PerPair;
 pub use static_placement::StaticPlacement;
 pub use tpp::{Tpp, TppParams};
 
-use crate::config::{parse_table, ConfigError, Duration};
+use crate::config::{ConfigError, Duration};
 use crate::engine::{Time, NS, US};
 pub use crate::hierarchy::{TierPair, FAST, SLOW};
+use crate::registry::{self, ComponentParams, Entry, NoParams, Registry, ResolveCtx};
 use crate::trace::Op;
 use serde::{Deserialize, Serialize};
 
@@ -96,17 +97,24 @@ pub trait MigrationPolicy: Send {
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct OsCosts {
+    /// A (hint) page fault; default 2 us.
     #[serde(default = "d_fault")]
     pub page_fault: Duration,
+    /// One level of a page-table walk; default 200 ns.
     #[serde(default = "d_walk")]
     pub page_walk_level: Duration,
+    /// Levels of the page table; default 4.
     #[serde(default = "d_levels")]
     pub page_table_levels: u32,
+    /// A TLB shootdown; default 4 us.
     #[serde(default = "d_shootdown")]
     pub tlb_shootdown: Duration,
+    /// Copying 4 KB of a page; default 1.5 us.
     #[serde(default = "d_move")]
     pub page_move_4k: Duration,
 }
+
+impl ComponentParams for OsCosts {}
 
 fn d_fault() -> Duration {
     Duration(2 * US)
@@ -278,20 +286,25 @@ pub type Constructor = fn(
     ctx: &BuildCtx,
 ) -> Result<Box<dyn MigrationPolicy>, ConfigError>;
 
-/// Every migration policy by name. Adding one: one file and one line here.
-pub const REGISTRY: &[(&str, Constructor)] = &[
-    ("hemem", hemem::build),
-    ("tpp", tpp::build),
-    ("memtis", memtis::build),
-    ("autonuma", autonuma::build),
-    ("colloid", colloid::build),
-    ("static", static_placement::build),
-    ("age", age::build),
-];
+/// Every migration policy by name, with its declared parameters. Adding one: one file
+/// and one line here.
+pub const REGISTRY: Registry<Entry<Constructor>> = Registry {
+    what: "migration policy",
+    plural: "policies",
+    entries: &[
+        Entry::new::<HeMemParams>("hemem", hemem::build),
+        Entry::new::<TppParams>("tpp", tpp::build),
+        Entry::new::<MemtisParams>("memtis", memtis::build),
+        Entry::new::<AutoNumaParams>("autonuma", autonuma::build),
+        Entry::new::<ColloidParams>("colloid", colloid::build),
+        Entry::new::<NoParams>("static", static_placement::build),
+        Entry::new::<AgeParams>("age", age::build),
+    ],
+};
 
 /// The registered names.
 pub fn names() -> Vec<&'static str> {
-    REGISTRY.iter().map(|(n, _)| *n).collect()
+    REGISTRY.names()
 }
 
 const OS_KEYS: &[&str] = &[
@@ -302,33 +315,45 @@ const OS_KEYS: &[&str] = &[
     "page_move_4k",
 ];
 
-/// Builds the policy described by a `[migration]` table.
-pub fn build(value: toml::Value, ctx: &BuildCtx) -> Result<Box<dyn MigrationPolicy>, ConfigError> {
-    let kt = crate::config::KindTable::from_value(value, "migration")?;
-    let mut params = kt.params;
+/// Splits a `[migration]` table into the policy's entry, its own parameters and the
+/// OS-cost keys common to every policy.
+fn split(
+    value: toml::Value,
+) -> Result<(&'static Entry<Constructor>, toml::Table, toml::Table), ConfigError> {
+    let (entry, mut params) = REGISTRY.find(value, "migration")?;
     let mut os = toml::Table::new();
     for k in OS_KEYS {
         if let Some(v) = params.remove(*k) {
             os.insert(k.to_string(), v);
         }
     }
-    let os: OsCosts = parse_table(toml::Value::Table(os), "migration")?;
-    match REGISTRY.iter().find(|(n, _)| *n == kt.kind) {
-        Some((_, ctor)) => ctor(params, os, ctx),
-        None => Err(ConfigError::new(
-            "migration.kind",
-            format!(
-                "unknown migration policy '{}'; known policies: {}",
-                kt.kind,
-                names().join(", ")
-            ),
-        )),
-    }
+    Ok((entry, params, os))
 }
 
-/// Parses a policy's own parameter table under `migration.`.
-pub fn params<T: serde::de::DeserializeOwned>(table: toml::Table) -> Result<T, ConfigError> {
-    parse_table(toml::Value::Table(table), "migration")
+/// The resolved `[migration]` table: `kind`, the policy's parameters, then the OS
+/// costs, every default filled in.
+pub fn resolve(
+    value: toml::Value,
+    ctx: &ResolveCtx,
+) -> Result<serde_json::Map<String, serde_json::Value>, ConfigError> {
+    let (entry, params, os) = split(value)?;
+    let mut out = serde_json::Map::new();
+    out.insert("kind".into(), entry.name.into());
+    out.extend((entry.resolve)(params, "migration", ctx)?);
+    out.extend(registry::resolve_params::<OsCosts>(os, "migration", ctx)?);
+    Ok(out)
+}
+
+/// Builds the policy described by a `[migration]` table.
+pub fn build(value: toml::Value, ctx: &BuildCtx) -> Result<Box<dyn MigrationPolicy>, ConfigError> {
+    let (entry, params, os) = split(value)?;
+    let os: OsCosts = registry::parse(os, "migration")?;
+    (entry.build)(params, os, ctx)
+}
+
+/// Parses and checks a policy's declared parameters under `migration.`.
+pub fn params<T: ComponentParams>(table: toml::Table) -> Result<T, ConfigError> {
+    registry::parse(table, "migration")
 }
 
 /// A FIFO of page slots with lazy deletion: an entry is live while the page's

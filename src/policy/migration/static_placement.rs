@@ -19,12 +19,7 @@ pub fn build(
     _os: OsCosts,
     _ctx: &BuildCtx,
 ) -> Result<Box<dyn MigrationPolicy>, ConfigError> {
-    if let Some(k) = table.keys().next() {
-        return Err(ConfigError::new(
-            format!("migration.{k}"),
-            "migration policy 'static' takes no parameters",
-        ));
-    }
+    super::params::<crate::registry::NoParams>(table)?;
     Ok(Box::new(StaticPlacement::default()))
 }
 

@@ -23,21 +23,28 @@ use super::{
 use crate::config::{Bytes, ConfigError, Duration};
 use crate::engine::{Time, MS, SEC};
 use crate::policy::hash::IdMap;
+use crate::registry::ComponentParams;
 use crate::trace::Op;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// TPP's parameters (defaults from the paper and Linux).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TppParams {
+    /// Free share of the fast tier below which new pages go to the slow tier, in
+    /// [0, 1); default 0.01.
     #[serde(default = "alloc_wm")]
     pub allocation_watermark: f64,
+    /// Free share of the fast tier reclaim restores by demoting, in [0, 1); default 0.02.
     #[serde(default = "demote_wm")]
     pub demotion_watermark: f64,
+    /// kswapd period, > 0; default 10 ms.
     #[serde(default = "reclaim_period")]
     pub reclaim_period: Duration,
+    /// NUMA-balancing scan period, > 0; default 1 s.
     #[serde(default = "scan_period")]
     pub scan_period: Duration,
+    /// Slow-tier bytes armed per scan; default 256 MiB.
     #[serde(default = "scan_size")]
     pub scan_size: Bytes,
 }
@@ -98,29 +105,32 @@ pub struct Tpp {
     stats: MigrationStats,
 }
 
+impl ComponentParams for TppParams {
+    fn check(&self) -> Result<(), ConfigError> {
+        for (k, v) in [
+            ("allocation_watermark", self.allocation_watermark),
+            ("demotion_watermark", self.demotion_watermark),
+        ] {
+            crate::registry::in_interval(k, v, (0.0, false), (1.0, true))?;
+        }
+        for (k, v) in [
+            ("reclaim_period", self.reclaim_period),
+            ("scan_period", self.scan_period),
+        ] {
+            if v.0 == 0 {
+                return Err(ConfigError::new(k, "must be greater than zero"));
+            }
+        }
+        Ok(())
+    }
+}
+
 pub fn build(
     table: toml::Table,
     os: OsCosts,
     _ctx: &BuildCtx,
 ) -> Result<Box<dyn MigrationPolicy>, ConfigError> {
     let p: TppParams = params(table)?;
-    for (k, v) in [
-        ("allocation_watermark", p.allocation_watermark),
-        ("demotion_watermark", p.demotion_watermark),
-    ] {
-        if !(0.0..1.0).contains(&v) {
-            return Err(ConfigError::new(
-                format!("migration.{k}"),
-                "must be a fraction of the fast tier in [0, 1)",
-            ));
-        }
-    }
-    if p.reclaim_period.0 == 0 || p.scan_period.0 == 0 {
-        return Err(ConfigError::new(
-            "migration.reclaim_period",
-            "periods must be greater than zero",
-        ));
-    }
     Ok(Box::new(Tpp::new(p, os)))
 }
 

@@ -27,18 +27,33 @@ use crate::config::{Bytes, ConfigError};
 use crate::engine::Time;
 use crate::hierarchy::Hierarchy;
 use crate::policy::hash::{IdMap, IdSet};
+use crate::registry::ComponentParams;
 use crate::trace::Request;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
-#[derive(Debug, Deserialize)]
+/// The clairvoyant prefetcher's parameters.
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct Params {
-    staging: Option<Bytes>,
+pub struct ClairvoyantParams {
+    /// Staging buffer in the fastest tier, bytes, at most its capacity; default
+    /// (when absent) 1/8 of the fastest tier's capacity.
+    pub staging: Option<Bytes>,
+    /// Background loads issued per access, >= 1; default 2.
     #[serde(default = "two")]
-    loads_per_access: usize,
+    pub loads_per_access: usize,
+    /// Future accesses tracked at most (0 counts as 1); default 65,536.
     #[serde(default = "lookahead")]
-    lookahead: usize,
+    pub lookahead: usize,
+}
+
+impl ComponentParams for ClairvoyantParams {
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.loads_per_access == 0 {
+            return Err(ConfigError::new("loads_per_access", "must be at least 1"));
+        }
+        Ok(())
+    }
 }
 
 fn two() -> usize {
@@ -74,7 +89,7 @@ pub struct Clairvoyant {
 }
 
 pub fn build(params_: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Prefetcher>, ConfigError> {
-    let p: Params = params(params_)?;
+    let p: ClairvoyantParams = params(params_)?;
     let Some(future) = ctx.future else {
         return Err(ConfigError::new(
             "prefetch.kind",
@@ -93,12 +108,6 @@ pub fn build(params_: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Prefetcher>
         return Err(ConfigError::new(
             "prefetch.staging",
             "larger than the fastest tier's capacity",
-        ));
-    }
-    if p.loads_per_access == 0 {
-        return Err(ConfigError::new(
-            "prefetch.loads_per_access",
-            "must be at least 1",
         ));
     }
     Ok(Box::new(Clairvoyant::new(

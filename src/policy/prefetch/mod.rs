@@ -16,13 +16,14 @@ mod clairvoyant;
 mod next_n;
 mod none;
 
-pub use clairvoyant::Clairvoyant;
-pub use next_n::NextN;
+pub use clairvoyant::{Clairvoyant, ClairvoyantParams};
+pub use next_n::{NextN, NextNParams};
 pub use none::NoPrefetch;
 
-use crate::config::{parse_table, ConfigError};
+use crate::config::ConfigError;
 use crate::engine::Time;
 use crate::hierarchy::Hierarchy;
+use crate::registry::{self, ComponentParams, Entry, NoParams, Registry};
 use crate::trace::Request;
 
 /// A prefetcher. See the module doc.
@@ -96,35 +97,30 @@ pub struct BuildCtx<'a> {
 pub type Constructor =
     fn(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Prefetcher>, ConfigError>;
 
-/// Every prefetcher by name. Adding one: one file and one line here.
-pub const REGISTRY: &[(&str, Constructor)] = &[
-    ("none", none::build),
-    ("next-n", next_n::build),
-    ("clairvoyant", clairvoyant::build),
-];
+/// Every prefetcher by name, with its declared parameters. Adding one: one file and
+/// one line here.
+pub const REGISTRY: Registry<Entry<Constructor>> = Registry {
+    what: "prefetcher",
+    plural: "prefetchers",
+    entries: &[
+        Entry::new::<NoParams>("none", none::build),
+        Entry::new::<NextNParams>("next-n", next_n::build),
+        Entry::new::<ClairvoyantParams>("clairvoyant", clairvoyant::build),
+    ],
+};
 
 /// The registered names.
 pub fn names() -> Vec<&'static str> {
-    REGISTRY.iter().map(|(n, _)| *n).collect()
+    REGISTRY.names()
 }
 
 /// Builds the prefetcher described by a `[prefetch]` table.
 pub fn build(value: toml::Value, ctx: &BuildCtx) -> Result<Box<dyn Prefetcher>, ConfigError> {
-    let kt = crate::config::KindTable::from_value(value, "prefetch")?;
-    match REGISTRY.iter().find(|(n, _)| *n == kt.kind) {
-        Some((_, ctor)) => ctor(kt.params, ctx),
-        None => Err(ConfigError::new(
-            "prefetch.kind",
-            format!(
-                "unknown prefetcher '{}'; known prefetchers: {}",
-                kt.kind,
-                names().join(", ")
-            ),
-        )),
-    }
+    let (entry, params) = REGISTRY.find(value, "prefetch")?;
+    (entry.build)(params, ctx)
 }
 
-/// Parses a prefetcher's own parameter table under `prefetch.`.
-pub fn params<T: serde::de::DeserializeOwned>(table: toml::Table) -> Result<T, ConfigError> {
-    parse_table(toml::Value::Table(table), "prefetch")
+/// Parses and checks a prefetcher's declared parameters under `prefetch.`.
+pub fn params<T: ComponentParams>(table: toml::Table) -> Result<T, ConfigError> {
+    registry::parse(table, "prefetch")
 }

@@ -9,16 +9,29 @@ use super::{params, BuildCtx, Prefetcher};
 use crate::config::ConfigError;
 use crate::engine::Time;
 use crate::hierarchy::Hierarchy;
+use crate::registry::ComponentParams;
 use crate::trace::Request;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize)]
+/// Next-N's parameters.
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct Params {
+pub struct NextNParams {
+    /// Objects copied after a miss, >= 1; default 4.
     #[serde(default = "four")]
-    n: u64,
+    pub n: u64,
+    /// The tier filled (an index, above the home tier); default 0.
     #[serde(default)]
-    tier: usize,
+    pub tier: usize,
+}
+
+impl ComponentParams for NextNParams {
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.n == 0 {
+            return Err(ConfigError::new("n", "must be at least 1"));
+        }
+        Ok(())
+    }
 }
 
 fn four() -> u64 {
@@ -46,10 +59,7 @@ impl NextN {
 }
 
 pub fn build(params_: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Prefetcher>, ConfigError> {
-    let p: Params = params(params_)?;
-    if p.n == 0 {
-        return Err(ConfigError::new("prefetch.n", "must be at least 1"));
-    }
+    let p: NextNParams = params(params_)?;
     if p.tier >= ctx.capacities.len() {
         return Err(ConfigError::new(
             "prefetch.tier",

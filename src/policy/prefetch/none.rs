@@ -11,12 +11,7 @@ use crate::trace::Request;
 pub struct NoPrefetch;
 
 pub fn build(params: toml::Table, _ctx: &BuildCtx) -> Result<Box<dyn Prefetcher>, ConfigError> {
-    if let Some(k) = params.keys().next() {
-        return Err(ConfigError::new(
-            format!("prefetch.{k}"),
-            "prefetcher 'none' takes no parameters",
-        ));
-    }
+    super::params::<crate::registry::NoParams>(params)?;
     Ok(Box::new(NoPrefetch))
 }
 

@@ -6,10 +6,11 @@
 //! the write is done; `background` lets training go on and only waits if the previous
 //! checkpoint is still being written when the next one is due (as CheckFreq does).
 
-use crate::config::{parse_table, Bytes, ConfigError};
-use serde::Deserialize;
+use crate::config::{Bytes, ConfigError};
+use crate::registry::ComponentParams;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckpointMode {
     #[default]
@@ -17,16 +18,34 @@ pub enum CheckpointMode {
     Background,
 }
 
-#[derive(Deserialize)]
+/// `workload.checkpoint`'s declared parameters.
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct Params {
+pub(super) struct Params {
+    /// Iterations between checkpoints, >= 1.
     every: u64,
+    /// The tier written to.
     tier: String,
+    /// `blocking` or `background`; default blocking.
     #[serde(default)]
     mode: CheckpointMode,
+    /// Checkpoint size (absent: workload.params x bytes_per_param).
     bytes: Option<Bytes>,
+    /// Bytes per parameter; default 14.
     #[serde(default = "fourteen")]
     bytes_per_param: u64,
+}
+
+impl ComponentParams for Params {
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.every == 0 {
+            return Err(ConfigError::new(
+                "every",
+                "must be at least 1 (iterations between checkpoints)",
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn fourteen() -> u64 {
@@ -49,13 +68,11 @@ impl CheckpointPlan {
         params: Option<u64>,
         tiers: &[String],
     ) -> Result<Self, ConfigError> {
-        let p: Params = parse_table(value, "workload.checkpoint")?;
-        if p.every == 0 {
-            return Err(ConfigError::new(
-                "workload.checkpoint.every",
-                "must be at least 1 (iterations between checkpoints)",
-            ));
-        }
+        let path = "workload.checkpoint";
+        let p: Params = match value {
+            toml::Value::Table(t) => crate::registry::parse(t, path)?,
+            _ => return Err(ConfigError::new(path, "expected a table")),
+        };
         let tier = tiers.iter().position(|t| *t == p.tier).ok_or_else(|| {
             ConfigError::new(
                 "workload.checkpoint.tier",

@@ -5,19 +5,19 @@
 
 use crate::config::{Bytes, ConfigError};
 use crate::workload::sizes::{SizeDist, SizeSampler, SizeSpec};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// `dataset = "imagenet-1k"` or `dataset = { preset = "...", samples = N, size = ... }`
 /// (`samples` and `size` override the preset's; without a preset both are required).
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum DatasetSpec {
     Preset(String),
     Table(DatasetTable),
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct DatasetTable {
     pub preset: Option<String>,
@@ -66,6 +66,53 @@ pub fn preset(name: &str) -> Option<(u64, SizeSpec, &'static str)> {
     })
 }
 
+/// `spec` with its preset (if any) expanded: `{ preset, samples, size }` with the
+/// preset's values where the config gives none, so every value is explicit. Building
+/// from it gives the same dataset (and the same `source`). Errors name `path`.
+pub fn resolve_spec(spec: &DatasetSpec, path: &str) -> Result<DatasetSpec, ConfigError> {
+    let (table, key) = as_table(spec, path);
+    let base = preset_of(&table, &key)?;
+    Ok(DatasetSpec::Table(DatasetTable {
+        samples: table.samples.or(base.as_ref().map(|b| b.0)),
+        size: table.size.clone().or(base.map(|b| b.1)),
+        preset: table.preset,
+    }))
+}
+
+/// The spec as a table, and the key path that names its preset.
+fn as_table(spec: &DatasetSpec, path: &str) -> (DatasetTable, String) {
+    match spec {
+        DatasetSpec::Preset(p) => (
+            DatasetTable {
+                preset: Some(p.clone()),
+                samples: None,
+                size: None,
+            },
+            path.to_string(),
+        ),
+        DatasetSpec::Table(t) => (t.clone(), format!("{path}.preset")),
+    }
+}
+
+/// The table's preset, if it names one; an unknown name is an error at `key`.
+fn preset_of(
+    table: &DatasetTable,
+    key: &str,
+) -> Result<Option<(u64, SizeSpec, &'static str)>, ConfigError> {
+    match table.preset.as_deref() {
+        Some(name) => preset(name).map(Some).ok_or_else(|| {
+            ConfigError::new(
+                key,
+                format!(
+                    "unknown dataset preset '{name}'; known presets: {}",
+                    PRESETS.join(", ")
+                ),
+            )
+        }),
+        None => Ok(None),
+    }
+}
+
 /// A resolved dataset: sample count and per-sample sizes. Cloning shares the size
 /// table (the future-access iterator holds a clone).
 #[derive(Clone)]
@@ -82,30 +129,8 @@ pub struct Dataset {
 impl Dataset {
     /// Resolves `spec`; errors name `path` (`workload.dataset`).
     pub fn build(spec: &DatasetSpec, seed: u64, path: &str) -> Result<Dataset, ConfigError> {
-        let table = match spec {
-            DatasetSpec::Preset(p) => DatasetTable {
-                preset: Some(p.clone()),
-                samples: None,
-                size: None,
-            },
-            DatasetSpec::Table(t) => t.clone(),
-        };
-        let (key, base) = match (&spec, &table.preset) {
-            (DatasetSpec::Preset(_), _) => (path.to_string(), table.preset.as_deref()),
-            (_, p) => (format!("{path}.preset"), p.as_deref()),
-        };
-        let base = match base {
-            Some(name) => Some(preset(name).ok_or_else(|| {
-                ConfigError::new(
-                    &key,
-                    format!(
-                        "unknown dataset preset '{name}'; known presets: {}",
-                        PRESETS.join(", ")
-                    ),
-                )
-            })?),
-            None => None,
-        };
+        let (table, key) = as_table(spec, path);
+        let base = preset_of(&table, &key)?;
         let samples = table
             .samples
             .or(base.as_ref().map(|b| b.0))
@@ -145,10 +170,12 @@ impl Dataset {
             SizeSampler::Fixed(v) => *v as f64,
             _ => sizes.iter().map(|&s| s as f64).sum::<f64>() / samples as f64,
         };
-        let source = match (&base, table.samples.is_some() || table.size.is_some()) {
-            (Some(b), false) => b.2.to_string(),
-            (Some(b), true) => format!("{} (overridden in the config)", b.2),
-            (None, _) => "user-defined in the config".to_string(),
+        // Overridden: a value given that differs from the preset's (a value equal to
+        // the preset's, as a resolved config writes it, overrides nothing).
+        let source = match &base {
+            Some(b) if samples == b.0 && size == b.1 => b.2.to_string(),
+            Some(b) => format!("{} (overridden in the config)", b.2),
+            None => "user-defined in the config".to_string(),
         };
         Ok(Dataset {
             samples,

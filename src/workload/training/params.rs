@@ -5,14 +5,16 @@ use super::checkpoint::CheckpointPlan;
 use super::dataset::{Dataset, DatasetSpec};
 use super::sampler::{Sampler, SamplerKind};
 use super::sync::SyncPlan;
-use crate::config::{parse_table, Bytes, ConfigError, Duration, KindTable};
+use crate::config::{parse_table, Bytes, ConfigError, Duration};
 use crate::engine::Time;
+use crate::registry::{self, to_map, ComponentParams, Entry, NoParams, Registry, ResolveCtx};
 use crate::workload::BuildCtx;
 use rand_distr::{Exp, LogNormal};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// How a loader worker issues the reads of a batch.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum WorkerIo {
     /// All of a batch's samples are issued back to back and the worker wakes once,
@@ -25,7 +27,8 @@ pub enum WorkerIo {
     Sample,
 }
 
-#[derive(Deserialize, Default)]
+/// Compute time of one iteration: `per_batch` + `per_sample` x batch size.
+#[derive(Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 struct ComputeSpec {
     #[serde(default)]
@@ -34,7 +37,8 @@ struct ComputeSpec {
     per_sample: Duration,
 }
 
-#[derive(Deserialize)]
+/// Straggler jitter added to every compute phase.
+#[derive(Deserialize, Serialize)]
 #[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
 enum JitterSpec {
     None,
@@ -42,32 +46,116 @@ enum JitterSpec {
     Lognormal { mean: Duration, sd: Duration },
 }
 
-#[derive(Deserialize)]
+/// The `[workload] kind = "training"` table (docs/training.md lists every key).
+/// Nested kinds (`sampler`, `sync`) and `checkpoint` are resolved by [`resolve_table`].
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct Raw {
+pub struct Raw {
+    /// A dataset preset name or `{ preset, samples, size }`.
     dataset: DatasetSpec,
+    /// Data-parallel ranks (GPUs), >= 1; default 1.
     #[serde(default = "one")]
     ranks: u32,
+    /// Passes over the dataset, >= 1; default 1.
     #[serde(default = "one_u64")]
     epochs: u64,
+    /// Stop after this many iterations (absent: run every epoch).
     max_iterations: Option<u64>,
+    /// Samples per batch per rank, >= 1.
     batch_size: u64,
+    /// Drop each rank's last partial batch of an epoch; default false.
     #[serde(default)]
     drop_last: bool,
+    /// Loader workers per rank, >= 1; default 1.
     #[serde(default = "one")]
     workers: u32,
+    /// Batches each worker loads ahead, >= 1; default 2 (PyTorch's).
     #[serde(default = "two")]
     prefetch_factor: u32,
+    /// `batch` or `sample`; default batch.
     #[serde(default)]
     worker_io: WorkerIo,
+    /// Sampler kind and parameters; default `distributed`.
     sampler: Option<toml::Value>,
     compute: ComputeSpec,
+    /// Default `{ dist = "none" }`.
     jitter: Option<JitterSpec>,
+    /// CPU time per sample in a loader worker; default 0.
     #[serde(default)]
     preprocess_per_sample: Duration,
+    /// Model parameter count (sizes gradients and checkpoints).
     params: Option<u64>,
+    /// Gradient synchronisation; default `none`.
     sync: Option<toml::Value>,
+    /// Checkpoints (absent: none).
     checkpoint: Option<toml::Value>,
+}
+
+/// Samplers by name with their declared parameters.
+const SAMPLERS: Registry<Entry<()>> = Registry {
+    what: "sampler",
+    plural: "samplers",
+    entries: &[
+        Entry::new::<NoParams>("distributed", ()),
+        Entry::new::<NoParams>("sequential", ()),
+        Entry::new::<BufferParams>("shuffle_buffer", ()),
+        Entry::new::<PageParams>("quasi_random", ()),
+        Entry::new::<ShardParams>("webdataset", ()),
+    ],
+};
+
+/// Resolves the training table: every default filled, the dataset preset expanded
+/// into its samples and size, and `sampler`, `jitter`, `sync` and `checkpoint` written
+/// as full tables (the registry's resolve step for `training`).
+pub fn resolve_table(
+    table: toml::Table,
+    path: &str,
+    ctx: &ResolveCtx,
+) -> Result<Map<String, Value>, ConfigError> {
+    let mut raw: Raw = parse_table(toml::Value::Table(table), path)?;
+    let dataset_path = format!("{path}.dataset");
+    raw.dataset = super::dataset::resolve_spec(&raw.dataset, &dataset_path)?;
+    if let (Some(base), DatasetSpec::Table(t)) = (ctx.base_dir, &mut raw.dataset) {
+        if let Some(size) = &mut t.size {
+            size.rebase(base);
+        }
+    }
+    let sampler = SAMPLERS.resolve(
+        raw.sampler.take().unwrap_or_else(|| "distributed".into()),
+        &format!("{path}.sampler"),
+        ctx,
+    )?;
+    let sync = super::sync::SYNCS.resolve(
+        raw.sync.take().unwrap_or_else(|| "none".into()),
+        &format!("{path}.sync"),
+        ctx,
+    )?;
+    let checkpoint = match raw.checkpoint.take() {
+        None => None,
+        Some(toml::Value::Table(t)) => Some(registry::resolve_params::<super::checkpoint::Params>(
+            t,
+            &format!("{path}.checkpoint"),
+            ctx,
+        )?),
+        Some(_) => {
+            return Err(ConfigError::new(
+                format!("{path}.checkpoint"),
+                "expected a table",
+            ))
+        }
+    };
+    raw.jitter.get_or_insert(JitterSpec::None);
+    // Placeholders keep the declared key order; the resolved tables replace them.
+    raw.sampler = Some(toml::Value::Boolean(true));
+    raw.sync = Some(toml::Value::Boolean(true));
+    raw.checkpoint = checkpoint.as_ref().map(|_| toml::Value::Boolean(true));
+    let mut m = to_map(&raw, path)?;
+    m.insert("sampler".into(), Value::Object(sampler));
+    m.insert("sync".into(), Value::Object(sync));
+    if let Some(c) = checkpoint {
+        m.insert("checkpoint".into(), Value::Object(c));
+    }
+    Ok(m)
 }
 
 fn one() -> u32 {
@@ -116,29 +204,65 @@ fn positive(v: u64, key: &str, what: &str) -> Result<(), ConfigError> {
     }
 }
 
-#[derive(Deserialize)]
+/// `shuffle_buffer`: a DALI-like shuffle buffer over the sequential order.
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct BufferParams {
+    /// Samples in the buffer, >= 1; default 1024.
     #[serde(default = "dali_buffer")]
     buffer: usize,
 }
 
-#[derive(Deserialize)]
+impl ComponentParams for BufferParams {
+    fn check(&self) -> Result<(), ConfigError> {
+        at_least_one(self.buffer as u64, "buffer")
+    }
+}
+
+/// `quasi_random`: FFCV-like page-wise shuffling.
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct PageParams {
+    /// Page size, > 0; default 8 MB.
     #[serde(default = "ffcv_page")]
     page: Bytes,
+    /// Pages read from at once, >= 1; default 6.
     #[serde(default = "ffcv_live")]
     live_pages: usize,
 }
 
-#[derive(Deserialize)]
+impl ComponentParams for PageParams {
+    fn check(&self) -> Result<(), ConfigError> {
+        at_least_one(self.page.0, "page")?;
+        at_least_one(self.live_pages as u64, "live_pages")
+    }
+}
+
+/// `webdataset`: shards read in a random order through a shuffle buffer.
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct ShardParams {
+    /// Shard size, > 0; default 1 GB.
     #[serde(default = "wds_shard")]
     shard: Bytes,
+    /// Samples in the shuffle buffer, >= 1; default 1024.
     #[serde(default = "dali_buffer")]
     buffer: usize,
+}
+
+impl ComponentParams for ShardParams {
+    fn check(&self) -> Result<(), ConfigError> {
+        at_least_one(self.shard.0, "shard")?;
+        at_least_one(self.buffer as u64, "buffer")
+    }
+}
+
+fn at_least_one(v: u64, key: &str) -> Result<(), ConfigError> {
+    if v == 0 {
+        Err(ConfigError::new(key, "must be at least 1"))
+    } else {
+        Ok(())
+    }
 }
 
 /// DALI's default shuffle buffer (REFERENCES.md s3).
@@ -159,44 +283,30 @@ fn wds_shard() -> Bytes {
 }
 
 fn sampler_kind(value: Option<toml::Value>, mean_size: f64) -> Result<SamplerKind, ConfigError> {
-    let Some(value) = value else {
-        return Ok(SamplerKind::Distributed);
-    };
-    let kt = KindTable::from_value(value, "workload.sampler")?;
-    let params = toml::Value::Table(kt.params.clone());
+    let path = "workload.sampler";
+    let value = value.unwrap_or_else(|| "distributed".into());
+    let (entry, params) = SAMPLERS.find(value, path)?;
     let samples_of = |b: Bytes| ((b.0 as f64 / mean_size).round() as usize).max(1);
-    let no_params = || match kt.params.keys().next() {
-        Some(k) => Err(ConfigError::new(
-            format!("workload.sampler.{k}"),
-            format!("sampler '{}' takes no parameters", kt.kind),
-        )),
-        None => Ok(()),
-    };
-    Ok(match kt.kind.as_str() {
-        "distributed" => no_params().map(|_| SamplerKind::Distributed)?,
-        "sequential" => no_params().map(|_| SamplerKind::Sequential)?,
+    Ok(match entry.name {
+        "distributed" => {
+            registry::parse::<NoParams>(params, path).map(|_| SamplerKind::Distributed)?
+        }
+        "sequential" => {
+            registry::parse::<NoParams>(params, path).map(|_| SamplerKind::Sequential)?
+        }
         "shuffle_buffer" => {
-            let p: BufferParams = parse_table(params, "workload.sampler")?;
-            positive(p.buffer as u64, "sampler.buffer", "must be at least 1")?;
+            let p: BufferParams = registry::parse(params, path)?;
             SamplerKind::ShuffleBuffer { buffer: p.buffer }
         }
         "quasi_random" => {
-            let p: PageParams = parse_table(params, "workload.sampler")?;
-            positive(p.page.0, "sampler.page", "must be greater than zero")?;
-            positive(
-                p.live_pages as u64,
-                "sampler.live_pages",
-                "must be at least 1",
-            )?;
+            let p: PageParams = registry::parse(params, path)?;
             SamplerKind::QuasiRandom {
                 page_samples: samples_of(p.page),
                 live_pages: p.live_pages,
             }
         }
         "webdataset" => {
-            let p: ShardParams = parse_table(params, "workload.sampler")?;
-            positive(p.shard.0, "sampler.shard", "must be greater than zero")?;
-            positive(p.buffer as u64, "sampler.buffer", "must be at least 1")?;
+            let p: ShardParams = registry::parse(params, path)?;
             SamplerKind::WebDataset {
                 shard_samples: samples_of(p.shard),
                 buffer: p.buffer,
@@ -204,11 +314,8 @@ fn sampler_kind(value: Option<toml::Value>, mean_size: f64) -> Result<SamplerKin
         }
         other => {
             return Err(ConfigError::new(
-                "workload.sampler.kind",
-                format!(
-                    "unknown sampler '{other}'; known: distributed, sequential, shuffle_buffer, \
-                     quasi_random, webdataset"
-                ),
+                path,
+                format!("sampler '{other}' is registered but has no builder"),
             ))
         }
     })

@@ -15,9 +15,23 @@
 //!   N >= k; a worker sends S otherwise): T = 2 alpha + 2 S max(N, k) / (k B).
 //! - `none`: no exchange (the barrier still holds).
 
-use crate::config::{parse_table, Bytes, ConfigError, Duration, KindTable};
+use crate::config::{Bytes, ConfigError, Duration};
 use crate::engine::Time;
-use serde::Deserialize;
+use crate::registry::{self, ComponentParams, Entry, NoParams, Registry};
+use serde::{Deserialize, Serialize};
+
+/// Synchronisation kinds by name with their declared parameters (`ps` is an alias of
+/// `parameter_server`).
+pub(super) const SYNCS: Registry<Entry<()>> = Registry {
+    what: "sync",
+    plural: "kinds",
+    entries: &[
+        Entry::new::<LinkParams>("ring", ()),
+        Entry::new::<LinkParams>("parameter_server", ()),
+        Entry::new::<LinkParams>("ps", ()),
+        Entry::new::<NoParams>("none", ()),
+    ],
+};
 
 /// A resolved synchronisation: `steps` messages of `step_bytes` over link `link`.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,9 +46,11 @@ pub struct SyncPlan {
     pub overhead: Time,
 }
 
-#[derive(Deserialize)]
+/// `ring` and `parameter_server` parameters.
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct LinkParams {
+    /// The `[[links]]` entry the messages cross.
     link: String,
     /// Gradient bytes per iteration (default: workload.params x bytes_per_param).
     bytes: Option<Bytes>,
@@ -47,6 +63,8 @@ struct LinkParams {
     #[serde(default)]
     overhead: Duration,
 }
+
+impl ComponentParams for LinkParams {}
 
 fn four() -> u64 {
     4
@@ -75,27 +93,16 @@ impl SyncPlan {
         let Some(value) = value else {
             return Ok(SyncPlan::none());
         };
-        let kt = KindTable::from_value(value, "workload.sync")?;
-        let kind: &'static str = match kt.kind.as_str() {
-            "none" => {
-                if let Some(k) = kt.params.keys().next() {
-                    return Err(ConfigError::new(
-                        format!("workload.sync.{k}"),
-                        "sync kind 'none' takes no parameters",
-                    ));
-                }
-                return Ok(SyncPlan::none());
-            }
+        let (entry, table) = SYNCS.find(value, "workload.sync")?;
+        let kind: &'static str = match entry.name {
             "ring" => "ring",
             "parameter_server" | "ps" => "parameter_server",
-            other => {
-                return Err(ConfigError::new(
-                    "workload.sync.kind",
-                    format!("unknown sync '{other}'; known: ring, parameter_server, none"),
-                ))
+            _ => {
+                registry::parse::<NoParams>(table, "workload.sync")?;
+                return Ok(SyncPlan::none());
             }
         };
-        let p: LinkParams = parse_table(toml::Value::Table(kt.params), "workload.sync")?;
+        let p: LinkParams = registry::parse(table, "workload.sync")?;
         let link = links.iter().position(|l| *l == p.link).ok_or_else(|| {
             ConfigError::new(
                 "workload.sync.link",

@@ -1,0 +1,95 @@
+//! The resolved config: every component's table (each cache tier's eviction policy,
+//! the workload, migration, prefetch) parsed into its declared parameters and written
+//! back with `kind` first and every default filled in; `seed` and `[sim]` filled too.
+//!
+//! [`Config::parse`] resolves the component tables in place, so the model is built
+//! from exactly what [`Config::resolved`] reports: `tiersim check` prints it as TOML,
+//! manifest.json records it as JSON, and sweeps check key paths against it. The
+//! resolved config is itself a valid config that runs identically (tests/params.rs).
+//!
+//! File paths (trace files, arrival files, empirical size files) are made absolute
+//! when the config was loaded from a file (they are relative to its folder), so the
+//! resolved config works wherever it is written. A config parsed from text keeps
+//! paths as written (relative to the current folder, as it runs).
+
+use super::{Config, ConfigError};
+use crate::engine::MS;
+use crate::policy::{eviction, migration, prefetch};
+use crate::registry::{strip_nulls, to_map, to_toml, ResolveCtx};
+use crate::workload;
+use serde_json::{Map, Value};
+
+/// The kind a cache tier without `eviction` uses.
+pub const DEFAULT_EVICTION: &str = "lru";
+
+impl Config {
+    /// Replaces each component table by its resolved form and fills `[sim]`'s
+    /// defaults; `ctx` makes relative paths absolute. Called by [`Config::parse`].
+    pub(super) fn resolve_components(&mut self, ctx: &ResolveCtx) -> Result<(), ConfigError> {
+        self.sim.sample_interval.get_or_insert(super::Duration(MS));
+        let home = self.tiers.len().saturating_sub(1);
+        for (i, t) in self.tiers.iter_mut().enumerate().take(home) {
+            let path = format!("tiers[{i}].eviction");
+            let v = t.eviction.take().unwrap_or_else(|| DEFAULT_EVICTION.into());
+            t.eviction = Some(to_toml(eviction::REGISTRY.resolve(v, &path, ctx)?, &path)?);
+        }
+        let w = workload::REGISTRY.resolve(self.workload.clone(), "workload", ctx)?;
+        self.workload = to_toml(w, "workload")?;
+        if let Some(m) = self.migration.take() {
+            self.migration = Some(to_toml(migration::resolve(m, ctx)?, "migration")?);
+        }
+        if let Some(p) = self.prefetch.take() {
+            let p = prefetch::REGISTRY.resolve(p, "prefetch", ctx)?;
+            self.prefetch = Some(to_toml(p, "prefetch")?);
+        }
+        Ok(())
+    }
+
+    /// The whole config as it runs, as JSON in config order (`seed`, `[sim]`, tiers,
+    /// links, workload, migration, prefetch; each component `kind` first). Absent
+    /// optional values are left out (TOML has no null).
+    pub fn resolved(&self) -> Result<Value, ConfigError> {
+        // Resolving a resolved table changes nothing; it restores declaration order
+        // (the stored TOML tables sort their keys).
+        let ctx = ResolveCtx::default();
+        let mut out = Map::new();
+        out.insert("seed".into(), self.seed.into());
+        out.insert("sim".into(), Value::Object(to_map(&self.sim, "sim")?));
+        for (key, list) in [("tiers", &self.tiers), ("links", &self.links)] {
+            let mut arr = Vec::with_capacity(list.len());
+            for (i, t) in list.iter().enumerate() {
+                // Every device field written out (the preset's values and the
+                // overrides), the preset kept so a reader sees where they came from.
+                let path = format!("{key}[{i}]");
+                let mut m = to_map(&t.resolved(&path)?, &path)?;
+                if let Some(e) = &t.eviction {
+                    let path = format!("{key}[{i}].eviction");
+                    let r = eviction::REGISTRY.resolve(e.clone(), &path, &ctx)?;
+                    m.insert("eviction".into(), Value::Object(r));
+                }
+                arr.push(Value::Object(m));
+            }
+            out.insert(key.into(), Value::Array(arr));
+        }
+        let w = workload::REGISTRY.resolve(self.workload.clone(), "workload", &ctx)?;
+        out.insert("workload".into(), Value::Object(w));
+        if let Some(m) = &self.migration {
+            out.insert(
+                "migration".into(),
+                Value::Object(migration::resolve(m.clone(), &ctx)?),
+            );
+        }
+        if let Some(p) = &self.prefetch {
+            let p = prefetch::REGISTRY.resolve(p.clone(), "prefetch", &ctx)?;
+            out.insert("prefetch".into(), Value::Object(p));
+        }
+        strip_nulls(&mut out);
+        Ok(Value::Object(out))
+    }
+
+    /// [`Config::resolved`] as TOML text: a valid config that runs identically.
+    pub fn resolved_toml(&self) -> Result<String, ConfigError> {
+        let v = self.resolved()?;
+        toml::to_string(&v).map_err(|e| ConfigError::new("", format!("cannot write TOML: {e}")))
+    }
+}
