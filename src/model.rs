@@ -6,7 +6,7 @@ use crate::datapath::DataPath;
 use crate::device::{self, DeviceSpec};
 use crate::engine::MS;
 use crate::hierarchy::{Hierarchy, Link, Tier};
-use crate::policy::{eviction, migration};
+use crate::policy::{eviction, migration, prefetch};
 use crate::sim::Simulation;
 use crate::workload::{self, BuildCtx};
 
@@ -30,9 +30,60 @@ pub fn resolve_devices(cfg: &Config) -> Result<(Vec<DeviceSpec>, Vec<DeviceSpec>
 /// Builds the simulation for `cfg` with run seed `seed`.
 pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
     let (tier_specs, link_specs) = resolve_devices(cfg)?;
+    let tiers = build_tiers(cfg, &tier_specs, seed)?;
+    let links = cfg
+        .links
+        .iter()
+        .zip(&link_specs)
+        .enumerate()
+        .map(|(i, (lc, spec))| {
+            let device =
+                device::build(spec).map_err(|e| ConfigError::new(format!("links[{i}]"), e))?;
+            Ok(Link {
+                name: lc.name.clone(),
+                device,
+            })
+        })
+        .collect::<Result<Vec<_>, ConfigError>>()?;
+    let tier_names: Vec<String> = cfg.tiers.iter().map(|t| t.name.clone()).collect();
+    let link_names: Vec<String> = cfg.links.iter().map(|t| t.name.clone()).collect();
+    let bctx = BuildCtx {
+        seed,
+        tiers: &tier_names,
+        links: &link_names,
+        base_dir: cfg.base_dir.as_deref(),
+    };
+    let workload = workload::build(cfg.workload.clone(), &bctx)?;
+    // Migration places pages in one tier at a time: the hierarchy runs exclusive.
+    let inclusion = match cfg.migration {
+        Some(_) => crate::config::Inclusion::Exclusive,
+        None => cfg.sim.inclusion,
+    };
+    let mut data = DataPath::new(Hierarchy::new(tiers, links, inclusion));
+    if let Some(m) = &cfg.migration {
+        data.set_migration(build_migration(m, &tier_specs, &tier_names, seed)?);
+    }
+    if let Some(p) = &cfg.prefetch {
+        let capacities = tier_specs[..tier_specs.len() - 1]
+            .iter()
+            .map(|s| s.capacity)
+            .collect();
+        data.set_prefetch(build_prefetch(cfg, p, capacities, workload.as_ref())?);
+    }
+    Ok(Simulation::new(
+        data,
+        workload,
+        seed,
+        cfg.sim.sample_interval.map(|d| d.0).unwrap_or(MS),
+        cfg.sim.duration.map(|d| d.0),
+    ))
+}
+
+/// Every tier: its device, its link, and a cache policy unless it is the home tier.
+fn build_tiers(cfg: &Config, specs: &[DeviceSpec], seed: u64) -> Result<Vec<Tier>, ConfigError> {
     let home = cfg.tiers.len() - 1;
     let mut tiers = Vec::with_capacity(cfg.tiers.len());
-    for (i, (tc, spec)) in cfg.tiers.iter().zip(&tier_specs).enumerate() {
+    for (i, (tc, spec)) in cfg.tiers.iter().zip(specs).enumerate() {
         let path = format!("tiers[{i}]");
         let cache = if i == home {
             None
@@ -64,56 +115,31 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
             stats: Default::default(),
         });
     }
-    let mut links = Vec::new();
-    for (i, (lc, spec)) in cfg.links.iter().zip(&link_specs).enumerate() {
-        let device = device::build(spec).map_err(|e| ConfigError::new(format!("links[{i}]"), e))?;
-        links.push(Link {
-            name: lc.name.clone(),
-            device,
-        });
-    }
-    let tier_names: Vec<String> = cfg.tiers.iter().map(|t| t.name.clone()).collect();
-    let link_names: Vec<String> = cfg.links.iter().map(|t| t.name.clone()).collect();
-    let bctx = BuildCtx {
-        seed,
-        tiers: &tier_names,
-        links: &link_names,
-        base_dir: cfg.base_dir.as_deref(),
+    Ok(tiers)
+}
+
+/// The prefetcher of `[prefetch]`, given the capacities of the tiers above the home.
+fn build_prefetch(
+    cfg: &Config,
+    p: &toml::Value,
+    capacities: Vec<u64>,
+    workload: &dyn crate::sim::Workload,
+) -> Result<Box<dyn prefetch::Prefetcher>, ConfigError> {
+    let pctx = prefetch::BuildCtx {
+        capacities,
+        future: workload.future_accesses(),
     };
-    let workload = workload::build(cfg.workload.clone(), &bctx)?;
-    // Migration places pages in one tier at a time: the hierarchy runs exclusive.
-    let inclusion = match cfg.migration {
-        Some(_) => crate::config::Inclusion::Exclusive,
-        None => cfg.sim.inclusion,
-    };
-    let mut data = DataPath::new(Hierarchy::new(tiers, links, inclusion));
-    if let Some(m) = &cfg.migration {
-        data.set_migration(build_migration(m, &tier_specs, &tier_names, seed)?);
+    let p = prefetch::build(p.clone(), &pctx)?;
+    if p.places() && cfg.migration.is_some() {
+        return Err(ConfigError::new(
+            "prefetch.kind",
+            format!(
+                "'{}' places data itself and cannot be combined with [migration]",
+                p.name()
+            ),
+        ));
     }
-    if let Some(p) = &cfg.prefetch {
-        let pctx = crate::policy::prefetch::BuildCtx {
-            capacities: tier_specs[..home].iter().map(|s| s.capacity).collect(),
-            future: workload.future_accesses(),
-        };
-        let p = crate::policy::prefetch::build(p.clone(), &pctx)?;
-        if p.places() && cfg.migration.is_some() {
-            return Err(ConfigError::new(
-                "prefetch.kind",
-                format!(
-                    "'{}' places data itself and cannot be combined with [migration]",
-                    p.name()
-                ),
-            ));
-        }
-        data.set_prefetch(p);
-    }
-    Ok(Simulation::new(
-        data,
-        workload,
-        seed,
-        cfg.sim.sample_interval.map(|d| d.0).unwrap_or(MS),
-        cfg.sim.duration.map(|d| d.0),
-    ))
+    Ok(p)
 }
 
 /// One migration policy per adjacent pair of tiers, each sized by its fast tier.

@@ -7,6 +7,7 @@
 
 pub mod chart;
 pub mod latency;
+mod legend;
 pub mod mrc;
 pub mod runs;
 pub mod stall;

@@ -18,91 +18,19 @@
 //! tokens of a request), `e2e`; SLO attainment = fraction of requests with TTFT <=
 //! `ttft_slo` and mean TPOT (e2e - ttft) / (output - 1) <= `tpot_slo`.
 
+mod params;
+
 use super::llm::ModelShape;
 use super::BuildCtx;
-use crate::config::{parse_table, ConfigError, Duration};
+use crate::config::{parse_table, ConfigError};
 use crate::engine::{Rng, Time};
 use crate::metrics::HistId;
-use crate::registry::ComponentParams;
 use crate::sim::{Ctx, Workload};
 use crate::trace::{Op, Request};
-use rand::Rng as _;
+pub use params::Params;
+use params::{read_arrivals, Tokens};
 use rand_distr::{Distribution, Exp};
-use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
-
-/// A token count: fixed (`512`) or uniform over a range (`[128, 1024]`).
-#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
-#[serde(untagged)]
-enum Tokens {
-    Fixed(u64),
-    Range([u64; 2]),
-}
-
-impl Tokens {
-    fn check(self, key: &str) -> Result<(), ConfigError> {
-        let (lo, hi) = match self {
-            Tokens::Fixed(v) => (v, v),
-            Tokens::Range([a, b]) => (a, b),
-        };
-        if lo == 0 || lo > hi || hi > MAX_TOKENS {
-            return Err(ConfigError::new(
-                format!("workload.{key}"),
-                "must be between 1 and 2^32 (a range [min, max] needs min <= max)",
-            ));
-        }
-        Ok(())
-    }
-    fn sample(self, rng: &mut Rng) -> u64 {
-        match self {
-            Tokens::Fixed(v) => v,
-            Tokens::Range([a, b]) => rng.gen_range(a..=b),
-        }
-    }
-}
-
-/// The inference workload's parameters.
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    /// `llama3-8b` or `llama3-70b`; fields below override it.
-    model: Option<String>,
-    layers: Option<u64>,
-    kv_heads: Option<u64>,
-    head_dim: Option<u64>,
-    params: Option<f64>,
-    bytes_per_param: Option<f64>,
-    /// Poisson arrivals per second.
-    rate: Option<f64>,
-    /// A file of arrival times in seconds, one per line (instead of `rate`).
-    arrivals: Option<std::path::PathBuf>,
-    requests: Option<u64>,
-    prompt_tokens: Tokens,
-    output_tokens: Tokens,
-    prefill_per_token: Duration,
-    decode_per_token: Duration,
-    #[serde(default = "one")]
-    max_batch: u32,
-    #[serde(default = "block")]
-    kv_block_tokens: u64,
-    ttft_slo: Option<Duration>,
-    tpot_slo: Option<Duration>,
-}
-
-impl ComponentParams for Params {
-    fn rebase(&mut self, base: &std::path::Path) {
-        if let Some(a) = &mut self.arrivals {
-            *a = crate::registry::absolute(base, a);
-        }
-    }
-}
-
-fn one() -> u32 {
-    1
-}
-fn block() -> u64 {
-    16
-}
 
 /// Largest weight object: layers bigger than this are split into equal chunks.
 const MAX_CHUNK: u64 = 2 << 30;
@@ -153,43 +81,6 @@ pub struct Inference {
 
 fn err(key: &str, msg: impl Into<String>) -> ConfigError {
     ConfigError::new(format!("workload.{key}"), msg)
-}
-
-/// Reads arrival times (seconds, one per line, `#` comments) from `path`.
-fn read_arrivals(path: &std::path::Path) -> Result<Vec<Time>, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| err("arrivals", format!("cannot read {}: {e}", path.display())))?;
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let l = line.trim();
-        if l.is_empty() || l.starts_with('#') {
-            continue;
-        }
-        let bad = |m: &str| {
-            err(
-                "arrivals",
-                format!("{} line {}: {m}", path.display(), i + 1),
-            )
-        };
-        let s: f64 = l
-            .parse()
-            .map_err(|_| bad(&format!("expected a time in seconds, found '{l}'")))?;
-        if !(s >= 0.0 && s.is_finite()) {
-            return Err(bad("times must be finite and non-negative"));
-        }
-        let t = crate::engine::from_secs(s);
-        if out.last().is_some_and(|&p| t < p) {
-            return Err(bad("times must not decrease"));
-        }
-        out.push(t);
-    }
-    if out.is_empty() {
-        return Err(err(
-            "arrivals",
-            format!("{} holds no arrival times", path.display()),
-        ));
-    }
-    Ok(out)
 }
 
 pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
