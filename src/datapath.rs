@@ -22,6 +22,11 @@ use crate::policy::migration::{MigrationPolicy, PerPair};
 use crate::policy::prefetch::Prefetcher;
 use crate::trace::{Op, Request};
 
+/// Requests ahead of the current one whose index entries, then nodes, a batch
+/// prefetches (as the replay loop does).
+const BATCH_INDEX_AHEAD: usize = 16;
+const BATCH_NODE_AHEAD: usize = 6;
+
 /// See the module doc.
 pub struct DataPath {
     hier: Hierarchy,
@@ -116,6 +121,24 @@ impl DataPath {
         }
         self.metrics.record_op(req.op, a.done - now);
         a
+    }
+
+    /// Every request of `reqs` in order at `now`, as [`Self::access`] does, with the
+    /// index entries and nodes of requests a few places ahead loaded into the CPU
+    /// cache first, so the memory latency of independent lookups overlaps. Returns
+    /// when the last one is done (`now` for an empty batch).
+    pub fn access_batch(&mut self, now: Time, reqs: &[Request], sequential: bool) -> Time {
+        let mut last = now;
+        for (i, req) in reqs.iter().enumerate() {
+            if let Some(a) = reqs.get(i + BATCH_INDEX_AHEAD) {
+                self.hier.prefetch_index(a.id);
+            }
+            if let Some(a) = reqs.get(i + BATCH_NODE_AHEAD) {
+                self.hier.prefetch_node(a.id);
+            }
+            last = last.max(self.access(now, req, sequential).done);
+        }
+        last
     }
 
     /// Placement mode: served where the object is; first touch allocated where the

@@ -10,6 +10,9 @@ use crate::policy::{eviction, migration, prefetch};
 use crate::sim::Simulation;
 use crate::workload::{self, BuildCtx};
 
+/// The largest dense id space indexed by id rather than hashed.
+const DENSE_IDS_MAX: u64 = 1 << 24;
+
 /// Resolved device specs of every tier and link, in config order.
 pub fn resolve_devices(cfg: &Config) -> Result<(Vec<DeviceSpec>, Vec<DeviceSpec>), ConfigError> {
     let tiers = cfg
@@ -30,7 +33,7 @@ pub fn resolve_devices(cfg: &Config) -> Result<(Vec<DeviceSpec>, Vec<DeviceSpec>
 /// Builds the simulation for `cfg` with run seed `seed`.
 pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
     let (tier_specs, link_specs) = resolve_devices(cfg)?;
-    let tiers = build_tiers(cfg, &tier_specs, seed)?;
+    let mut tiers = build_tiers(cfg, &tier_specs, seed)?;
     let links = cfg
         .links
         .iter()
@@ -54,6 +57,13 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
         base_dir: cfg.base_dir.as_deref(),
     };
     let workload = workload::build(cfg.workload.clone(), &bctx)?;
+    // Dense object ids get tables indexed by id (one per cache tier, 4 bytes an id),
+    // up to 2^24 ids (64 MiB a tier); larger or sparse id spaces stay hashed.
+    if let Some(n) = workload.dense_ids().filter(|&n| n <= DENSE_IDS_MAX) {
+        for cache in tiers.iter_mut().filter_map(|t| t.cache.as_mut()) {
+            cache.use_dense_ids(n);
+        }
+    }
     // Migration places pages in one tier at a time: the hierarchy runs exclusive.
     let inclusion = match cfg.migration {
         Some(_) => crate::config::Inclusion::Exclusive,

@@ -110,6 +110,19 @@ impl Ctx<'_> {
         self.data.access(now, &r, sequential)
     }
 
+    /// Reads or writes every request of `reqs` now, in order (a loader worker's batch):
+    /// the data path overlaps their lookups' memory latency. Returns when the last is
+    /// done; wakes no one. Ids are moved into this workload's namespace in place.
+    pub fn access_batch(&mut self, reqs: &mut [Request], sequential: bool) -> Time {
+        if self.object_base != 0 {
+            for r in reqs.iter_mut() {
+                r.id = r.id.wrapping_add(self.object_base);
+            }
+        }
+        let now = self.now();
+        self.data.access_batch(now, reqs, sequential)
+    }
+
     /// Reads or writes `req` now and wakes `actor` with `tag` when done. Returns
     /// (serving tier, completion time).
     #[inline]
@@ -215,6 +228,13 @@ pub trait Workload: Send {
     fn tables(&self, _end: Time) -> Vec<(String, String)> {
         Vec::new()
     }
+    /// `Some(n)` when the workload numbers its objects `0..n` (training samples,
+    /// embedding rows, GEMM tiles): the data path then indexes them by id instead of
+    /// hashing (see `EvictionPolicy::use_dense_ids`). None: ids are sparse.
+    fn dense_ids(&self) -> Option<u64> {
+        None
+    }
+
     /// The future access sequence, for workloads that know it (a training job's
     /// sampler); clairvoyant prefetching needs it.
     fn future_accesses(&self) -> Option<&dyn crate::policy::prefetch::FutureAccesses> {

@@ -114,9 +114,13 @@ fn run_checked(
     name: &str,
     params: &Params,
     c: &Case,
+    dense_ids: Option<u64>,
 ) -> Result<(Vec<bool>, Vec<Victim>), TestCaseError> {
     let reqs = requests(c);
     let mut p = new_policy(name, params, c);
+    if let Some(n) = dense_ids {
+        p.use_dense_ids(n);
+    }
     prop_assert_eq!(p.name(), name, "name() differs from the registry name");
     prop_assert_eq!(p.capacity(), c.capacity);
     let mut model: BTreeMap<u64, u32> = BTreeMap::new();
@@ -214,8 +218,8 @@ fn run_checked(
 /// Every policy, checked, twice with the same seed: identical behaviour.
 fn check_all(c: &Case) -> Result<(), TestCaseError> {
     for (name, params) in configurations() {
-        let a = run_checked(name, &params, c)?;
-        let b = run_checked(name, &params, c)?;
+        let a = run_checked(name, &params, c, None)?;
+        let b = run_checked(name, &params, c, None)?;
         prop_assert!(
             a == b,
             "{} {}: two runs with seed {} differ",
@@ -238,6 +242,18 @@ proptest! {
     #[test]
     fn contract_with_unit_sizes(c in case(1)) {
         check_all(&c)?;
+    }
+
+    /// A dense id index changes no decision: ids below the limit go to the table
+    /// indexed by id, the rest to the hash table, and every hit and victim is the same.
+    #[test]
+    fn dense_ids_change_no_decision(c in case(40)) {
+        let limit = c.sizes.len() as u64 / 2;
+        for (name, params) in configurations() {
+            let hashed = run_checked(name, &params, &c, None)?;
+            let dense = run_checked(name, &params, &c, Some(limit))?;
+            prop_assert!(hashed == dense, "{} {}: dense ids changed the result", name, params);
+        }
     }
 
     /// The tiered path calls `lookup` and, on a miss, `insert`; it must behave exactly

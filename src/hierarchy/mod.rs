@@ -274,14 +274,9 @@ impl Hierarchy {
     }
 
     /// Copies the object into tier `i` at `t` (a fill); returns whether it was admitted.
+    /// The object is known to be absent there (its lookup just missed), so the tier is
+    /// probed once more only to learn whether the policy admitted it.
     fn fill(&mut self, i: usize, t: Time, req: &Request, sequential: bool) -> bool {
-        if self.tiers[i]
-            .cache
-            .as_ref()
-            .is_some_and(|c| c.contains(req.id))
-        {
-            return true;
-        }
         self.insert(i, t, req);
         let admitted = self.tiers[i]
             .cache
@@ -291,6 +286,27 @@ impl Hierarchy {
             self.charge(i, t, Op::Write, req.size as u64, sequential, Traffic::Fill);
         }
         admitted
+    }
+
+    /// Starts loading the index entries of `id` in every cache tier into the CPU cache
+    /// (a hint: changes nothing). A batch of accesses issues it some requests ahead.
+    #[inline]
+    pub fn prefetch_index(&self, id: u64) {
+        for t in &self.tiers[..self.home()] {
+            if let Some(c) = &t.cache {
+                c.prefetch(id);
+            }
+        }
+    }
+
+    /// Starts loading the policy nodes of `id` (after [`Self::prefetch_index`]).
+    #[inline]
+    pub fn prefetch_node(&self, id: u64) {
+        for t in &self.tiers[..self.home()] {
+            if let Some(c) = &t.cache {
+                c.prefetch_node(id);
+            }
+        }
     }
 
     /// Inserts into tier `i`'s cache and settles every victim, cascading down.

@@ -416,6 +416,12 @@ impl Workload for Gemm {
         self.done
     }
 
+    fn dense_ids(&self) -> Option<u64> {
+        // A, B and C tiles, numbered one after another from 0 (module doc).
+        let [mt, nt, kt] = self.tiles;
+        Some(mt * kt + kt * nt + mt * nt)
+    }
+
     fn summary(&self, end: Time) -> serde_json::Value {
         let p = &self.p;
         let eb = p.element_bytes as f64;

@@ -256,6 +256,10 @@ impl Workload for Synthetic {
         self.completed >= self.p.requests
     }
 
+    fn dense_ids(&self) -> Option<u64> {
+        Some(self.p.objects)
+    }
+
     fn summary(&self, end: Time) -> serde_json::Value {
         let secs = end as f64 / 1e12;
         // Time-average number of requests in the system (Little's L), measured directly.

@@ -212,6 +212,10 @@ impl EvictionPolicy for Arc {
         "arc"
     }
 
+    fn use_dense_ids(&mut self, n: u64) {
+        self.res.use_dense_ids(n);
+    }
+
     #[inline]
     fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
         self.request(req, evicted).unwrap_or(false)

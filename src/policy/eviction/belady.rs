@@ -130,6 +130,11 @@ impl EvictionPolicy for Belady {
         "belady"
     }
 
+    fn use_dense_ids(&mut self, n: u64) {
+        let nodes = &self.nodes;
+        self.index.use_dense_ids(n, |s| nodes[s as usize].id);
+    }
+
     #[inline]
     fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
         let size = req.size as u64;

@@ -65,6 +65,10 @@ impl EvictionPolicy for Clock {
         "clock"
     }
 
+    fn use_dense_ids(&mut self, n: u64) {
+        self.res.use_dense_ids(n);
+    }
+
     #[inline]
     fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
         let slot = match self.res.probe(req.id) {

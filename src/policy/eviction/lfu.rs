@@ -158,6 +158,10 @@ impl EvictionPolicy for Lfu {
         "lfu"
     }
 
+    fn use_dense_ids(&mut self, n: u64) {
+        self.res.use_dense_ids(n);
+    }
+
     fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
         let size = req.size as u64;
         let slot = match self.res.probe(req.id) {

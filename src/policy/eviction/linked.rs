@@ -264,6 +264,12 @@ impl<N> Default for Resident<N> {
 }
 
 impl<N: Linked> Resident<N> {
+    /// Indexes ids `0..n` in a table indexed by the id (see `SlotIndex`).
+    pub fn use_dense_ids(&mut self, n: u64) {
+        let nodes = &self.slab.nodes;
+        self.index.use_dense_ids(n, |s| nodes[s as usize].id());
+    }
+
     /// Finds `id`, or the bucket it would go in (one hash for a miss that then adds).
     #[inline]
     pub fn probe(&self, id: u64) -> Probe {

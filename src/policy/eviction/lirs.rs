@@ -315,6 +315,10 @@ impl EvictionPolicy for Lirs {
         "lirs"
     }
 
+    fn use_dense_ids(&mut self, n: u64) {
+        self.res.use_dense_ids(n);
+    }
+
     fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
         match self.find(req.id) {
             Some((i, true)) => {

@@ -55,6 +55,10 @@ impl EvictionPolicy for Lru {
         "lru"
     }
 
+    fn use_dense_ids(&mut self, n: u64) {
+        self.res.use_dense_ids(n);
+    }
+
     #[inline]
     fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
         // One hash of the requested id: the slot is claimed before eviction, which

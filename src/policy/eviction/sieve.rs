@@ -100,6 +100,10 @@ impl EvictionPolicy for Sieve {
         "sieve"
     }
 
+    fn use_dense_ids(&mut self, n: u64) {
+        self.res.use_dense_ids(n);
+    }
+
     #[inline]
     fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
         // One hash: the node is added before eviction, which cannot pick it because

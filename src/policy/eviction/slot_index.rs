@@ -5,6 +5,12 @@
 //! node never touches any other node. Half the memory of a `HashMap<u64, u32>`, one
 //! cache line per probe, and [`SlotIndex::prefetch`] lets a replay loop start loading
 //! a bucket several requests ahead.
+//!
+//! Dense ids: when the workload numbers its objects 0..N (training samples, embedding
+//! rows, GEMM tiles), [`SlotIndex::use_dense_ids`] switches ids below N to a table
+//! indexed by the id itself (4 bytes an id, no hashing, no probing, and a hit needs
+//! no node read to confirm the id); any id at or above N still goes to the hash table,
+//! so the index stays correct for every id.
 
 const EMPTY: u32 = u32::MAX;
 
@@ -27,9 +33,14 @@ pub(crate) enum Probe {
 
 /// A free bucket for an id just looked up; valid until the index is next changed.
 pub(crate) struct VacantBucket {
+    /// The bucket, or the id itself in the dense table (`tag == DENSE`).
     at: usize,
     tag: u32,
 }
+
+/// The tag of a [`VacantBucket`] in the dense table (hash tags of the hash table are
+/// never compared with it).
+const DENSE: u32 = u32::MAX;
 
 /// Multiplicative hash of an id, high bits first (the top bits pick the bucket).
 #[inline]
@@ -42,7 +53,12 @@ pub(crate) struct SlotIndex {
     buckets: Vec<Bucket>,
     mask: usize,
     shift: u32,
+    /// Entries in both tables.
     len: usize,
+    /// Entries in the dense table.
+    dense_len: usize,
+    /// Slot of every id below `dense.len()` (EMPTY when absent).
+    dense: Vec<u32>,
 }
 
 impl Default for SlotIndex {
@@ -59,7 +75,27 @@ impl SlotIndex {
             mask: n - 1,
             shift: 32 - n.trailing_zeros(),
             len: 0,
+            dense_len: 0,
+            dense: Vec::new(),
         }
+    }
+
+    /// Indexes ids `0..n` in a table indexed by the id (see the module doc); entries
+    /// already indexed move over. Ids of `n` and above stay hashed.
+    pub fn use_dense_ids(&mut self, n: u64, id_of: impl Fn(u32) -> u64) {
+        let n = n.min(u32::MAX as u64) as usize;
+        let old = std::mem::replace(self, Self::with_buckets(16));
+        self.dense = vec![EMPTY; n];
+        let hashed = old.buckets.iter().map(|b| b.slot);
+        for slot in hashed.chain(old.dense).filter(|&s| s != EMPTY) {
+            self.insert(id_of(slot), slot, &id_of);
+        }
+    }
+
+    /// The dense-table entry of `id`, if `id` is dense.
+    #[inline]
+    fn dense_at(&self, id: u64) -> Option<usize> {
+        (id < self.dense.len() as u64).then_some(id as usize)
     }
 
     #[inline]
@@ -74,6 +110,12 @@ impl SlotIndex {
     /// Finds `id`; `id_of` gives the id stored in a slot.
     #[inline]
     pub fn probe(&self, id: u64, id_of: impl Fn(u32) -> u64) -> Probe {
+        if let Some(at) = self.dense_at(id) {
+            return match self.dense[at] {
+                EMPTY => Probe::Vacant(VacantBucket { at, tag: DENSE }),
+                slot => Probe::Found(slot),
+            };
+        }
         let tag = hash(id);
         let mut i = self.home(tag);
         loop {
@@ -100,9 +142,14 @@ impl SlotIndex {
     /// Indexes `slot` in the bucket a failed probe returned.
     #[inline]
     pub fn insert_vacant(&mut self, v: VacantBucket, slot: u32) {
-        self.buckets[v.at] = Bucket { slot, tag: v.tag };
         self.len += 1;
-        if self.len * 4 > self.buckets.len() * 3 {
+        if v.tag == DENSE {
+            self.dense[v.at] = slot;
+            self.dense_len += 1;
+            return;
+        }
+        self.buckets[v.at] = Bucket { slot, tag: v.tag };
+        if self.hashed() * 4 > self.buckets.len() * 3 {
             self.grow();
         }
     }
@@ -118,6 +165,13 @@ impl SlotIndex {
     /// Removes the entry of `id`, known to be indexed at `slot`.
     #[inline]
     pub fn remove(&mut self, id: u64, slot: u32) {
+        if let Some(at) = self.dense_at(id) {
+            debug_assert_eq!(self.dense[at], slot, "id {id} not indexed at {slot}");
+            self.dense[at] = EMPTY;
+            self.len -= 1;
+            self.dense_len -= 1;
+            return;
+        }
         let mut i = self.home(hash(id));
         while self.buckets[i].slot != slot {
             debug_assert!(self.buckets[i].slot != EMPTY, "id {id} not indexed");
@@ -147,29 +201,43 @@ impl SlotIndex {
         self.len -= 1;
     }
 
+    /// Entries in the hash table.
+    #[inline]
+    fn hashed(&self) -> usize {
+        self.len - self.dense_len
+    }
+
     fn grow(&mut self) {
         let old = std::mem::take(&mut self.buckets);
-        *self = Self::with_buckets(old.len() * 2);
+        let n = old.len() * 2;
+        self.buckets = vec![VACANT; n];
+        self.mask = n - 1;
+        self.shift = 32 - n.trailing_zeros();
         for b in old.into_iter().filter(|b| b.slot != EMPTY) {
             let mut i = self.home(b.tag);
             while self.buckets[i].slot != EMPTY {
                 i = (i + 1) & self.mask;
             }
             self.buckets[i] = b;
-            self.len += 1;
         }
     }
 
     /// Starts loading the home bucket of `id` into the CPU cache.
     #[inline]
     pub fn prefetch(&self, id: u64) {
-        prefetch_ptr(self.buckets.as_ptr().wrapping_add(self.home(hash(id))));
+        match self.dense_at(id) {
+            Some(at) => prefetch_ptr(self.dense.as_ptr().wrapping_add(at)),
+            None => prefetch_ptr(self.buckets.as_ptr().wrapping_add(self.home(hash(id)))),
+        }
     }
 
     /// The slot of the first bucket whose hash tag matches `id`'s, without reading
     /// any node: the likely slot of `id`, for prefetching its node.
     #[inline]
     pub fn peek(&self, id: u64) -> Option<u32> {
+        if let Some(at) = self.dense_at(id) {
+            return Some(self.dense[at]).filter(|&s| s != EMPTY);
+        }
         let tag = hash(id);
         let mut i = self.home(tag);
         loop {
@@ -187,7 +255,7 @@ impl SlotIndex {
 
 /// Starts loading the cache line at `p` (a hint: never faults, changes nothing).
 #[inline]
-pub(crate) fn prefetch_ptr<T>(p: *const T) {
+pub fn prefetch_ptr<T>(p: *const T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: _mm_prefetch is a hint that never dereferences or faults, whatever `p`.
     unsafe {
@@ -240,5 +308,53 @@ mod tests {
             }
             assert_eq!(idx.len(), model.len());
         }
+    }
+
+    #[test]
+    fn dense_ids_agree_with_a_hashmap_below_and_above_the_limit() {
+        let mut rng = crate::engine::stream(2, "slot-index-dense-test");
+        let mut ids: Vec<u64> = Vec::new();
+        let mut free: Vec<u32> = Vec::new();
+        let mut idx = SlotIndex::default();
+        let mut model: HashMap<u64, u32> = HashMap::new();
+        for step in 0..100_000 {
+            if step == 20_000 {
+                // Switch with entries present: they must all move over.
+                idx.use_dense_ids(1_500, |s| ids[s as usize]);
+                assert_eq!(idx.len(), model.len());
+            }
+            // Half the ids below the dense limit, half above it.
+            let id = rng.gen_range(0..3_000u64);
+            let found = idx.get(id, |s| ids[s as usize]);
+            assert_eq!(found, model.get(&id).copied(), "step {step}, id {id}");
+            if id < 1_500 && step >= 20_000 {
+                // A dense id's peek is exact.
+                assert_eq!(idx.peek(id), found);
+            }
+            match found {
+                Some(slot) if rng.gen_bool(0.5) => {
+                    idx.remove(id, slot);
+                    model.remove(&id);
+                    free.push(slot);
+                }
+                Some(_) => {}
+                None => {
+                    let slot = match free.pop() {
+                        Some(s) => {
+                            ids[s as usize] = id;
+                            s
+                        }
+                        None => {
+                            ids.push(id);
+                            (ids.len() - 1) as u32
+                        }
+                    };
+                    idx.insert(id, slot, |s| ids[s as usize]);
+                    model.insert(id, slot);
+                }
+            }
+            assert_eq!(idx.len(), model.len());
+        }
+        assert!(idx.dense_len > 0 && idx.hashed() > 0, "both tables used");
     }
 }

@@ -177,6 +177,10 @@ impl EvictionPolicy for TwoQ {
         "twoq"
     }
 
+    fn use_dense_ids(&mut self, n: u64) {
+        self.res.use_dense_ids(n);
+    }
+
     fn access(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
         match self.find(req.id) {
             Some((i, true)) => {

@@ -416,6 +416,11 @@ impl Workload for Embedding {
         self.completed >= self.batches
     }
 
+    fn dense_ids(&self) -> Option<u64> {
+        // Tables laid out one after another from id 0.
+        self.tables.last().map(|t| t.base + t.rows)
+    }
+
     fn summary(&self, end: Time) -> serde_json::Value {
         let secs = crate::engine::secs(end);
         let rate = |x: u64| if secs > 0.0 { x as f64 / secs } else { 0.0 };

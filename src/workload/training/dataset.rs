@@ -196,6 +196,14 @@ impl Dataset {
         }
     }
 
+    /// Starts loading the size of sample `id` into the CPU cache (a hint).
+    #[inline]
+    pub fn prefetch_size(&self, id: u32) {
+        if let Some(s) = self.sizes.get(id as usize) {
+            crate::policy::eviction::prefetch_ptr(s);
+        }
+    }
+
     /// Total bytes of the dataset.
     pub fn total_bytes(&self) -> u64 {
         if self.sizes.is_empty() {

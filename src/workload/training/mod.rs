@@ -100,6 +100,8 @@ pub struct Training {
     ckpt_busy_until: Time,
     ckpt_blocked_since: Time,
     done: bool,
+    /// A loader worker's batch of reads (reused: no allocation per batch).
+    batch: Vec<Request>,
     /// The first of this job's actors (allocated at start): ranks, then loader
     /// workers, then the sync and checkpoint actors.
     first_actor: u32,
@@ -170,6 +172,7 @@ impl Training {
             ckpt_blocked_since: 0,
             done: false,
             first_actor: 0,
+            batch: Vec::new(),
         }
     }
 
@@ -252,21 +255,29 @@ impl Training {
         }
         match self.p.worker_io {
             WorkerIo::Batch => {
+                // The whole batch at once: the data path overlaps the lookups.
                 let r = w / self.p.workers;
                 let now = ctx.now();
-                let mut last = now;
-                // Warm-up pass: look every sample up (no state changes) so the CPU
-                // overlaps the cache misses of independent lookups; the accesses that
-                // follow then find the index entries in the CPU cache.
-                let mut warm = 0u64;
-                for pos in reads.clone() {
-                    let id = self.p.sampler.index(r, pos);
-                    warm += ctx.locate(id as u64) as u64 + self.p.dataset.size(id) as u64;
-                }
-                std::hint::black_box(warm);
+                let mut batch = std::mem::take(&mut self.batch);
+                batch.clear();
+                // Ids first (loading their sizes into the CPU cache), then sizes.
                 for pos in reads {
-                    last = last.max(self.read(r, pos, ctx));
+                    let id = self.p.sampler.index(r, pos);
+                    self.p.dataset.prefetch_size(id);
+                    batch.push(Request {
+                        time: now,
+                        id: id as u64,
+                        size: 0,
+                        op: Op::Read,
+                        next_access: NO_NEXT_ACCESS,
+                    });
                 }
+                for req in batch.iter_mut() {
+                    req.size = self.p.dataset.size(req.id as u32);
+                    self.stats.bytes_read += req.size as u64;
+                }
+                let last = ctx.access_batch(&mut batch, self.p.sampler.sequential_io());
+                self.batch = batch;
                 ctx.wake_at(last, actor, READS_DONE);
             }
             WorkerIo::Sample => self.sample_step(w, ctx),
@@ -483,6 +494,10 @@ impl Workload for Training {
 
     fn is_done(&self) -> bool {
         self.done
+    }
+
+    fn dense_ids(&self) -> Option<u64> {
+        Some(self.p.dataset.samples)
     }
 
     fn summary(&self, end: Time) -> serde_json::Value {
