@@ -59,8 +59,12 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
     let workload = workload::build(cfg.workload.clone(), &bctx)?;
     // Dense object ids get tables indexed by id (one per cache tier, 4 bytes an id),
     // up to 2^24 ids (64 MiB a tier); larger or sparse id spaces stay hashed.
-    if let Some(n) = workload.dense_ids().filter(|&n| n <= DENSE_IDS_MAX) {
-        for cache in tiers.iter_mut().filter_map(|t| t.cache.as_mut()) {
+    let dense = workload.dense_ids().filter(|&n| n <= DENSE_IDS_MAX);
+    for cache in tiers.iter_mut().filter_map(|t| t.cache.as_mut()) {
+        if workload.scattered_accesses() {
+            cache.expect_scattered_accesses();
+        }
+        if let Some(n) = dense {
             cache.use_dense_ids(n);
         }
     }

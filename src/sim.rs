@@ -235,6 +235,14 @@ pub trait Workload: Send {
         None
     }
 
+    /// True when the workload spreads its accesses evenly over all its objects (a
+    /// training job's shuffled epochs) rather than skewing them to a hot set: the data
+    /// path then picks policy representations suited to that (see
+    /// `EvictionPolicy::expect_scattered_accesses`; decisions do not change).
+    fn scattered_accesses(&self) -> bool {
+        false
+    }
+
     /// The future access sequence, for workloads that know it (a training job's
     /// sampler); clairvoyant prefetching needs it.
     fn future_accesses(&self) -> Option<&dyn crate::policy::prefetch::FutureAccesses> {

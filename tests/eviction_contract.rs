@@ -119,6 +119,7 @@ fn run_checked(
     let reqs = requests(c);
     let mut p = new_policy(name, params, c);
     if let Some(n) = dense_ids {
+        p.expect_scattered_accesses();
         p.use_dense_ids(n);
     }
     prop_assert_eq!(p.name(), name, "name() differs from the registry name");
@@ -244,8 +245,9 @@ proptest! {
         check_all(&c)?;
     }
 
-    /// A dense id index changes no decision: ids below the limit go to the table
-    /// indexed by id, the rest to the hash table, and every hit and victim is the same.
+    /// A dense id index (and the representation a policy picks for scattered
+    /// accesses) changes no decision: ids below the limit go to the table indexed by
+    /// id, the rest to the hash table, and every hit and victim is the same.
     #[test]
     fn dense_ids_change_no_decision(c in case(40)) {
         let limit = c.sizes.len() as u64 / 2;

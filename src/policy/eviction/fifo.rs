@@ -98,7 +98,11 @@ impl EvictionPolicy for Fifo {
     }
     #[inline]
     fn prefetch_node(&self, id: u64) {
-        self.res.prefetch_node(id)
+        // A hit reads no node (FIFO does not reorder), and a dense id's lookup needs
+        // none to confirm the id: only a hashed id's lookup reads it.
+        if !self.res.is_dense(id) {
+            self.res.prefetch_node(id)
+        }
     }
     fn used(&self) -> u64 {
         self.queue.bytes

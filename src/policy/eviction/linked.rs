@@ -41,11 +41,15 @@ impl Default for Links {
     }
 }
 
-/// A cached object's node: its id (the index key), its size, and its link sets.
-pub(crate) trait Linked {
+/// A cached object's node as the index sees it: its id (the index key) and size.
+pub(crate) trait Keyed {
     fn id(&self) -> u64;
     /// Bytes (objects in unit-size mode) the node accounts for on a list.
     fn size(&self) -> u32;
+}
+
+/// A node on intrusive lists: [`Keyed`] plus its link sets.
+pub(crate) trait Linked: Keyed {
     /// Link set `k`.
     fn links(&self, k: usize) -> &Links;
     fn links_mut(&mut self, k: usize) -> &mut Links;
@@ -55,7 +59,7 @@ pub(crate) trait Linked {
 /// link set `links: Links`.
 macro_rules! impl_linked {
     ($node:ty) => {
-        impl $crate::policy::eviction::linked::Linked for $node {
+        impl $crate::policy::eviction::linked::Keyed for $node {
             #[inline]
             fn id(&self) -> u64 {
                 self.id
@@ -64,6 +68,8 @@ macro_rules! impl_linked {
             fn size(&self) -> u32 {
                 self.size
             }
+        }
+        impl $crate::policy::eviction::linked::Linked for $node {
             #[inline]
             fn links(&self, _k: usize) -> &$crate::policy::eviction::linked::Links {
                 &self.links
@@ -263,7 +269,7 @@ impl<N> Default for Resident<N> {
     }
 }
 
-impl<N: Linked> Resident<N> {
+impl<N: Keyed> Resident<N> {
     /// Indexes ids `0..n` in a table indexed by the id (see `SlotIndex`).
     pub fn use_dense_ids(&mut self, n: u64) {
         let nodes = &self.slab.nodes;
@@ -309,6 +315,34 @@ impl<N: Linked> Resident<N> {
         self.slab.release(i);
     }
 
+    /// Starts loading the index bucket of `id` (see `EvictionPolicy::prefetch`).
+    #[inline]
+    pub fn prefetch(&self, id: u64) {
+        self.index.prefetch(id)
+    }
+
+    /// Whether `id` is in the dense table (found without reading its node).
+    #[inline]
+    pub fn is_dense(&self, id: u64) -> bool {
+        self.index.is_dense(id)
+    }
+
+    /// Starts loading the likely node of `id` (see `EvictionPolicy::prefetch_node`).
+    #[inline]
+    pub fn prefetch_node(&self, id: u64) {
+        if let Some(s) = self.index.peek(id) {
+            self.slab.prefetch(s);
+        }
+    }
+
+    /// Number of nodes (resident objects plus any ghosts).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+}
+
+impl<N: Linked> Resident<N> {
     /// Unlinks the node of `id` from `list`, where it must be, and forgets it;
     /// returns its size, or `None` when `id` has no node.
     #[inline]
@@ -344,20 +378,6 @@ impl<N: Linked> Resident<N> {
         true
     }
 
-    /// Starts loading the index bucket of `id` (see `EvictionPolicy::prefetch`).
-    #[inline]
-    pub fn prefetch(&self, id: u64) {
-        self.index.prefetch(id)
-    }
-
-    /// Starts loading the likely node of `id` (see `EvictionPolicy::prefetch_node`).
-    #[inline]
-    pub fn prefetch_node(&self, id: u64) {
-        if let Some(s) = self.index.peek(id) {
-            self.slab.prefetch(s);
-        }
-    }
-
     /// Starts loading the next victims of `list`: the node after its tail, and the
     /// index bucket of the tail (hides the misses of the next eviction).
     #[inline]
@@ -365,12 +385,6 @@ impl<N: Linked> Resident<N> {
         if let Some(t) = list.tail_prefetching_next(&self.slab) {
             self.index.prefetch(self.slab[t].id());
         }
-    }
-
-    /// Number of nodes (resident objects plus any ghosts).
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.index.len()
     }
 }
 

@@ -25,7 +25,7 @@
 //! no longer in S, a step the paper does not have and that would make a hit evict; we
 //! follow the paper, which costs at most one miss of difference on cloudPhysicsIO.
 
-use super::linked::{Linked, Links, List, Resident, NIL};
+use super::linked::{Keyed, Linked, Links, List, Resident, NIL};
 use super::{EvictionPolicy, Victim};
 use crate::config::ConfigError;
 use crate::registry::{in_interval, ComponentParams};
@@ -80,7 +80,7 @@ struct Node {
     q: Links,
 }
 
-impl Linked for Node {
+impl Keyed for Node {
     #[inline]
     fn id(&self) -> u64 {
         self.id
@@ -89,6 +89,9 @@ impl Linked for Node {
     fn size(&self) -> u32 {
         self.size
     }
+}
+
+impl Linked for Node {
     #[inline]
     fn links(&self, k: usize) -> &Links {
         if k == 0 {

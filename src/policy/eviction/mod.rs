@@ -17,6 +17,7 @@ mod lfu;
 mod linked;
 mod lirs;
 mod lru;
+mod lru_log;
 mod minio;
 mod random;
 mod s3fifo;
@@ -99,6 +100,12 @@ pub trait EvictionPolicy: Send {
     /// the id rather than a hash table (same decisions, fewer cache misses). Set once,
     /// before the first access; policies without an id index ignore it.
     fn use_dense_ids(&mut self, _n: u64) {}
+
+    /// The workload spreads its accesses evenly over a working set far larger than the
+    /// CPU cache (a training job's shuffled epochs) rather than skewing them to a hot
+    /// set: a policy may pick the representation that is faster for that (same
+    /// decisions). Set once, before the first access; most policies ignore it.
+    fn expect_scattered_accesses(&mut self) {}
 
     /// Hints that `id` is about to be accessed (policies with an index may start
     /// loading its bucket into the CPU cache). Changes no state.

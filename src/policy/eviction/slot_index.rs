@@ -92,6 +92,12 @@ impl SlotIndex {
         }
     }
 
+    /// Whether `id` is in the dense table.
+    #[inline]
+    pub fn is_dense(&self, id: u64) -> bool {
+        id < self.dense.len() as u64
+    }
+
     /// The dense-table entry of `id`, if `id` is dense.
     #[inline]
     fn dense_at(&self, id: u64) -> Option<usize> {

@@ -500,6 +500,11 @@ impl Workload for Training {
         Some(self.p.dataset.samples)
     }
 
+    fn scattered_accesses(&self) -> bool {
+        // Every epoch reads every sample once, in a fresh random order.
+        true
+    }
+
     fn summary(&self, end: Time) -> serde_json::Value {
         report::summary(self, end)
     }
