@@ -277,19 +277,24 @@ mod tests {
     use rand::Rng;
     use std::collections::HashMap;
 
-    #[test]
-    fn agrees_with_a_hashmap_under_random_inserts_and_removes() {
-        // ids[slot] = id; a model HashMap checks every lookup.
-        let mut rng = crate::engine::stream(1, "slot-index-test");
+    /// Random lookups, inserts and removes of `id()`'s ids, each lookup checked
+    /// against a model HashMap; `before(step, index, ids)` runs before each step.
+    fn exercise(
+        steps: usize,
+        mut id: impl FnMut() -> u64,
+        mut before: impl FnMut(usize, &mut SlotIndex, &[u64]),
+        rng: &mut crate::engine::Rng,
+    ) -> SlotIndex {
+        // ids[slot] = id.
         let mut ids: Vec<u64> = Vec::new();
         let mut free: Vec<u32> = Vec::new();
         let mut idx = SlotIndex::default();
         let mut model: HashMap<u64, u32> = HashMap::new();
-        for _ in 0..200_000 {
-            // Ids that differ only in high bits, too, to stress the hash.
-            let id = rng.gen_range(0..2_000u64) << (rng.gen_range(0..3) * 24);
+        for step in 0..steps {
+            before(step, &mut idx, &ids);
+            let id = id();
             let found = idx.get(id, |s| ids[s as usize]);
-            assert_eq!(found, model.get(&id).copied());
+            assert_eq!(found, model.get(&id).copied(), "step {step}, id {id}");
             match found {
                 Some(slot) if rng.gen_bool(0.5) => {
                     idx.remove(id, slot);
@@ -314,53 +319,40 @@ mod tests {
             }
             assert_eq!(idx.len(), model.len());
         }
+        idx
+    }
+
+    #[test]
+    fn agrees_with_a_hashmap_under_random_inserts_and_removes() {
+        let mut ids = crate::engine::stream(1, "slot-index-test");
+        let mut ops = crate::engine::stream(2, "slot-index-ops");
+        // Ids that differ only in high bits, too, to stress the hash.
+        let id = || ids.gen_range(0..2_000u64) << (ids.gen_range(0..3) * 24);
+        exercise(200_000, id, |_, _, _| {}, &mut ops);
     }
 
     #[test]
     fn dense_ids_agree_with_a_hashmap_below_and_above_the_limit() {
-        let mut rng = crate::engine::stream(2, "slot-index-dense-test");
-        let mut ids: Vec<u64> = Vec::new();
-        let mut free: Vec<u32> = Vec::new();
-        let mut idx = SlotIndex::default();
-        let mut model: HashMap<u64, u32> = HashMap::new();
-        for step in 0..100_000 {
+        let mut ids = crate::engine::stream(3, "slot-index-dense-test");
+        let mut ops = crate::engine::stream(4, "slot-index-dense-ops");
+        // Half the ids below the dense limit, half above it.
+        let id = || ids.gen_range(0..3_000u64);
+        let switch = |step: usize, idx: &mut SlotIndex, slots: &[u64]| {
             if step == 20_000 {
                 // Switch with entries present: they must all move over.
-                idx.use_dense_ids(1_500, |s| ids[s as usize]);
-                assert_eq!(idx.len(), model.len());
+                let len = idx.len();
+                idx.use_dense_ids(1_500, |s| slots[s as usize]);
+                assert_eq!(idx.len(), len);
             }
-            // Half the ids below the dense limit, half above it.
-            let id = rng.gen_range(0..3_000u64);
-            let found = idx.get(id, |s| ids[s as usize]);
-            assert_eq!(found, model.get(&id).copied(), "step {step}, id {id}");
-            if id < 1_500 && step >= 20_000 {
+            if step >= 20_000 {
                 // A dense id's peek is exact.
-                assert_eq!(idx.peek(id), found);
-            }
-            match found {
-                Some(slot) if rng.gen_bool(0.5) => {
-                    idx.remove(id, slot);
-                    model.remove(&id);
-                    free.push(slot);
-                }
-                Some(_) => {}
-                None => {
-                    let slot = match free.pop() {
-                        Some(s) => {
-                            ids[s as usize] = id;
-                            s
-                        }
-                        None => {
-                            ids.push(id);
-                            (ids.len() - 1) as u32
-                        }
-                    };
-                    idx.insert(id, slot, |s| ids[s as usize]);
-                    model.insert(id, slot);
+                for id in [0u64, 7, 1_499] {
+                    let slot = idx.peek(id);
+                    assert_eq!(slot, idx.get(id, |s| slots[s as usize]));
                 }
             }
-            assert_eq!(idx.len(), model.len());
-        }
+        };
+        let idx = exercise(100_000, id, switch, &mut ops);
         assert!(idx.dense_len > 0 && idx.hashed() > 0, "both tables used");
     }
 }
