@@ -42,6 +42,22 @@ fn bound_text(r: &Row) -> String {
     }
 }
 
+/// A row's model, reference, error % and tolerance as the terminal table and
+/// report.md show them.
+fn shown(r: &Row) -> [String; 4] {
+    let err = r.error_pct();
+    [
+        fmt_num(r.model),
+        fmt_num(r.reference),
+        if err.is_finite() {
+            format!("{err:+.2}")
+        } else {
+            "-".into()
+        },
+        bound_text(r),
+    ]
+}
+
 fn rows(results: &[CheckResult]) -> impl Iterator<Item = &Row> {
     results.iter().flat_map(|r| r.output.rows.iter())
 }
@@ -92,20 +108,16 @@ pub fn table(results: &[CheckResult]) -> String {
         "check", "quantity", "model", "reference", "unit", "error%", "tol%", "pass"
     );
     for r in rows(results) {
-        let err = r.error_pct();
+        let [model, reference, err, bound] = shown(r);
         s += &format!(
             "{:<27} {:<58} {:>10} {:>10} {:<8} {:>8} {:>9} {}{}\n",
             r.check,
             r.quantity,
-            fmt_num(r.model),
-            fmt_num(r.reference),
+            model,
+            reference,
             r.unit,
-            if err.is_finite() {
-                format!("{err:+.2}")
-            } else {
-                "-".into()
-            },
-            bound_text(r),
+            err,
+            bound,
             if r.pass() { "PASS" } else { "FAIL" },
             if r.model.is_finite() {
                 String::new()
@@ -155,20 +167,12 @@ pub fn markdown(results: &[CheckResult], figures: &[String]) -> String {
     s += "| check | quantity | model | reference | unit | error % | tolerance % | pass |\n";
     s += "|---|---|---:|---:|---|---:|---|---|\n";
     for r in rows(results) {
-        let err = r.error_pct();
+        let [model, reference, err, bound] = shown(r);
         s += &format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {model} | {reference} | {} | {err} | {bound} | {} |\n",
             r.check,
             r.quantity,
-            fmt_num(r.model),
-            fmt_num(r.reference),
             r.unit,
-            if err.is_finite() {
-                format!("{err:+.2}")
-            } else {
-                "-".into()
-            },
-            bound_text(r),
             if r.pass() { "pass" } else { "**FAIL**" }
         );
     }
