@@ -4,9 +4,11 @@
 
 mod queue;
 mod rng;
+mod shuffle;
 
 pub use queue::EventQueue;
 pub use rng::{stream, stream_indexed, Rng};
+pub use shuffle::shuffle;
 
 /// Simulated time in picoseconds: 2^64 ps is 213 days.
 pub type Time = u64;

@@ -155,7 +155,7 @@ impl Sampler {
         match self.kind {
             SamplerKind::Distributed => {
                 self.order.extend(0..n as u32);
-                self.order.shuffle(&mut rng);
+                crate::engine::shuffle(&mut self.order, &mut rng);
             }
             SamplerKind::Sequential | SamplerKind::ShuffleBuffer { .. } => {
                 self.order.extend(0..n as u32)
