@@ -7,13 +7,16 @@
 use super::{DeviceSpec, DeviceStats};
 use crate::engine::Time;
 use crate::trace::Op;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::VecDeque;
 
 /// See the module doc.
 pub struct Server {
-    /// When each channel frees up (a min-heap).
-    channels: BinaryHeap<Reverse<Time>>,
+    /// When each channel frees up, earliest first. A request takes the earliest free
+    /// channel and holds it until its last byte is done; completions come in
+    /// submission order (every request ends after the shared data path's previous
+    /// reservation), so the channel it frees is the latest: a FIFO of free times is
+    /// always sorted, and its front is the minimum a heap would give.
+    channels: VecDeque<Time>,
     /// When the shared data path frees up.
     path_free: Time,
     /// End of the current busy period, for busy-time accounting.
@@ -26,7 +29,7 @@ pub struct Server {
 impl Server {
     pub fn new(spec: &DeviceSpec) -> Self {
         Server {
-            channels: (0..spec.channels).map(|_| Reverse(0)).collect(),
+            channels: (0..spec.channels).map(|_| 0).collect(),
             path_free: 0,
             busy_until: 0,
             read_ps_per_byte: 1e12 / spec.read_bandwidth,
@@ -58,17 +61,14 @@ impl Server {
         latency: Time,
         xfer: Time,
     ) -> Time {
-        // The first free channel takes the request: its free time is replaced in place
-        // (one sift instead of a pop and a push).
-        let mut channel = self.channels.peek_mut().expect("at least one channel");
-        let Reverse(channel_free) = *channel;
+        let channel_free = self.channels.pop_front().expect("at least one channel");
         let start = now.max(channel_free);
         let latency_done = start + latency;
         let xfer_start = latency_done.max(self.path_free);
         let done = xfer_start + xfer;
+        debug_assert!(self.channels.back().is_none_or(|&last| last <= done));
         self.path_free = done;
-        *channel = Reverse(done);
-        drop(channel);
+        self.channels.push_back(done);
 
         let s = &mut self.stats;
         match op {
