@@ -4,6 +4,7 @@
 //! datasets keep no table.
 
 use crate::config::{Bytes, ConfigError};
+use crate::trace::{Op, Request, NO_NEXT_ACCESS};
 use crate::workload::sizes::{SizeDist, SizeSampler, SizeSpec};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -202,6 +203,34 @@ impl Dataset {
         if let Some(s) = self.sizes.get(id as usize) {
             crate::policy::eviction::prefetch_ptr(s);
         }
+    }
+
+    /// Fills `batch` with a read request at `now` for each sample of `ids`, in order;
+    /// returns their bytes. Ids first (loading their sizes into the CPU cache), then
+    /// sizes, so the size lookups of a large dataset overlap.
+    pub fn read_requests(
+        &self,
+        ids: impl Iterator<Item = u32>,
+        now: crate::engine::Time,
+        batch: &mut Vec<Request>,
+    ) -> u64 {
+        batch.clear();
+        for id in ids {
+            self.prefetch_size(id);
+            batch.push(Request {
+                time: now,
+                id: id as u64,
+                size: 0,
+                op: Op::Read,
+                next_access: NO_NEXT_ACCESS,
+            });
+        }
+        let mut bytes = 0;
+        for req in batch.iter_mut() {
+            req.size = self.size(req.id as u32);
+            bytes += req.size as u64;
+        }
+        bytes
     }
 
     /// Total bytes of the dataset.

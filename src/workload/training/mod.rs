@@ -259,23 +259,8 @@ impl Training {
                 let r = w / self.p.workers;
                 let now = ctx.now();
                 let mut batch = std::mem::take(&mut self.batch);
-                batch.clear();
-                // Ids first (loading their sizes into the CPU cache), then sizes.
-                for pos in reads {
-                    let id = self.p.sampler.index(r, pos);
-                    self.p.dataset.prefetch_size(id);
-                    batch.push(Request {
-                        time: now,
-                        id: id as u64,
-                        size: 0,
-                        op: Op::Read,
-                        next_access: NO_NEXT_ACCESS,
-                    });
-                }
-                for req in batch.iter_mut() {
-                    req.size = self.p.dataset.size(req.id as u32);
-                    self.stats.bytes_read += req.size as u64;
-                }
+                let ids = reads.map(|pos| self.p.sampler.index(r, pos));
+                self.stats.bytes_read += self.p.dataset.read_requests(ids, now, &mut batch);
                 let last = ctx.access_batch(&mut batch, self.p.sampler.sequential_io());
                 self.batch = batch;
                 ctx.wake_at(last, actor, READS_DONE);
