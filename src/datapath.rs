@@ -15,7 +15,7 @@
 //! waits until that copy's fill is done.
 
 use crate::engine::Time;
-use crate::hierarchy::{Access, Hierarchy};
+use crate::hierarchy::{Access, Hierarchy, TierPair};
 use crate::metrics::{HistId, Metrics};
 use crate::policy::hash::IdSet;
 use crate::policy::migration::{MigrationPolicy, PerPair};
@@ -145,21 +145,14 @@ impl DataPath {
     /// migration policies say; the policies observe the access.
     #[inline(never)]
     fn placed_access(&mut self, now: Time, req: &Request, sequential: bool) -> Access {
-        let home = self.hier.home();
-        let mut k = self.hier.find(req);
-        let Some(m) = self.migration.as_mut() else {
-            return self.hier.serve(now, req, sequential, k);
-        };
-        // Only accesses that miss every faster tier consult the set of touched pages.
-        if k == home && self.allocated.insert(req.id) {
-            let t = m.allocate(now, req.id, req.size, &mut self.hier);
-            if t < home && self.hier.place(t, req) {
-                k = t;
-            }
-        }
-        let mut a = self.hier.serve(now, req, sequential, k);
-        a.done += m.observe(now, req.id, req.size, req.op, k, &mut self.hier);
-        a
+        placed(
+            &mut self.hier,
+            &mut self.allocated,
+            now,
+            req,
+            sequential,
+            self.migration.as_mut(),
+        )
     }
 
     /// One access in placement mode observed by a single two-tier `policy` held by
@@ -171,20 +164,14 @@ impl DataPath {
         sequential: bool,
         policy: &mut dyn MigrationPolicy,
     ) -> Access {
-        use crate::hierarchy::TierPair;
-        let home = self.hier.home();
-        let mut k = self.hier.find(req);
-        if k == home && self.allocated.insert(req.id) {
-            let t = policy.allocate(now, req.id, req.size, &TierPair::new(&mut self.hier, 0));
-            if t < home && self.hier.place(t, req) {
-                k = t;
-            }
-        }
-        let mut a = self.hier.serve(now, req, sequential, k);
-        let mut pair = TierPair::new(&mut self.hier, 0);
-        if let Some(side) = pair.side_of(k) {
-            a.done += policy.observe(now, req.id, req.size, req.op, side, &mut pair);
-        }
+        let a = placed(
+            &mut self.hier,
+            &mut self.allocated,
+            now,
+            req,
+            sequential,
+            Some(policy),
+        );
         self.metrics.record_op(req.op, a.done - now);
         a
     }
@@ -220,4 +207,63 @@ impl DataPath {
     pub fn migration_tick(&mut self, now: Time) -> Option<Time> {
         self.migration.as_mut()?.tick(now, &mut self.hier)
     }
+}
+
+/// What placement mode asks of the migration policies: the tier a page touched for
+/// the first time goes to, and the extra latency of an access they observe.
+trait Placer {
+    fn allocate(&mut self, now: Time, page: u64, size: u32, hier: &mut Hierarchy) -> usize;
+    fn observe(&mut self, now: Time, req: &Request, tier: usize, hier: &mut Hierarchy) -> Time;
+}
+
+impl Placer for PerPair {
+    fn allocate(&mut self, now: Time, page: u64, size: u32, hier: &mut Hierarchy) -> usize {
+        PerPair::allocate(self, now, page, size, hier)
+    }
+    fn observe(&mut self, now: Time, req: &Request, tier: usize, hier: &mut Hierarchy) -> Time {
+        PerPair::observe(self, now, req.id, req.size, req.op, tier, hier)
+    }
+}
+
+/// One policy on the pair (tier 0, tier 1): its sides are those tiers' indexes.
+impl Placer for dyn MigrationPolicy + '_ {
+    fn allocate(&mut self, now: Time, page: u64, size: u32, hier: &mut Hierarchy) -> usize {
+        MigrationPolicy::allocate(self, now, page, size, &TierPair::new(hier, 0))
+    }
+    fn observe(&mut self, now: Time, req: &Request, tier: usize, hier: &mut Hierarchy) -> Time {
+        let mut pair = TierPair::new(hier, 0);
+        match pair.side_of(tier) {
+            Some(side) => {
+                MigrationPolicy::observe(self, now, req.id, req.size, req.op, side, &mut pair)
+            }
+            None => 0,
+        }
+    }
+}
+
+/// An access in placement mode (see the module doc); `placer` is None when only a
+/// placing prefetcher is installed.
+fn placed<P: Placer + ?Sized>(
+    hier: &mut Hierarchy,
+    allocated: &mut IdSet,
+    now: Time,
+    req: &Request,
+    sequential: bool,
+    placer: Option<&mut P>,
+) -> Access {
+    let home = hier.home();
+    let mut k = hier.find(req);
+    let Some(placer) = placer else {
+        return hier.serve(now, req, sequential, k);
+    };
+    // Only accesses that miss every faster tier consult the set of touched pages.
+    if k == home && allocated.insert(req.id) {
+        let t = placer.allocate(now, req.id, req.size, hier);
+        if t < home && hier.place(t, req) {
+            k = t;
+        }
+    }
+    let mut a = hier.serve(now, req, sequential, k);
+    a.done += placer.observe(now, req, k, hier);
+    a
 }

@@ -181,13 +181,6 @@ impl Ctx<'_> {
         self.data.discard(id.wrapping_add(self.object_base));
     }
 
-    /// The fastest tier holding object `id` now (changes no policy state).
-    pub fn locate(&self, id: u64) -> usize {
-        self.data
-            .hierarchy()
-            .locate(id.wrapping_add(self.object_base))
-    }
-
     /// The index of the link named `name`.
     pub fn link(&self, name: &str) -> Option<usize> {
         self.data

@@ -82,9 +82,4 @@ impl<'a> TierPair<'a> {
                 .migrate(t, page, size, self.index(from), self.index(to)),
         )
     }
-
-    /// The whole hierarchy, read-only.
-    pub fn hierarchy(&self) -> &Hierarchy {
-        self.hier
-    }
 }

@@ -83,12 +83,6 @@ impl LogLru {
         }
     }
 
-    /// Stores the node of `req` (unstamped) in bucket `v`.
-    #[inline]
-    fn add(&mut self, v: super::slot_index::VacantBucket, req: &Request) -> u32 {
-        self.res.add_vacant(v, Node::new(req))
-    }
-
     /// Evicts least recently used objects until `size` more fits.
     #[inline]
     fn make_room(&mut self, size: u64, evicted: &mut Vec<Victim>) {
@@ -147,7 +141,7 @@ impl EvictionPolicy for LogLru {
             }
             Probe::Vacant(v) => {
                 if req.size as u64 <= self.capacity {
-                    let slot = self.add(v, req);
+                    let slot = self.res.add_vacant(v, Node::new(req));
                     self.admit(slot, req.size, evicted);
                 }
                 false
@@ -170,7 +164,7 @@ impl EvictionPolicy for LogLru {
             return;
         }
         if let Probe::Vacant(v) = self.res.probe(req.id) {
-            let slot = self.add(v, req);
+            let slot = self.res.add_vacant(v, Node::new(req));
             self.admit(slot, req.size, evicted);
         }
     }

@@ -39,11 +39,6 @@ impl PerPair {
         PerPair { pairs, due, names }
     }
 
-    /// The policy of the pair whose fast tier is `upper`.
-    pub fn pair(&self, upper: usize) -> &dyn MigrationPolicy {
-        self.pairs[upper].as_ref()
-    }
-
     /// The tier a page touched for the first time goes to (see the module doc).
     pub fn allocate(&mut self, now: Time, page: u64, size: u32, hier: &mut Hierarchy) -> usize {
         for (u, p) in self.pairs.iter_mut().enumerate() {
