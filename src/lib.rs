@@ -25,4 +25,5 @@ pub mod sim;
 pub mod sweep;
 pub mod trace;
 pub mod validate;
+pub mod watch;
 pub mod workload;

@@ -4,6 +4,7 @@
 use crate::config::Config;
 use crate::model;
 use crate::report::{self, manifest, Manifest};
+use crate::watch::Watch;
 use serde_json::Value;
 use std::path::Path;
 
@@ -17,10 +18,22 @@ pub fn run_config(
     out_dir: &Path,
     inputs: &[(String, Vec<u8>)],
 ) -> anyhow::Result<report::RunSummary> {
+    run_config_watched(cfg, seed, out_dir, inputs, &Watch::default())
+}
+
+/// [`run_config`] under `watch`: a wall-clock limit (the run fails with "timed out
+/// after ...") and progress figures.
+pub fn run_config_watched(
+    cfg: &Config,
+    seed: u64,
+    out_dir: &Path,
+    inputs: &[(String, Vec<u8>)],
+    watch: &Watch,
+) -> anyhow::Result<report::RunSummary> {
     let start_wall = std::time::Instant::now();
     let wall_clock_start = manifest::now_rfc3339();
     let mut sim = model::build(cfg, seed)?;
-    let outcome = sim.run();
+    let outcome = sim.try_run(watch)?;
     let manifest = Manifest {
         tiersim_version: env!("CARGO_PKG_VERSION"),
         git_commit: manifest::git_commit(),

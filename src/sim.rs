@@ -7,6 +7,7 @@ use crate::engine::{EventQueue, Rng, Time};
 use crate::hierarchy::{Access, Hierarchy};
 use crate::metrics::{HistId, Metrics, TimeSeries};
 use crate::trace::{Op, Request};
+use crate::watch::{SimError, Watch};
 
 /// Events of the timed engine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -241,6 +242,12 @@ pub trait Workload: Send {
     fn future_accesses(&self) -> Option<&dyn crate::policy::prefetch::FutureAccesses> {
         None
     }
+
+    /// Units of work done and in all (requests, iterations, tokens), for progress
+    /// displays; None when the workload does not count them.
+    fn progress(&self) -> Option<(u64, u64)> {
+        None
+    }
 }
 
 /// How a run ended.
@@ -324,7 +331,20 @@ impl Simulation {
     }
 
     /// Runs until the workload is done, the duration passes, or nothing is pending.
+    ///
+    /// # Panics
+    /// If simulated time overflows (see [`Simulation::try_run`], which returns it as an
+    /// error: what the command line uses).
     pub fn run(&mut self) -> Outcome {
+        self.try_run(&Watch::default())
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Runs until the workload is done, the duration passes, or nothing is pending;
+    /// stops with an error when simulated time overflows 2^64 ps or `watch`'s
+    /// wall-clock limit passes. Every [`crate::watch::CHECK_EVERY`] events the watch
+    /// records progress (never changing what the run computes).
+    pub fn try_run(&mut self, watch: &Watch) -> Result<Outcome, SimError> {
         let mut end = 0;
         self.dispatch(true, 0, 0);
         self.queue.schedule_at(0, Event::Sample);
@@ -338,6 +358,9 @@ impl Simulation {
         while let Some((t, ev)) = self.queue.pop() {
             if t > limit {
                 break;
+            }
+            if self.queue.processed() & (crate::watch::CHECK_EVERY - 1) == 0 {
+                self.check(watch)?;
             }
             match ev {
                 Event::Actor { actor, tag } => {
@@ -367,6 +390,14 @@ impl Simulation {
                 }
             }
         }
+        // The end: overflow is checked, the limit no longer (the run is done).
+        self.check_overflow()?;
+        watch.record(
+            self.queue.now(),
+            self.queue.processed(),
+            self.workload.progress(),
+            self.duration,
+        );
         if let Some(limit) = self.duration {
             if !self.workload.is_done() {
                 end = end.max(limit.min(self.queue.now()));
@@ -377,10 +408,29 @@ impl Simulation {
             let sample = self.sample(end);
             self.series.samples.push(sample);
         }
-        Outcome {
+        Ok(Outcome {
             end,
             events: self.queue.processed(),
             finished: self.workload.is_done(),
+        })
+    }
+
+    /// Simulated-time overflow, then the watch (progress, wall-clock limit).
+    #[cold]
+    fn check(&self, watch: &Watch) -> Result<(), SimError> {
+        self.check_overflow()?;
+        let (now, events) = (self.queue.now(), self.queue.processed());
+        watch.check(now, events, self.workload.progress(), self.duration)
+    }
+
+    /// An error once an event was scheduled past 2^64 - 1 ps.
+    fn check_overflow(&self) -> Result<(), SimError> {
+        if self.queue.overflowed() {
+            return Err(SimError::TimeOverflow {
+                events: self.queue.processed(),
+                at: crate::config::units::fmt_time(self.queue.now()),
+            });
         }
+        Ok(())
     }
 }

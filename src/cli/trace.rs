@@ -112,7 +112,13 @@ fn run_gen(a: GenArgs) -> anyhow::Result<ExitCode> {
         interarrival_ps: a
             .interarrival_ns
             .checked_mul(crate::engine::NS)
-            .context("--interarrival-ns too large")?,
+            .with_context(|| {
+                format!(
+                    "--interarrival-ns {} is too large: at most {} (2^64 - 1 ps)",
+                    a.interarrival_ns,
+                    u64::MAX / crate::engine::NS
+                )
+            })?,
     };
     let requests = gen::generate(&spec).map_err(anyhow::Error::msg)?;
     let opts = WriteOptions {

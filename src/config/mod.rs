@@ -155,6 +155,7 @@ impl Config {
                 format!("not valid TOML: {}", e.message().trim()) + &line_hint(text, e.span()),
             )
         })?;
+        check_finite(&value, "")?;
         let mut cfg: Config = parse_table(value, "")?;
         cfg.check()?;
         cfg.resolve_components(&crate::registry::ResolveCtx { base_dir })?;
@@ -223,10 +224,52 @@ impl Config {
                 }
             }
         }
+        let mut link_names = std::collections::BTreeSet::new();
         for (i, l) in self.links.iter().enumerate() {
-            l.resolve(&format!("links[{i}]"))?;
+            let path = format!("links[{i}]");
+            if l.name.is_empty() {
+                return Err(ConfigError::new(
+                    format!("{path}.name"),
+                    "must not be empty",
+                ));
+            }
+            if !link_names.insert(l.name.as_str()) {
+                return Err(ConfigError::new(
+                    format!("{path}.name"),
+                    format!("duplicate link name '{}'", l.name),
+                ));
+            }
+            l.resolve(&path)?;
+        }
+        for (key, d) in [
+            ("sim.duration", self.sim.duration),
+            ("sim.sample_interval", self.sim.sample_interval),
+        ] {
+            if d.is_some_and(|d| d.0 == 0) {
+                return Err(ConfigError::new(key, "must be greater than zero"));
+            }
         }
         Ok(())
+    }
+}
+
+/// Rejects NaN and infinite numbers anywhere in a config (TOML allows `nan` and
+/// `inf`): no parameter means anything by them, and they turn into silent nonsense
+/// (a `null` cost, a Zipf sampler that never returns). Errors name the key path.
+pub fn check_finite(value: &toml::Value, path: &str) -> Result<(), ConfigError> {
+    match value {
+        toml::Value::Float(f) if !f.is_finite() => Err(ConfigError::new(
+            path,
+            format!("must be a finite number, got {f}"),
+        )),
+        toml::Value::Table(t) => t
+            .iter()
+            .try_for_each(|(k, v)| check_finite(v, &crate::registry::join(path, k))),
+        toml::Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| check_finite(v, &format!("{path}[{i}]"))),
+        _ => Ok(()),
     }
 }
 

@@ -96,15 +96,22 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     let (num, unit) = split_number(s);
     let (mantissa, frac) = parse_decimal(&num).ok_or_else(err)?;
     let factor = size_bytes(unit).ok_or_else(err)?;
-    let scaled = mantissa
-        .checked_mul(factor as u128)
-        .ok_or_else(|| format!("size \"{s}\" is too large"))?;
+    let too_large = || format!("size \"{s}\" is too large: {LARGEST_SIZE}");
+    let scaled = mantissa.checked_mul(factor as u128).ok_or_else(too_large)?;
     let den = 10u128.pow(frac);
     if scaled % den != 0 {
         return Err(format!("size \"{s}\" is not a whole number of bytes"));
     }
-    u64::try_from(scaled / den).map_err(|_| format!("size \"{s}\" is too large"))
+    u64::try_from(scaled / den).map_err(|_| too_large())
 }
+
+/// What the largest size is, for messages.
+const LARGEST_SIZE: &str =
+    "the largest is 18446744073709551615B (2^64 - 1 bytes, just under 16EiB)";
+
+/// What the longest duration is, for messages.
+pub const LONGEST_DURATION: &str =
+    "the longest is 18446744.073709551615s (2^64 - 1 picoseconds, about 213 days)";
 
 /// Parses a duration such as "305ns", "1.5us", "10ms" or "2s", exactly; a fraction of
 /// a picosecond rounds to the nearest (halves up).
@@ -120,7 +127,7 @@ pub fn parse_duration(s: &str) -> Result<Time, String> {
         .find(|(n, _)| *n == unit)
         .map(|&(_, f)| f)
         .ok_or_else(err)?;
-    let too_long = || format!("duration \"{s}\" is too long");
+    let too_long = || format!("duration \"{s}\" is too long: {LONGEST_DURATION}");
     let scaled = mantissa
         .checked_mul(ps_per_unit as u128)
         .ok_or_else(too_long)?;
@@ -147,6 +154,12 @@ pub fn parse_bandwidth(s: &str) -> Result<f64, String> {
     };
     let f = size_factor(&prefix).ok_or_else(err)?;
     let bw = v * f / if bits { 8.0 } else { 1.0 };
+    if !bw.is_finite() {
+        return Err(format!(
+            "bandwidth \"{s}\" is too large: the largest is {:e}B/s",
+            f64::MAX
+        ));
+    }
     if bw <= 0.0 {
         return Err(format!("bandwidth \"{s}\" must be greater than zero"));
     }

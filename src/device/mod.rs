@@ -102,11 +102,30 @@ impl DeviceSpec {
 
     /// Checks the fields make sense; errors name the field.
     pub fn validate(&self) -> Result<(), String> {
-        if self.read_bandwidth <= 0.0 || !self.read_bandwidth.is_finite() {
-            return Err("read_bandwidth: must be greater than zero".into());
+        for (key, bw) in [
+            ("read_bandwidth", self.read_bandwidth),
+            ("write_bandwidth", self.write_bandwidth),
+        ] {
+            // Below 1 B/s a single byte takes more than 10^12 ps: no device is that
+            // slow, and a few megabytes would pass the engine's 2^64 ps.
+            if !(bw >= MIN_BANDWIDTH && bw.is_finite()) {
+                return Err(format!(
+                    "{key}: must be a finite bandwidth of at least 1B/s, got {}",
+                    units::format_bandwidth(bw)
+                ));
+            }
         }
-        if self.write_bandwidth <= 0.0 || !self.write_bandwidth.is_finite() {
-            return Err("write_bandwidth: must be greater than zero".into());
+        for (key, v) in [
+            ("endurance", self.endurance_bytes),
+            ("read_energy_pj_per_byte", self.read_energy_pj_per_byte),
+            ("write_energy_pj_per_byte", self.write_energy_pj_per_byte),
+            ("cost_per_gb", self.cost_per_gb),
+        ] {
+            if !(v >= 0.0 && v.is_finite()) {
+                return Err(format!(
+                    "{key}: must be a finite number of at least 0, got {v}"
+                ));
+            }
         }
         if self.granularity == 0 {
             return Err("granularity: must be at least 1 byte".into());
@@ -119,6 +138,9 @@ impl DeviceSpec {
             .map_err(|e| format!("model: {e}"))
     }
 }
+
+/// The smallest bandwidth a device may have, bytes per second.
+pub const MIN_BANDWIDTH: f64 = 1.0;
 
 /// Time to move `bytes` at `bandwidth` bytes per second, in picoseconds (rounded).
 #[inline]

@@ -63,9 +63,11 @@ impl Server {
     ) -> Time {
         let channel_free = self.channels.pop_front().expect("at least one channel");
         let start = now.max(channel_free);
-        let latency_done = start + latency;
+        // Saturating: a completion past 2^64 ps lands at `Time::MAX`, which the event
+        // queue reports as an overflow of simulated time (never a wrapped time).
+        let latency_done = start.saturating_add(latency);
         let xfer_start = latency_done.max(self.path_free);
-        let done = xfer_start + xfer;
+        let done = xfer_start.saturating_add(xfer);
         debug_assert!(self.channels.back().is_none_or(|&last| last <= done));
         self.path_free = done;
         self.channels.push_back(done);

@@ -49,6 +49,10 @@ pub struct EventQueue<E> {
     seq: u64,
     now: Time,
     processed: u64,
+    /// Whether an event was scheduled at or past `Time::MAX` (2^64 - 1 ps): simulated
+    /// time overflowed, and the run must stop with an error rather than go on with a
+    /// capped clock.
+    overflowed: bool,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -64,6 +68,7 @@ impl<E> EventQueue<E> {
             seq: 0,
             now: 0,
             processed: 0,
+            overflowed: false,
         }
     }
 
@@ -90,9 +95,18 @@ impl<E> EventQueue<E> {
         self.heap.is_empty()
     }
 
-    /// Schedules `event` at absolute time `at` (never before now).
+    /// Whether simulated time overflowed: an event was scheduled at `Time::MAX` (what
+    /// saturating time arithmetic yields past 2^64 ps) or `schedule_in` passed it.
+    #[inline]
+    pub fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+
+    /// Schedules `event` at absolute time `at` (never before now). `Time::MAX` marks
+    /// an overflow of simulated time (see [`EventQueue::overflowed`]).
     #[inline]
     pub fn schedule_at(&mut self, at: Time, event: E) {
+        self.overflowed |= at == Time::MAX;
         let time = at.max(self.now);
         self.seq += 1;
         self.heap.push(Entry {
@@ -102,7 +116,8 @@ impl<E> EventQueue<E> {
         });
     }
 
-    /// Schedules `event` after `delay`.
+    /// Schedules `event` after `delay`; past 2^64 ps it is an overflow (see
+    /// [`EventQueue::overflowed`]), never a capped time.
     #[inline]
     pub fn schedule_in(&mut self, delay: Time, event: E) {
         self.schedule_at(self.now.saturating_add(delay), event);
@@ -139,6 +154,21 @@ mod tests {
         assert_eq!(order, vec!['a', 'b', 'c', 'd']);
         assert_eq!(q.now(), 10);
         assert_eq!(q.processed(), 4);
+    }
+
+    #[test]
+    fn time_past_two_to_the_64_is_an_overflow_not_a_cap() {
+        let mut q = EventQueue::new();
+        q.schedule_at(u64::MAX - 1, 'a');
+        assert!(!q.overflowed());
+        q.pop();
+        q.schedule_in(1, 'b');
+        assert!(q.overflowed(), "now + 1 = 2^64 - 1 is the overflow marker");
+        let mut q = EventQueue::new();
+        q.schedule_at(10, 'a');
+        q.pop();
+        q.schedule_in(u64::MAX - 5, 'b');
+        assert!(q.overflowed(), "10 + 2^64 - 6 passes 2^64");
     }
 
     #[test]

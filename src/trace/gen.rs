@@ -76,6 +76,27 @@ pub fn generate(spec: &GenSpec) -> Result<RequestStream, String> {
         .objects
         .checked_mul(spec.epochs)
         .ok_or("samples x epochs overflows")?;
+    if spec.kind == "zipf" && !(spec.alpha >= 0.0 && spec.alpha.is_finite()) {
+        // rand_distr's sampler never returns for an infinite exponent.
+        return Err(format!(
+            "alpha must be a finite number of at least 0, got {}",
+            spec.alpha
+        ));
+    }
+    let count = match spec.kind.as_str() {
+        "uniform" | "zipf" => spec.requests,
+        _ => epochs_total,
+    };
+    // The last request is at (count - 1) x interarrival: it must fit in 2^64 ps.
+    if count > 1 && spec.interarrival_ps > u64::MAX / (count - 1) {
+        return Err(format!(
+            "interarrival {} ps x {} requests passes the longest trace time (2^64 - 1 ps, \
+             about 213 days): the interarrival may be at most {} ps for this many requests",
+            spec.interarrival_ps,
+            count,
+            u64::MAX / (count - 1)
+        ));
+    }
     let ids: Box<dyn Iterator<Item = u64> + Send> = match spec.kind.as_str() {
         "epoch-shuffle" => Box::new(EpochShuffle::new(spec.objects, spec.epochs, ids)),
         "sequential" => Box::new((0..epochs_total).map({
@@ -134,7 +155,7 @@ impl<I: Iterator<Item = u64>> Iterator for Stamp<I> {
         } else {
             Op::Read
         };
-        let time = self.index.wrapping_mul(self.interarrival);
+        let time = self.index * self.interarrival; // checked by `generate`
         self.index += 1;
         Some(Request {
             time,

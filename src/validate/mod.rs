@@ -152,7 +152,7 @@ impl Env {
 pub fn run_toml(toml: &str, seed: u64) -> anyhow::Result<Value> {
     let cfg = Config::parse(toml).map_err(|e| anyhow::anyhow!("validation config: {e}"))?;
     let mut sim = model::build(&cfg, seed)?;
-    let outcome = sim.run();
+    let outcome = sim.try_run(&crate::watch::Watch::default())?;
     Ok(crate::report::summary(&sim, &outcome))
 }
 

@@ -326,7 +326,7 @@ impl MigrationPolicy for AutoNuma {
             }
             self.window_candidates = 0;
             self.scan(now);
-            self.next_scan = now + self.scan_period;
+            self.next_scan = now.saturating_add(self.scan_period);
         }
         self.adjust_threshold(now);
         // kswapd: demote CLOCK-wise until the free watermark is met.

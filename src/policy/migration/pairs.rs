@@ -82,7 +82,7 @@ impl PerPair {
         for u in (0..self.pairs.len()).rev() {
             if self.due[u].is_some_and(|d| d <= now) {
                 let Tick { next, busy } = self.pairs[u].tick(now, &mut TierPair::new(hier, u));
-                self.due[u] = next.map(|p| now + p.max(busy));
+                self.due[u] = next.map(|p| now.saturating_add(p.max(busy)));
             }
         }
         self.first_tick().map(|d| d - now)

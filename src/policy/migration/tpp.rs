@@ -340,7 +340,7 @@ impl MigrationPolicy for Tpp {
         self.stats.ticks += 1;
         if now >= self.next_scan {
             self.scan();
-            self.next_scan = now + self.p.scan_period.0;
+            self.next_scan = now.saturating_add(self.p.scan_period.0);
         }
         let busy = self.reclaim(now, pair);
         let pages = &self.pages;

@@ -103,6 +103,12 @@ pub(super) fn read_arrivals(path: &std::path::Path) -> Result<Vec<Time>, ConfigE
         if !(s >= 0.0 && s.is_finite()) {
             return Err(bad("times must be finite and non-negative"));
         }
+        if s * 1e12 >= u64::MAX as f64 {
+            return Err(bad(&format!(
+                "{s} s is past the longest simulated time: {}",
+                crate::config::units::LONGEST_DURATION
+            )));
+        }
         let t = crate::engine::from_secs(s);
         if out.last().is_some_and(|&p| t < p) {
             return Err(bad("times must not decrease"));

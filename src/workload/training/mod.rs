@@ -304,7 +304,11 @@ impl Training {
             SAMPLE_DONE => self.sample_step(w, ctx),
             READS_DONE if self.p.preprocess > 0 => {
                 let n = self.batch_len(self.workers[w].batch) as Time;
-                ctx.wake_in(n * self.p.preprocess, self.worker_actor(w), PREP_DONE);
+                ctx.wake_in(
+                    n.saturating_mul(self.p.preprocess),
+                    self.worker_actor(w),
+                    PREP_DONE,
+                );
             }
             _ => {
                 let (r, k) = (w / self.p.workers, self.workers[w].batch);
@@ -344,8 +348,13 @@ impl Training {
             Jitter::Exponential(d) => d.sample(&mut rank.rng).round() as Time,
             Jitter::Lognormal(d) => d.sample(&mut rank.rng).round() as Time,
         };
-        let c = self.p.per_batch + n * self.p.per_sample + jitter;
-        rank.times.compute += c;
+        // Saturating: past 2^64 ps the engine stops with an overflow error.
+        let c = self
+            .p
+            .per_batch
+            .saturating_add(n.saturating_mul(self.p.per_sample))
+            .saturating_add(jitter);
+        rank.times.compute = rank.times.compute.saturating_add(c);
         self.stats.samples += n;
         ctx.wake_in(c, self.rank_actor(r), 0);
     }
