@@ -1,6 +1,10 @@
-//! `tiersim run`: one timed simulation from a TOML config.
+//! `tiersim run`: one timed simulation from a TOML config. The results are staged in
+//! a folder beside `--out` and put in its place when complete, so `--out` holds the
+//! previous complete result or the new one (see `atomic::StagedDir`).
 
+use crate::atomic::StagedDir;
 use crate::config::Config;
+use crate::watch::Watch;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -9,12 +13,15 @@ use std::process::ExitCode;
 pub struct Args {
     /// The TOML config (see configs/ and the README).
     pub config: PathBuf,
-    /// Output folder [default: results/<config file stem>/].
+    /// Output folder [default: results/<config file stem>/]; replaced as a whole.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Run seed, overriding the config's `seed`.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Stop and fail once the run has taken this long (wall clock): "90s", "10min".
+    #[arg(long, value_name = "TIME", value_parser = crate::watch::parse_wall)]
+    pub time_limit: Option<std::time::Duration>,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -31,12 +38,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .unwrap_or("run");
         PathBuf::from("results").join(stem)
     });
-    let summary = crate::runner::run_config(
+    // Before simulating: --out must be writable (the staging folder is created beside it).
+    let staged = StagedDir::create(&out).map_err(|e| anyhow::anyhow!("--out: {e}"))?;
+    let watch = Watch::new(args.time_limit, None);
+    let summary = crate::runner::run_config_watched(
         &cfg,
         seed,
-        &out,
+        staged.path(),
         &[(args.config.display().to_string(), bytes)],
+        &watch,
     )?;
+    staged
+        .commit()
+        .map_err(|e| anyhow::anyhow!("cannot put the results in place: {e}"))?;
     if !args.quiet {
         print!("{}", crate::report::describe(&summary));
         println!("results in {}/", out.display());

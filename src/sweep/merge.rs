@@ -58,6 +58,34 @@ fn copy_run(from: &Path, out: &Path, id: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// An error unless `out` is absent, empty, or holds this same sweep (its plan.json
+/// equal to the inputs'): a merge never replaces another sweep's plan and runs.
+fn check_output(out: &Path, plan_bytes: &[u8]) -> anyhow::Result<()> {
+    if out.exists() && !out.is_dir() {
+        anyhow::bail!("--out {}: exists and is not a folder", out.display());
+    }
+    match std::fs::read(out.join("plan.json")) {
+        Ok(bytes) if bytes == plan_bytes => Ok(()),
+        Ok(_) => anyhow::bail!(
+            "--out {} already holds another sweep (its plan.json differs from the inputs'): \
+             choose another --out",
+            out.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let non_empty = std::fs::read_dir(out).is_ok_and(|mut rd| rd.next().is_some());
+            if non_empty {
+                anyhow::bail!(
+                    "--out {} holds files but no sweep (no plan.json): choose a new or empty \
+                     folder",
+                    out.display()
+                );
+            }
+            Ok(())
+        }
+        Err(e) => anyhow::bail!("{}: cannot read: {e}", out.join("plan.json").display()),
+    }
+}
+
 /// Joins the sweep outputs `inputs` into `out`.
 pub fn merge(inputs: &[PathBuf], out: &Path) -> anyhow::Result<MergeReport> {
     anyhow::ensure!(
@@ -75,6 +103,7 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> anyhow::Result<MergeReport> {
             );
         }
     }
+    check_output(out, &first_bytes)?;
     std::fs::create_dir_all(out.join("runs"))
         .map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", out.display()))?;
     super::exec::clean_leftovers(out)?;
