@@ -22,6 +22,9 @@ pub struct Args {
     /// Stop and fail once the run has taken this long (wall clock): "90s", "10min".
     #[arg(long, value_name = "TIME", value_parser = crate::watch::parse_wall)]
     pub time_limit: Option<std::time::Duration>,
+    /// Run even when the estimated memory exceeds what is available.
+    #[arg(long)]
+    pub no_memory_check: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -30,6 +33,11 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (cfg, bytes) = Config::load(&args.config)?;
     let seed = args.seed.unwrap_or(cfg.seed);
+    if !args.no_memory_check {
+        crate::memory::for_config(&cfg)
+            .check()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", args.config.display()))?;
+    }
     let out = args.out.unwrap_or_else(|| {
         let stem = args
             .config

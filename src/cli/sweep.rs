@@ -22,6 +22,13 @@ pub struct Args {
     /// Continue a sweep in --out: skip runs whose summary.json exists.
     #[arg(long)]
     pub resume: bool,
+    /// Wall-clock limit per run ("10min", "90s"): a run past it is recorded as failed
+    /// ("timed out after ...") and the sweep goes on.
+    #[arg(long, value_name = "TIME", value_parser = crate::watch::parse_wall)]
+    pub run_timeout: Option<std::time::Duration>,
+    /// Run even when a run's (or the plan's) estimated memory exceeds what is available.
+    #[arg(long)]
+    pub no_memory_check: bool,
     /// List the runs (index, id, swept values) and exit without running.
     #[arg(long)]
     pub list: bool,
@@ -32,6 +39,12 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let spec = Spec::load(&args.spec)?;
+    if !args.no_memory_check {
+        let base_bytes = toml::to_string(&spec.base).map_or(0, |t| t.len() as u64);
+        crate::memory::for_plan(spec.len(), base_bytes)
+            .check()
+            .map_err(|e| anyhow::anyhow!("{}: {} runs: {e}", args.spec.display(), spec.len()))?;
+    }
     let plan =
         sweep::expand(&spec).map_err(|e| anyhow::anyhow!("{}: {e:#}", args.spec.display()))?;
     if args.list {
@@ -76,6 +89,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             resume: args.resume,
             quiet: args.quiet,
             inputs,
+            run_timeout: args.run_timeout,
+            memory_check: !args.no_memory_check,
         },
     )?;
     Ok(if report.failed > 0 {

@@ -56,6 +56,9 @@ pub struct GenArgs {
     /// Store next-access times (tsb, csv), computed in a backward pass.
     #[arg(long)]
     pub next_access: bool,
+    /// Generate even when the estimated memory exceeds what is available.
+    #[arg(long)]
+    pub no_memory_check: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -120,6 +123,26 @@ fn run_gen(a: GenArgs) -> anyhow::Result<ExitCode> {
                 )
             })?,
     };
+    let format = match parse_format(&a.format)? {
+        Some(f) => f,
+        None => Format::for_output(&a.out)?,
+    };
+    if !a.no_memory_check {
+        // epoch-shuffle holds its permutation; a next-access pass one map entry per
+        // distinct object (oracleGeneral always stores next-access times).
+        let mut est = crate::memory::Estimate::default();
+        if a.kind == "epoch-shuffle" {
+            est.add("--objects", a.objects, 8, "the epoch permutation");
+        }
+        if a.next_access || format == Format::OracleGeneral {
+            let distinct = match a.kind.as_str() {
+                "uniform" | "zipf" => a.objects.min(spec.requests),
+                _ => a.objects,
+            };
+            est.add("--objects", distinct, 32, "the next-access pass");
+        }
+        est.check().map_err(anyhow::Error::msg)?;
+    }
     let requests = gen::generate(&spec).map_err(anyhow::Error::msg)?;
     let opts = WriteOptions {
         keep_next_access: false,

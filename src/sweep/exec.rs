@@ -10,6 +10,7 @@
 use super::plan::{describe, Plan};
 use super::table::{self, is_finished, run_dir};
 use crate::atomic::{is_temp, write_atomic};
+use crate::watch::Watch;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,6 +29,12 @@ pub struct Options {
     pub quiet: bool,
     /// Input files digested into each run's manifest (the spec, the base config).
     pub inputs: Vec<(String, Vec<u8>)>,
+    /// Wall-clock limit per run: a run past it is recorded as failed ("timed out
+    /// after ...") and the sweep goes on.
+    pub run_timeout: Option<std::time::Duration>,
+    /// Refuse a run whose estimated memory exceeds what is available (recorded as
+    /// failed): see `crate::memory`.
+    pub memory_check: bool,
 }
 
 /// What a sweep did.
@@ -89,12 +96,7 @@ pub fn clean_leftovers(out: &Path) -> anyhow::Result<()> {
 /// Runs one planned run into its staging folder and renames it into place. Returns
 /// `Ok(None)` for a finished run, `Ok(Some(message))` for a failed run (recorded in
 /// its error.txt), and `Err` when the result could not be written at all.
-fn run_one(
-    out: &Path,
-    plan: &Plan,
-    i: usize,
-    inputs: &[(String, Vec<u8>)],
-) -> Result<Option<String>, String> {
+fn run_one(out: &Path, plan: &Plan, i: usize, opts: &Options) -> Result<Option<String>, String> {
     let r = &plan.runs[i];
     let runs = out.join("runs");
     let staging = runs.join(format!("{STAGING}{}", r.id));
@@ -108,7 +110,13 @@ fn run_one(
         Err(e) => Err(e.clone()),
         Ok(cfg) => {
             let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                crate::runner::run_config(cfg, cfg.seed, &staging, inputs)
+                let watch = Watch::new(opts.run_timeout, None);
+                if opts.memory_check {
+                    crate::memory::for_config(cfg)
+                        .check()
+                        .map_err(anyhow::Error::msg)?;
+                }
+                crate::runner::run_config_watched(cfg, cfg.seed, &staging, &opts.inputs, &watch)
             }));
             match run {
                 Ok(Ok(_)) => Ok(()),
@@ -212,7 +220,7 @@ pub fn run_plan(plan: &Plan, opts: &Options) -> anyhow::Result<Report> {
     let work = |i: usize| {
         let t0 = Instant::now();
         let r = &plan.runs[i];
-        let res = match run_one(out, plan, i, &opts.inputs) {
+        let res = match run_one(out, plan, i, opts) {
             Ok(None) => Ok(()),
             Ok(Some(msg)) => Err(msg),
             Err(io) => {

@@ -81,8 +81,13 @@ pub fn expand(spec: &Spec) -> anyhow::Result<Plan> {
     validate_paths(spec)?;
     let params: Vec<String> = spec.params().iter().map(|p| p.text.clone()).collect();
     let lens: Vec<usize> = spec.dims.iter().map(|d| d.values.len()).collect();
-    let points: usize = lens.iter().product();
-    let mut runs: Vec<PlannedRun> = Vec::with_capacity(points * spec.repeats as usize);
+    let points: usize = lens
+        .iter()
+        .try_fold(1usize, |p, &n| p.checked_mul(n))
+        .filter(|p| p.checked_mul(spec.repeats as usize).is_some())
+        .ok_or_else(|| anyhow::anyhow!("the grid has more runs than this machine can count"))?;
+    let mut runs: Vec<PlannedRun> =
+        Vec::with_capacity((points * spec.repeats as usize).min(1 << 16));
     let mut seen: std::collections::HashMap<String, usize> = Default::default();
     for p in 0..points {
         // Mixed-radix digits of p, the last axis varying fastest.

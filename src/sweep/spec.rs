@@ -160,13 +160,13 @@ impl Spec {
         })
     }
 
-    /// Number of runs: the product of the axis lengths times `repeats`.
+    /// Number of runs: the product of the axis lengths times `repeats` (saturating at
+    /// `u64::MAX`).
     pub fn len(&self) -> u64 {
         self.dims
             .iter()
             .map(|d| d.values.len() as u64)
-            .product::<u64>()
-            * self.repeats
+            .fold(self.repeats, u64::saturating_mul)
     }
 
     /// True when the spec expands to no run (never: every axis is non-empty).

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NextNParams {
-    /// Objects copied after a miss, >= 1; default 4.
+    /// Objects copied after a miss, in [1, 1,048,576]; default 4.
     #[serde(default = "four")]
     pub n: u64,
     /// The tier filled (an index, above the home tier); default 0.
@@ -27,12 +27,26 @@ pub struct NextNParams {
 
 impl ComponentParams for NextNParams {
     fn check(&self) -> Result<(), ConfigError> {
+        // One miss issues its n fills within one event: a larger n would stall the run
+        // in a single step, out of reach of any time limit.
         if self.n == 0 {
             return Err(ConfigError::new("n", "must be at least 1"));
+        }
+        if self.n > MAX_N {
+            return Err(ConfigError::new(
+                "n",
+                format!(
+                    "must be at most {MAX_N} (objects filled after one miss), got {}",
+                    self.n
+                ),
+            ));
         }
         Ok(())
     }
 }
+
+/// The largest `n`.
+pub const MAX_N: u64 = 1 << 20;
 
 fn four() -> u64 {
     4
