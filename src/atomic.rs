@@ -25,6 +25,15 @@ pub fn is_temp(file_name: &str) -> bool {
     file_name.starts_with('.') && (file_name.ends_with(".tmp") || file_name.contains(".tmp."))
 }
 
+/// The first ancestor of `dir` (or `dir` itself) that exists and is not a folder.
+fn blocking_file(dir: &Path) -> Option<&Path> {
+    let mut chain: Vec<&Path> = dir.ancestors().collect();
+    chain.reverse();
+    chain
+        .into_iter()
+        .find(|p| !p.as_os_str().is_empty() && p.exists() && !p.is_dir())
+}
+
 /// A buffered file under a temporary name; [`AtomicFile::commit`] renames it to its
 /// destination, and dropping it uncommitted removes it.
 pub struct AtomicFile {
@@ -54,7 +63,18 @@ impl AtomicFile {
             )
         })?;
         if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(at(dir))?;
+            std::fs::create_dir_all(dir).map_err(|e| match blocking_file(dir) {
+                Some(f) => io::Error::new(
+                    e.kind(),
+                    format!(
+                        "{}: cannot create the folder of {}: {} is a file, not a folder",
+                        dir.display(),
+                        dest.display(),
+                        f.display()
+                    ),
+                ),
+                None => at(dir)(e),
+            })?;
         }
         static SERIAL: AtomicU64 = AtomicU64::new(0);
         let serial = SERIAL.fetch_add(1, Ordering::Relaxed);

@@ -93,7 +93,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         if sizes.is_empty() {
             bail!("give --cache-size or --cache-frac");
         }
-        for p in &args.policy {
+        for (i, p) in args.policy.iter().enumerate() {
+            if args.policy[..i].contains(p) {
+                bail!("--policy: '{p}' is given twice (each policy runs once per cache size)");
+            }
             if !eviction::names().contains(&p.as_str()) {
                 bail!(
                     "unknown policy '{p}'; known policies: {}",

@@ -78,6 +78,9 @@ impl KindTable {
     }
 }
 
+/// The largest config file read, in bytes (configs are a few kilobytes).
+pub const MAX_CONFIG_BYTES: u64 = 16 << 20;
+
 /// Whether a lower tier keeps a copy of what an upper tier holds.
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
@@ -165,10 +168,10 @@ impl Config {
 
     /// Reads and parses a config file.
     pub fn load(path: &Path) -> Result<(Config, Vec<u8>), anyhow::Error> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| anyhow::anyhow!("{}: cannot read the config: {e}", path.display()))?;
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|_| anyhow::anyhow!("{}: the config is not UTF-8 text", path.display()))?;
+        let text = crate::trace::lines::read_text(path, MAX_CONFIG_BYTES)
+            .map_err(|e| anyhow::anyhow!("cannot read the config: {e}"))?;
+        let bytes = text.clone().into_bytes();
+        let text = text.as_str();
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let cfg = Config::parse_in(text, Some(&dir))
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;

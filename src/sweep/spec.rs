@@ -70,8 +70,8 @@ impl Spec {
 
     /// Reads a spec file; a relative `base` path is resolved against its folder.
     pub fn load(path: &Path) -> anyhow::Result<Spec> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("{}: cannot read the sweep spec: {e}", path.display()))?;
+        let text = crate::trace::lines::read_text(path, crate::config::MAX_CONFIG_BYTES)
+            .map_err(|e| anyhow::anyhow!("cannot read the sweep spec: {e}"))?;
         let dir = path.parent().unwrap_or(Path::new(""));
         Spec::parse(&text, dir).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
     }

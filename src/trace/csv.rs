@@ -6,6 +6,7 @@
 
 use super::atomic::AtomicFile;
 pub use super::csv_spec::{parse_op, role_of, CsvSpec, TimeUnit};
+use super::lines::{binary_hint, echo, LineLimit, MAX_LINE};
 use super::{io_err, Op, Request, TraceError, TraceReader, TraceWriter, NO_NEXT_ACCESS};
 use std::fs::File;
 use std::io::BufReader;
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 /// Streams a CSV trace. Times are rebased on the first record.
 pub struct CsvReader {
     path: PathBuf,
-    input: csv::Reader<BufReader<File>>,
+    input: csv::Reader<BufReader<LineLimit<File>>>,
     record: csv::ByteRecord,
     spec: CsvSpec,
     first_ps: Option<i128>,
@@ -31,7 +32,10 @@ impl CsvReader {
             .flexible(true)
             .delimiter(delimiter)
             .trim(csv::Trim::All)
-            .from_reader(BufReader::with_capacity(1 << 20, file));
+            .from_reader(BufReader::with_capacity(
+                1 << 20,
+                LineLimit::new(file, MAX_LINE),
+            ));
         let mut record = csv::ByteRecord::new();
         let wants_header = spec.map(|s| s.has_header).unwrap_or(true);
         let mut spec = spec;
@@ -40,10 +44,11 @@ impl CsvReader {
                 .iter()
                 .map(|f| std::str::from_utf8(f).unwrap_or("?"))
                 .collect();
-            let line = |msg| TraceError::Line {
+            let hint = binary_hint(record.as_slice());
+            let line = |msg: String| TraceError::Line {
                 path: path.to_path_buf(),
                 line: 1,
-                msg,
+                msg: msg + hint,
             };
             match spec {
                 None => spec = Some(CsvSpec::from_header(&names).map_err(line)?),
@@ -78,19 +83,21 @@ impl CsvReader {
             ));
         }
         let field = |c: usize| std::str::from_utf8(&rec[c]).unwrap_or("\u{fffd}");
+        let quoted = |c: usize| echo(field(c)) + binary_hint(&rec[c]);
         let id_text = field(s.id_col);
         let id = id_text.parse::<u64>().map_err(|_| {
             format!(
-                "column {}: expected an object id (unsigned integer), found '{id_text}'",
-                s.id_col + 1
+                "column {}: expected an object id (unsigned integer), found {}",
+                s.id_col + 1,
+                quoted(s.id_col)
             )
         })?;
         let size = match s.size_col {
             Some(c) => field(c).parse::<u32>().map_err(|_| {
                 format!(
-                    "column {}: expected a size in bytes, found '{}'",
+                    "column {}: expected a size in bytes, found {}",
                     c + 1,
-                    field(c)
+                    quoted(c)
                 )
             })?,
             None => s.default_size,
@@ -98,9 +105,9 @@ impl CsvReader {
         let op = match s.op_col {
             Some(c) => parse_op(field(c)).ok_or_else(|| {
                 format!(
-                    "column {}: unknown op '{}' (read/write or a SCSI opcode)",
+                    "column {}: unknown op {} (read/write or a SCSI opcode)",
                     c + 1,
-                    field(c)
+                    quoted(c)
                 )
             })?,
             None => Op::Read,
@@ -111,9 +118,9 @@ impl CsvReader {
                 (_, Ok(v)) if v < 0 => NO_NEXT_ACCESS,
                 _ => {
                     return Err(format!(
-                        "column {}: expected a next-access index, found '{}'",
+                        "column {}: expected a next-access index, found {}",
                         c + 1,
-                        field(c)
+                        quoted(c)
                     ))
                 }
             },
@@ -147,17 +154,18 @@ impl CsvReader {
 }
 
 fn read(
-    input: &mut csv::Reader<BufReader<File>>,
+    input: &mut csv::Reader<BufReader<LineLimit<File>>>,
     record: &mut csv::ByteRecord,
     path: &Path,
 ) -> Result<bool, TraceError> {
-    input.read_byte_record(record).map_err(|e| {
-        let line = e.position().map(|p| p.line()).unwrap_or(0);
-        TraceError::Line {
+    input.read_byte_record(record).map_err(|e| match e.kind() {
+        // The line limit's message names the line.
+        csv::ErrorKind::Io(io) => TraceError::Other(format!("{}: {io}", path.display())),
+        _ => TraceError::Line {
             path: path.to_path_buf(),
-            line,
+            line: e.position().map(|p| p.line()).unwrap_or(0),
             msg: e.to_string(),
-        }
+        },
     })
 }
 

@@ -13,6 +13,7 @@ pub mod csv;
 mod csv_spec;
 mod format;
 pub mod gen;
+pub mod lines;
 pub mod next_access;
 pub mod oracle_general;
 pub mod stats;
@@ -73,10 +74,12 @@ impl Request {
 /// An error reading or writing a trace, naming where in the file it happened.
 #[derive(Debug, thiserror::Error)]
 pub enum TraceError {
-    #[error("{path}: {source}")]
+    /// (`error`, not `source`: the message already quotes it, and an error chain
+    /// would print it twice.)
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{path}: line {line}: {msg}")]
     Line {
@@ -198,9 +201,9 @@ pub fn copy(reader: &mut dyn TraceReader, writer: &mut dyn TraceWriter) -> Resul
 }
 
 pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> TraceError + '_ {
-    move |source| TraceError::Io {
+    move |error| TraceError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     }
 }
 

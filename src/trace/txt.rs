@@ -2,16 +2,17 @@
 //! at time 0 (the format has no time, size or op; the writer drops them).
 
 use super::atomic::AtomicFile;
+use super::lines::{binary_hint, echo, LineLimit, MAX_LINE};
 use super::{io_err, Request, TraceError, TraceReader, TraceWriter};
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-/// Streams a txt trace line by line.
+/// Streams a txt trace line by line (lines at most [`MAX_LINE`] bytes).
 pub struct TxtReader {
     path: PathBuf,
-    input: BufReader<File>,
-    line: String,
+    input: BufReader<LineLimit<File>>,
+    line: Vec<u8>,
     line_no: u64,
 }
 
@@ -20,8 +21,8 @@ impl TxtReader {
         let file = File::open(path).map_err(io_err(path))?;
         Ok(TxtReader {
             path: path.to_path_buf(),
-            input: BufReader::with_capacity(1 << 16, file),
-            line: String::new(),
+            input: BufReader::with_capacity(1 << 16, LineLimit::new(file, MAX_LINE)),
+            line: Vec::new(),
             line_no: 0,
         })
     }
@@ -33,21 +34,28 @@ impl TraceReader for TxtReader {
             self.line.clear();
             let n = self
                 .input
-                .read_line(&mut self.line)
+                .read_until(b'\n', &mut self.line)
                 .map_err(io_err(&self.path))?;
             if n == 0 {
                 return Ok(None);
             }
             self.line_no += 1;
-            let text = self.line.trim();
+            let text = self.line.trim_ascii();
             if text.is_empty() {
                 continue;
             }
-            let id = text.parse::<u64>().map_err(|_| TraceError::Line {
-                path: self.path.clone(),
-                line: self.line_no,
-                msg: format!("expected an object id (unsigned integer), found '{text}'"),
-            })?;
+            let id = std::str::from_utf8(text)
+                .ok()
+                .and_then(|t| t.parse::<u64>().ok())
+                .ok_or_else(|| TraceError::Line {
+                    path: self.path.clone(),
+                    line: self.line_no,
+                    msg: format!(
+                        "expected an object id (unsigned integer), found {}{}",
+                        echo(&String::from_utf8_lossy(text)),
+                        binary_hint(text)
+                    ),
+                })?;
             return Ok(Some(Request::read(id, 1)));
         }
     }

@@ -91,11 +91,8 @@ impl SizeSpec {
                 Exp::new(1.0 / fit(*mean, ".mean")? as f64).expect("positive mean"),
             ),
             SizeSpec::Dist(SizeDist::Empirical { file }) => {
-                let text = std::fs::read_to_string(file).map_err(|e| {
-                    ConfigError::new(
-                        format!("{path}.file"),
-                        format!("cannot read {}: {e}", file.display()),
-                    )
+                let text = crate::trace::lines::read_text(file, 1 << 30).map_err(|e| {
+                    ConfigError::new(format!("{path}.file"), format!("cannot read {e}"))
                 })?;
                 let mut sizes = Vec::new();
                 for (i, line) in text.lines().enumerate() {
@@ -111,9 +108,10 @@ impl SizeSpec {
                             ConfigError::new(
                                 format!("{path}.file"),
                                 format!(
-                                    "{} line {}: expected a size in bytes, found '{l}'",
+                                    "{} line {}: expected a size in bytes (1B to 4GiB), found {}",
                                     file.display(),
-                                    i + 1
+                                    i + 1,
+                                    crate::trace::lines::echo(l)
                                 ),
                             )
                         })?;

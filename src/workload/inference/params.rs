@@ -81,10 +81,13 @@ fn block() -> u64 {
     16
 }
 
+/// The largest arrival or size list read, in bytes.
+pub(crate) const MAX_LIST_BYTES: u64 = 1 << 30;
+
 /// Reads arrival times (seconds, one per line, `#` comments) from `path`.
 pub(super) fn read_arrivals(path: &std::path::Path) -> Result<Vec<Time>, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| err("arrivals", format!("cannot read {}: {e}", path.display())))?;
+    let text = crate::trace::lines::read_text(path, MAX_LIST_BYTES)
+        .map_err(|e| err("arrivals", format!("cannot read {e}")))?;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let l = line.trim();
@@ -97,9 +100,12 @@ pub(super) fn read_arrivals(path: &std::path::Path) -> Result<Vec<Time>, ConfigE
                 format!("{} line {}: {m}", path.display(), i + 1),
             )
         };
-        let s: f64 = l
-            .parse()
-            .map_err(|_| bad(&format!("expected a time in seconds, found '{l}'")))?;
+        let s: f64 = l.parse().map_err(|_| {
+            bad(&format!(
+                "expected a time in seconds, found {}",
+                crate::trace::lines::echo(l)
+            ))
+        })?;
         if !(s >= 0.0 && s.is_finite()) {
             return Err(bad("times must be finite and non-negative"));
         }
