@@ -243,6 +243,12 @@ pub trait Workload: Send {
         None
     }
 
+    /// Conditions a reader of the results should know of (a clamped value, a
+    /// parameter that had no effect), for summary.json's `warnings`.
+    fn warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Units of work done and in all (requests, iterations, tokens), for progress
     /// displays; None when the workload does not count them.
     fn progress(&self) -> Option<(u64, u64)> {

@@ -61,6 +61,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map_err(|e| anyhow::anyhow!("cannot put the results in place: {e}"))?;
     if !args.quiet {
         print!("{}", crate::report::describe(&summary));
+        for w in &summary.warnings {
+            eprintln!("warning: {w}");
+        }
         println!("results in {}/", out.display());
     }
     Ok(ExitCode::SUCCESS)

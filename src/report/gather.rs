@@ -78,7 +78,7 @@ impl RunSummary {
     /// The summary of a finished simulation.
     pub fn from_sim(sim: &Simulation, out: &Outcome) -> RunSummary {
         let end = out.end;
-        let tiers = sim
+        let tiers: Vec<TierSummary> = sim
             .hier()
             .tiers
             .iter()
@@ -93,7 +93,7 @@ impl RunSummary {
                 cache: cache(&t.stats),
             })
             .collect();
-        let links = sim
+        let links: Vec<DeviceSummary> = sim
             .hier()
             .links
             .iter()
@@ -107,6 +107,7 @@ impl RunSummary {
                 )
             })
             .collect();
+        let warnings = super::warnings::warnings(sim, out, &tiers, &links);
         RunSummary {
             seed: sim.seed,
             simulated_time_s: secs(end),
@@ -119,6 +120,7 @@ impl RunSummary {
             workload: sim.workload.summary(end),
             migration: sim.data.migration().map(|m| m.summary()),
             prefetch: sim.data.prefetcher().map(|p| p.summary()),
+            warnings,
         }
     }
 }

@@ -8,6 +8,7 @@ mod describe;
 mod gather;
 pub mod manifest;
 pub mod summary;
+pub mod warnings;
 
 pub use describe::describe;
 pub use gather::sim_tables;

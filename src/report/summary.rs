@@ -34,6 +34,10 @@ pub struct RunSummary {
     /// The prefetcher's figures, when `[prefetch]` is configured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefetch: Option<Value>,
+    /// What a reader of these figures should know (see `report::warnings`); absent
+    /// when there is nothing to say.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Whether a device row is a tier or a link.
@@ -313,6 +317,7 @@ mod tests {
             }),
             migration: None,
             prefetch: Some(serde_json::json!({"kind": "none"})),
+            warnings: Vec::new(),
         }
     }
 

@@ -149,6 +149,30 @@ impl SizeSampler {
         }
     }
 
+    /// How many of `sizes` (a [`table`](Self::table) of this sampler) were drawn above
+    /// 4 GiB - 1 and clamped to it (lognormal and exponential tails).
+    pub fn clamped(&self, sizes: &[u32]) -> u64 {
+        match self {
+            SizeSampler::Lognormal(_) | SizeSampler::Exponential(_) => {
+                sizes.iter().filter(|&&s| s == u32::MAX).count() as u64
+            }
+            _ => 0,
+        }
+    }
+
+    /// "N of M object sizes were drawn above 4 GiB and clamped to 4 GiB - 1 byte" when
+    /// any were.
+    pub fn clamp_warning(&self, sizes: &[u32], what: &str) -> Option<String> {
+        let n = self.clamped(sizes);
+        (n > 0).then(|| {
+            format!(
+                "{n} of {} {what} sizes were drawn above 4 GiB and clamped to 4 GiB - 1 byte \
+                 (objects are at most 4 GiB): the size distribution's tail is cut",
+                sizes.len()
+            )
+        })
+    }
+
     /// Sizes of objects 0..n: empty when fixed (use [`fixed`](Self::fixed)).
     pub fn table(&self, n: u64, rng: &mut Rng) -> Vec<u32> {
         if self.fixed().is_some() {

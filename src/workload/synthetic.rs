@@ -260,6 +260,17 @@ impl Workload for Synthetic {
         Some(self.p.objects)
     }
 
+    fn progress(&self) -> Option<(u64, u64)> {
+        Some((self.completed, self.p.requests))
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        self.sizes
+            .clamp_warning(&self.size_table, "object")
+            .into_iter()
+            .collect()
+    }
+
     fn summary(&self, end: Time) -> serde_json::Value {
         let secs = end as f64 / 1e12;
         // Time-average number of requests in the system (Little's L), measured directly.

@@ -416,6 +416,10 @@ impl Workload for Embedding {
         self.completed >= self.batches
     }
 
+    fn progress(&self) -> Option<(u64, u64)> {
+        Some((self.completed, self.batches))
+    }
+
     fn dense_ids(&self) -> Option<u64> {
         // Tables laid out one after another from id 0.
         self.tables.last().map(|t| t.base + t.rows)

@@ -385,6 +385,10 @@ impl Workload for Inference {
         self.finished >= self.total
     }
 
+    fn progress(&self) -> Option<(u64, u64)> {
+        Some((self.finished, self.total))
+    }
+
     fn summary(&self, end: Time) -> serde_json::Value {
         let secs = crate::engine::secs(end);
         let tokens: u64 = self.reqs.iter().map(|r| r.generated).sum();

@@ -125,6 +125,8 @@ pub struct Dataset {
     /// Mean sample size in bytes.
     pub mean_size: f64,
     pub source: String,
+    /// A warning when sizes were clamped to 4 GiB - 1 (a distribution's tail).
+    pub clamp_warning: Option<String>,
 }
 
 impl Dataset {
@@ -167,6 +169,7 @@ impl Dataset {
         let mut rng = crate::engine::stream(seed, "workload.training.sizes");
         let sizes = sampler.table(samples, &mut rng);
         let fixed = sampler.fixed().unwrap_or(0);
+        let clamp_warning = sampler.clamp_warning(&sizes, "sample");
         let mean_size = match &sampler {
             SizeSampler::Fixed(v) => *v as f64,
             _ => sizes.iter().map(|&s| s as f64).sum::<f64>() / samples as f64,
@@ -184,6 +187,7 @@ impl Dataset {
             fixed,
             mean_size,
             source,
+            clamp_warning,
         })
     }
 

@@ -494,6 +494,16 @@ impl Workload for Training {
         Some(self.p.dataset.samples)
     }
 
+    fn progress(&self) -> Option<(u64, u64)> {
+        let all = (self.batches_per_epoch as u64).saturating_mul(self.p.epochs);
+        let total = self.p.max_iterations.map_or(all, |m| m.min(all));
+        Some((self.iterations.min(total), total))
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        self.p.dataset.clamp_warning.iter().cloned().collect()
+    }
+
     fn scattered_accesses(&self) -> bool {
         // Every epoch reads every sample once, in a fresh random order.
         true
