@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod model;
 pub mod plot;
 pub mod policy;
+pub mod progress;
 pub mod registry;
 pub mod replay;
 pub mod report;

@@ -4,7 +4,8 @@
 
 use crate::atomic::StagedDir;
 use crate::config::Config;
-use crate::watch::Watch;
+use crate::progress::{Mode, RunDisplay};
+use crate::watch::{Progress, Watch};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -48,14 +49,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     });
     // Before simulating: --out must be writable (the staging folder is created beside it).
     let staged = StagedDir::create(&out).map_err(|e| anyhow::anyhow!("--out: {e}"))?;
-    let watch = Watch::new(args.time_limit, None);
+    let progress = Progress::new();
+    let watch = Watch::new(args.time_limit, Some(progress.clone()));
+    let display = RunDisplay::start(progress, Mode::for_stderr(args.quiet), "progress".into());
     let summary = crate::runner::run_config_watched(
         &cfg,
         seed,
         staged.path(),
         &[(args.config.display().to_string(), bytes)],
         &watch,
-    )?;
+    );
+    drop(display);
+    let summary = summary?;
     staged
         .commit()
         .map_err(|e| anyhow::anyhow!("cannot put the results in place: {e}"))?;

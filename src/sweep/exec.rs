@@ -10,10 +10,11 @@
 use super::plan::{describe, Plan};
 use super::table::{self, is_finished, run_dir};
 use crate::atomic::{is_temp, write_atomic};
-use crate::watch::Watch;
+use crate::watch::{Progress as RunProgress, Watch};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -96,7 +97,13 @@ pub fn clean_leftovers(out: &Path) -> anyhow::Result<()> {
 /// Runs one planned run into its staging folder and renames it into place. Returns
 /// `Ok(None)` for a finished run, `Ok(Some(message))` for a failed run (recorded in
 /// its error.txt), and `Err` when the result could not be written at all.
-fn run_one(out: &Path, plan: &Plan, i: usize, opts: &Options) -> Result<Option<String>, String> {
+fn run_one(
+    out: &Path,
+    plan: &Plan,
+    i: usize,
+    opts: &Options,
+    progress: Arc<RunProgress>,
+) -> Result<Option<String>, String> {
     let r = &plan.runs[i];
     let runs = out.join("runs");
     let staging = runs.join(format!("{STAGING}{}", r.id));
@@ -110,7 +117,7 @@ fn run_one(out: &Path, plan: &Plan, i: usize, opts: &Options) -> Result<Option<S
         Err(e) => Err(e.clone()),
         Ok(cfg) => {
             let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let watch = Watch::new(opts.run_timeout, None);
+                let watch = Watch::new(opts.run_timeout, Some(progress));
                 if opts.memory_check {
                     crate::memory::for_config(cfg)
                         .check()
@@ -150,6 +157,25 @@ enum Progress {
     Bar(indicatif::ProgressBar),
     Lines,
     Quiet,
+}
+
+/// "; running: run 3 45%, run 5 at 1.2 s" for the runs in progress ("" when none).
+fn running_runs(running: &[(usize, Arc<RunProgress>)]) -> String {
+    let parts: Vec<String> = running
+        .iter()
+        .map(|(i, p)| {
+            let s = p.snapshot();
+            match s.fraction() {
+                Some(f) => format!("run {i} {:.0}%", f * 100.0),
+                None => format!("run {i} at {}", crate::config::units::fmt_time(s.sim_ps)),
+            }
+        })
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("; running: {}", parts.join(", "))
+    }
 }
 
 /// Runs the selected share of `plan` into `opts.out` and writes plan.json and
@@ -217,10 +243,16 @@ pub fn run_plan(plan: &Plan, opts: &Options) -> anyhow::Result<Report> {
     // Each of the pool's threads takes the next pending run in index order (a shared
     // counter), so runs of unequal length balance to within one run at the end.
     let next = AtomicUsize::new(0);
+    // The runs in progress, for the display.
+    let running: Mutex<Vec<(usize, Arc<RunProgress>)>> = Mutex::new(Vec::new());
     let work = |i: usize| {
         let t0 = Instant::now();
         let r = &plan.runs[i];
-        let res = match run_one(out, plan, i, opts) {
+        let p = RunProgress::new();
+        running.lock().expect("lock").push((i, p.clone()));
+        let res = run_one(out, plan, i, opts, p);
+        running.lock().expect("lock").retain(|(j, _)| *j != i);
+        let res = match res {
             Ok(None) => Ok(()),
             Ok(Some(msg)) => Err(msg),
             Err(io) => {
@@ -253,16 +285,46 @@ pub fn run_plan(plan: &Plan, opts: &Options) -> anyhow::Result<Report> {
             Progress::Quiet => {}
         }
     };
-    pool.scope(|s| {
-        for _ in 0..opts.jobs.max(1) {
-            s.spawn(|_| loop {
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                match pending.get(k) {
-                    Some(&i) => work(i),
-                    None => break,
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|outer| {
+        // The display: the running runs' progress in the bar's message (a terminal),
+        // or a line every ~10 s (a log).
+        let tick = match &progress {
+            Progress::Bar(_) => Some(std::time::Duration::from_millis(250)),
+            Progress::Lines => Some(crate::progress::LINE_INTERVAL),
+            Progress::Quiet => None,
+        };
+        if let Some(tick) = tick {
+            let (progress, running, n_done, n_failed) = (&progress, &running, &n_done, &n_failed);
+            let total = pending.len();
+            outer.spawn(move || {
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(tick)
+                {
+                    let failed = n_failed.load(Ordering::Relaxed);
+                    let running = running_runs(&running.lock().expect("lock"));
+                    match progress {
+                        Progress::Bar(b) => b.set_message(format!("{failed} failed{running}")),
+                        _ => eprintln!(
+                            "sweep: {}/{total} done, {failed} failed{running}",
+                            n_done.load(Ordering::Relaxed)
+                        ),
+                    }
                 }
             });
         }
+        pool.scope(|s| {
+            for _ in 0..opts.jobs.max(1) {
+                s.spawn(|_| loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    match pending.get(k) {
+                        Some(&i) => work(i),
+                        None => break,
+                    }
+                });
+            }
+        });
+        drop(stop);
     });
     if let Progress::Bar(b) = &progress {
         b.finish_and_clear();
