@@ -380,7 +380,8 @@ impl Simulation {
                     let sample = self.sample(t);
                     let next = self.series.push(t, sample.tiers);
                     periodic -= 1;
-                    if self.queue.len() > periodic {
+                    // (`Time::MAX`: the next sample would fall past 2^64 ps.)
+                    if self.queue.len() > periodic && next < Time::MAX {
                         self.queue.schedule_at(next, Event::Sample);
                         periodic += 1;
                     }

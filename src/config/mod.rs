@@ -155,7 +155,7 @@ impl Config {
         let value: toml::Value = toml::from_str(text).map_err(|e| {
             ConfigError::new(
                 "",
-                format!("not valid TOML: {}", e.message().trim()) + &line_hint(text, e.span()),
+                format!("not valid TOML: {}", one_line(e.message())) + &line_hint(text, e.span()),
             )
         })?;
         check_finite(&value, "")?;
@@ -274,6 +274,16 @@ pub fn check_finite(value: &toml::Value, path: &str) -> Result<(), ConfigError> 
             .try_for_each(|(i, v)| check_finite(v, &format!("{path}[{i}]"))),
         _ => Ok(()),
     }
+}
+
+/// A message's lines joined with "; " (an error is one line).
+fn one_line(msg: &str) -> String {
+    let lines: Vec<&str> = msg
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.join("; ")
 }
 
 /// " (line N)" for a TOML parse error's span.

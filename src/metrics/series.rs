@@ -30,17 +30,18 @@ impl TimeSeries {
         }
     }
 
-    /// Adds a sample taken at `time`; returns the time of the next one.
+    /// Adds a sample taken at `time`; returns the time of the next one (`Time::MAX`
+    /// when it would fall past 2^64 ps: no next sample).
     pub fn push(&mut self, time: Time, tiers: Vec<DeviceStats>) -> Time {
         self.samples.push(Sample { time, tiers });
         if self.samples.len() > MAX_SAMPLES {
             // Keep samples at even multiples of the doubled interval (time 0 included).
-            let keep = self.interval * 2;
+            let keep = self.interval.saturating_mul(2);
             self.samples.retain(|s| s.time % keep == 0);
             self.interval = keep;
         }
         let last = self.samples.last().map(|s| s.time).unwrap_or(0);
-        (last / self.interval + 1) * self.interval
+        (last / self.interval + 1).saturating_mul(self.interval)
     }
 
     /// CSV rows: per interval and tier, bytes moved, bandwidth and utilisation.

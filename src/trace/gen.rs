@@ -79,7 +79,7 @@ pub fn generate(spec: &GenSpec) -> Result<RequestStream, String> {
     if spec.kind == "zipf" && !(spec.alpha >= 0.0 && spec.alpha.is_finite()) {
         // rand_distr's sampler never returns for an infinite exponent.
         return Err(format!(
-            "alpha must be a finite number of at least 0, got {}",
+            "--alpha must be a finite number of at least 0, got {}",
             spec.alpha
         ));
     }
@@ -90,11 +90,11 @@ pub fn generate(spec: &GenSpec) -> Result<RequestStream, String> {
     // The last request is at (count - 1) x interarrival: it must fit in 2^64 ps.
     if count > 1 && spec.interarrival_ps > u64::MAX / (count - 1) {
         return Err(format!(
-            "interarrival {} ps x {} requests passes the longest trace time (2^64 - 1 ps, \
-             about 213 days): the interarrival may be at most {} ps for this many requests",
-            spec.interarrival_ps,
+            "--interarrival-ns {} x {} requests passes the longest trace time (2^64 - 1 ps, \
+             about 213 days): at most {} for this many requests",
+            spec.interarrival_ps as f64 / 1e3,
             count,
-            u64::MAX / (count - 1)
+            u64::MAX / (count - 1) / crate::engine::NS
         ));
     }
     let ids: Box<dyn Iterator<Item = u64> + Send> = match spec.kind.as_str() {
