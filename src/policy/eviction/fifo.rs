@@ -77,12 +77,21 @@ impl EvictionPolicy for Fifo {
     }
 
     fn insert(&mut self, req: &Request, evicted: &mut Vec<Victim>) {
-        if req.size as u64 > self.capacity || self.contains(req.id) {
-            return;
+        self.insert_admitted(req, evicted);
+    }
+
+    #[inline]
+    fn insert_admitted(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
+        if self.contains(req.id) {
+            return true;
+        }
+        if req.size as u64 > self.capacity {
+            return false;
         }
         self.make_room(req.size as u64, evicted);
         let i = self.res.add(Node::new(req));
         self.queue.push_front(&mut self.res.slab, i);
+        true
     }
 
     fn remove(&mut self, id: u64) -> Option<u32> {
