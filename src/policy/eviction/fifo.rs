@@ -98,12 +98,15 @@ impl EvictionPolicy for Fifo {
         self.res.remove_from(&mut self.queue, id)
     }
 
+    #[inline]
     fn contains(&self, id: u64) -> bool {
-        self.res.find(id).is_some()
+        // Every node is a resident object (no ghosts).
+        self.res.has(id)
     }
     #[inline]
     fn prefetch(&self, id: u64) {
-        self.res.prefetch(id)
+        // A hit reads only its presence bit; a miss inserts.
+        self.res.prefetch_for_insert(id)
     }
     #[inline]
     fn prefetch_node(&self, id: u64) {
