@@ -2,15 +2,17 @@
 //! used; the least recently used leaves first; a miss evicts until the object fits,
 //! then inserts it as the most recently used.
 //!
-//! Two representations of the same order, chosen once per tier: a doubly linked list
-//! (a hit moves the node to the head, the tail leaves first), and for a workload that
+//! Three representations of the same order, chosen once per tier: a doubly linked list
+//! (a hit moves the node to the head, the tail leaves first); for a workload that
 //! spreads its accesses over a huge working set (a training job's shuffled epochs) a
-//! log of accesses (`lru_log.rs`). The list is fastest when the hot nodes stay in the CPU cache (skewed
-//! traces: a hit splices cached nodes); the log when accesses spread over a working set
-//! far larger than the CPU cache (shuffled epochs), because its evictions read the log
-//! front to back instead of chasing tail pointers: ImageNet (90 epochs) 19.5 -> ~14 s,
-//! while on a Zipf(1.0) replay the list is 1.4x faster (benches/README.md). The eviction
-//! contract test checks both give the same decisions.
+//! log of accesses (`lru_log.rs`); and for such a workload with dense ids the log over
+//! a table indexed by id (`lru_dense.rs`). The list is fastest when the hot nodes stay
+//! in the CPU cache (skewed traces: a hit splices cached nodes); the log when accesses
+//! spread over a working set far larger than the CPU cache (shuffled epochs), because
+//! its evictions read the log front to back instead of chasing tail pointers, and the
+//! table needs one memory access per hit or eviction where the log over a slab needs
+//! two. On a Zipf(1.0) replay the list is 1.4x faster than the log (benches/README.md).
+//! The eviction contract test checks they all give the same decisions.
 
 use super::linked::{impl_linked, Links, List, Resident};
 use super::lru_dense::{DenseLru, DENSE_LRU_MAX_IDS};
