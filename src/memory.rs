@@ -5,7 +5,7 @@
 //! cannot fit is refused with the estimate and the key responsible, instead of
 //! aborting in the allocator after eating the machine's memory. `--no-memory-check`
 //! overrides. The estimates are coarse (the large tables only, at their element
-//! sizes) and lean low: they catch counts that are off by orders of magnitude.
+//! sizes, not every byte): they catch counts that are off by orders of magnitude.
 
 use crate::config::Config;
 use serde_json::Value;
