@@ -265,6 +265,7 @@ fn cases() -> Vec<Case> {
         case("check: infinite alpha", "check c.toml", &["workload.alpha"]).file("c.toml", config(&[("", "alpha = 0.9=>alpha = inf")])),
         case("check: duplicate links", "check c.toml", &["links[1].name"]).file("c.toml", config(&[("#LINKS", "[[links]]\nname = \"l\"\npreset = \"rdma-100g\"\n[[links]]\nname = \"l\"\npreset = \"rdma-100g\"")])),
         case("check: config from /dev/zero", "check zero.toml", &["line 1"]),
+        case("check: objects with a size table", "check c.toml", &["workload.objects", "needs about"]).file("c.toml", config(&[("", "objects = 10000=>objects = 100000000000"), ("", "size = \"4KiB\"=>size = { dist = \"lognormal\", mean = \"4KiB\", sd = \"1KiB\" }")])),
         // Traces: messages, line limits, hints.
         case("replay: a policy twice", "replay --trace t.txt --policy lru,lru --cache-frac 0.5", &["--policy", "'lru' is given twice"]).file("t.txt", "1\n2\n1\n"),
         case("replay: binary read as txt", "replay --trace og.bin --format txt --policy lru --cache-frac 0.5", &["og.bin", "line 1", "--format oracleGeneral"]).file("og.bin", vec![0u8, 0, 0, 0, 12, 0, 0, 0, 7, 0, 0, 0, 0, 16, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 1]),

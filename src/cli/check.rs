@@ -13,10 +13,19 @@ use std::process::ExitCode;
 pub struct Args {
     /// The TOML config to check.
     pub config: PathBuf,
+    /// Build the model even when its estimated memory exceeds what is available.
+    #[arg(long)]
+    pub no_memory_check: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (cfg, _) = Config::load(&args.config)?;
+    if !args.no_memory_check {
+        // Checking builds the model: refuse what would not fit, as `run` does.
+        crate::memory::for_config(&cfg)
+            .check()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", args.config.display()))?;
+    }
     crate::model::build(&cfg, cfg.seed)?;
     let text = cfg.resolved_toml()?;
     print!(
