@@ -77,15 +77,34 @@ impl<R: Read> LineLimit<R> {
 impl<R: Read> Read for LineLimit<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let mut rest = &buf[..n];
-        while let Some(i) = rest.iter().position(|&b| b == b'\n') {
-            self.extend(&rest[..i])?;
-            self.line += 1;
-            self.run = 0;
-            self.head.clear();
-            rest = &rest[i + 1..];
+        let chunk = &buf[..n];
+        let Some(first) = chunk.iter().position(|&b| b == b'\n') else {
+            self.extend(chunk)?;
+            return Ok(n);
+        };
+        // The line in progress ends at `first`.
+        self.extend(&chunk[..first])?;
+        if n > self.max {
+            // A line inside the chunk may pass the limit: line by line.
+            let mut rest = &chunk[first..];
+            while let Some(i) = rest.iter().position(|&b| b == b'\n') {
+                self.extend(&rest[..i])?;
+                self.line += 1;
+                self.run = 0;
+                self.head.clear();
+                rest = &rest[i + 1..];
+            }
+            self.extend(rest)?;
+            return Ok(n);
         }
-        self.extend(rest)?;
+        // Lines inside a chunk no longer than the limit are within it: count them (a
+        // vectorised count, not a scan per line) and start the last one.
+        let last = chunk.iter().rposition(|&b| b == b'\n').unwrap_or(first);
+        let newlines = chunk[first..=last].iter().filter(|&&b| b == b'\n').count();
+        self.line += newlines as u64;
+        self.run = 0;
+        self.head.clear();
+        self.extend(&chunk[last + 1..])?;
         Ok(n)
     }
 }
@@ -174,6 +193,28 @@ mod tests {
             .read_to_end(&mut out)
             .unwrap();
         assert_eq!(out, text.as_bytes());
+    }
+
+    #[test]
+    fn lines_are_counted_across_chunks_of_any_size() {
+        // A reader that hands out `step` bytes at a time.
+        struct Drip<'a>(&'a [u8], usize);
+        impl Read for Drip<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = self.1.min(buf.len()).min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let text = format!("1\n22\n\n333\n{}\n4\n", "x".repeat(40));
+        for step in [1, 2, 3, 7, 16, 64, 1000] {
+            let mut out = Vec::new();
+            let e = LineLimit::new(Drip(text.as_bytes(), step), 30)
+                .read_to_end(&mut out)
+                .unwrap_err();
+            assert!(e.to_string().starts_with("line 5: "), "step {step}: {e}");
+        }
     }
 
     #[test]
