@@ -12,8 +12,10 @@
 //! get them from a backward pass over the ids, which holds one u64 per request in
 //! memory (8 bytes x requests).
 //!
-//! Semantics (libCacheSim's): every miss inserts the object, evicting until it fits;
-//! an object larger than the whole cache is counted as a miss and not admitted.
+//! Semantics (libCacheSim's): zero-size requests are skipped (libCacheSim's readers drop
+//! them: they are neither counted nor looked up); every miss inserts the object,
+//! evicting until it fits; an object larger than the whole cache is counted as a miss
+//! and not admitted.
 //! [`mrc`] computes LRU miss-ratio curves in one pass from stack distances.
 
 mod mrc;
@@ -174,6 +176,26 @@ pub fn resolve_sizes(
         .collect()
 }
 
+/// Reads the next batch of at most `max` requests into `buf`, dropping zero-size
+/// requests as libCacheSim's readers do (they are not requests there: not counted,
+/// not looked up). Returns 0 only at the end of the trace. Allocates nothing once
+/// `buf` has its capacity.
+pub fn read_batch(
+    reader: &mut dyn trace::TraceReader,
+    buf: &mut Vec<Request>,
+    max: usize,
+) -> Result<usize> {
+    loop {
+        if reader.read_batch(buf, max)? == 0 {
+            return Ok(0);
+        }
+        buf.retain(|r| r.size > 0);
+        if !buf.is_empty() {
+            return Ok(buf.len());
+        }
+    }
+}
+
 /// Reads the whole trace once: request count, distinct objects and bytes, and, when
 /// `next_access` is asked for, every request's next-access time (one backward pass
 /// over the ids kept in memory).
@@ -188,7 +210,7 @@ pub fn summarize(
     let mut summary = TraceSummary::default();
     let mut ids: Vec<u64> = Vec::new();
     let mut seen = IdSet::default();
-    while reader.read_batch(&mut buf, BATCH)? > 0 {
+    while read_batch(&mut *reader, &mut buf, BATCH)? > 0 {
         summary.requests += buf.len() as u64;
         for r in &buf {
             if seen.insert(r.id) {
@@ -262,7 +284,7 @@ pub fn replay(
     let mut buf = Vec::with_capacity(BATCH);
     let mut ahead = Vec::with_capacity(BATCH);
     let mut index = 0usize;
-    reader.read_batch(&mut buf, BATCH)?;
+    read_batch(&mut *reader, &mut buf, BATCH)?;
     while !buf.is_empty() {
         if opts.ignore_size {
             buf.iter_mut().for_each(|r| r.size = 1);
@@ -280,11 +302,11 @@ pub fn replay(
         if sims.len() == 1 {
             // One policy: everything on this thread.
             sims[0].run(&buf);
-            reader.read_batch(&mut ahead, BATCH)?;
+            read_batch(&mut *reader, &mut ahead, BATCH)?;
         } else {
             // Several: read the next batch while the simulators run this one.
             let (read, ()) = rayon::join(
-                || reader.read_batch(&mut ahead, BATCH),
+                || read_batch(&mut *reader, &mut ahead, BATCH),
                 || sims.par_iter_mut().for_each(|s| s.run(&buf)),
             );
             read?;
