@@ -13,11 +13,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use tiersim::policy::eviction::{build, names, EvictionPolicy, Params, Victim, REGISTRY};
 use tiersim::trace::{Op, Request, NO_NEXT_ACCESS};
 
-/// Policies that may decline to admit a missed object that would fit in an empty cache
-/// (MinIO never evicts, so a miss when full is not admitted).
-/// Policies that may decline a miss: MinIO when full, SHADE on low importance, and
-/// S3-FIFO (as libCacheSim) for an object larger than its small queue.
-const MAY_DECLINE: &[&str] = &["minio", "shade", "s3fifo"];
+/// Policies that may decline a miss that would fit in an empty cache: MinIO when full,
+/// SHADE on low importance, and, as libCacheSim does, S3-FIFO for an object not
+/// smaller than its small queue, 2Q for one larger than A1in's share and LIRS for one
+/// larger than its HIR share.
+const MAY_DECLINE: &[&str] = &["minio", "shade", "s3fifo", "twoq", "lirs"];
 
 #[derive(Clone, Debug)]
 enum Step {
@@ -83,6 +83,8 @@ fn requests(c: &Case) -> Vec<Request> {
 /// Non-default parameters also put through the contract (registry name, TOML).
 const VARIANTS: &[(&str, &str)] = &[
     ("twoq", "kin_frac = 0.5\nkout_frac = 0.1"),
+    ("twoq", "variant = \"paper\""),
+    ("twoq", "kin_frac = 0.5\nkout_frac = 0.1\nvariant = \"paper\""),
     ("lirs", "hir_frac = 0.3\nstack_frac = 0.5"),
     ("clock-n", "bits = 1"),
     ("clock-n", "bits = 5"),

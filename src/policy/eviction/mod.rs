@@ -42,7 +42,7 @@ pub use s3fifo::{S3Fifo, S3FifoParams};
 pub use shade::{importance_from_rank, Shade};
 pub use sieve::Sieve;
 pub use slot_index::prefetch_ptr;
-pub use twoq::{TwoQ, TwoQParams};
+pub use twoq::{TwoQ, TwoQParams, TwoQVariant};
 
 use crate::registry::{self, ComponentParams, Entry, NoParams, Registry};
 use crate::trace::Request;
@@ -195,7 +195,7 @@ pub const REGISTRY: Registry<Entry<Constructor>> = Registry {
             parsed::<NoParams>(p).map(|_| Box::new(Belady::new(c)) as _)
         }),
         Entry::new::<TwoQParams>("twoq", |p, c, _| {
-            parsed::<TwoQParams>(p).map(|q| Box::new(TwoQ::new(c, q.kin_frac, q.kout_frac)) as _)
+            parsed::<TwoQParams>(p).map(|q| Box::new(TwoQ::new(c, q)) as _)
         }),
         Entry::new::<NoParams>("sieve", |p, c, _| {
             parsed::<NoParams>(p).map(|_| Box::new(Sieve::new(c)) as _)
