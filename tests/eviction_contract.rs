@@ -84,8 +84,12 @@ fn requests(c: &Case) -> Vec<Request> {
 const VARIANTS: &[(&str, &str)] = &[
     ("twoq", "kin_frac = 0.5\nkout_frac = 0.1"),
     ("twoq", "variant = \"paper\""),
-    ("twoq", "kin_frac = 0.5\nkout_frac = 0.1\nvariant = \"paper\""),
+    (
+        "twoq",
+        "kin_frac = 0.5\nkout_frac = 0.1\nvariant = \"paper\"",
+    ),
     ("lirs", "hir_frac = 0.3\nstack_frac = 0.5"),
+    ("s3fifo", "variant = \"v0\""),
     ("clock-n", "bits = 1"),
     ("clock-n", "bits = 5"),
 ];

@@ -33,7 +33,10 @@ pub struct Args {
     /// Trace format (guessed from the file name when omitted).
     #[arg(long)]
     pub format: Option<String>,
-    /// Eviction policies, comma-separated (lru, fifo, clock, lfu, arc, s3fifo, belady, ...).
+    /// Eviction policies, comma-separated (lru, fifo, clock, lfu, arc, s3fifo, belady, ...),
+    /// each optionally with parameters: NAME:KEY=VALUE[:KEY=VALUE...], e.g.
+    /// lirs:variant=paper, twoq:variant=paper, s3fifo:variant=v0 (libCacheSim's
+    /// S3FIFOv0), clock-n:bits=3.
     #[arg(long, value_delimiter = ',', required_unless_present = "mrc")]
     pub policy: Vec<String>,
     /// Cache sizes in bytes (objects with --ignore-size), comma-separated.
@@ -94,9 +97,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
             bail!("give --cache-size or --cache-frac");
         }
         for p in &args.policy {
-            if !eviction::names().contains(&p.as_str()) {
+            let (name, _) = replay::parse_policy(p)?;
+            if !eviction::names().contains(&name) {
                 bail!(
-                    "unknown policy '{p}'; known policies: {}",
+                    "unknown policy '{name}'; known policies: {}",
                     eviction::names().join(", ")
                 );
             }

@@ -38,7 +38,7 @@ pub use lirs::{Lirs, LirsParams};
 pub use lru::Lru;
 pub use minio::MinIo;
 pub use random::RandomEviction;
-pub use s3fifo::{S3Fifo, S3FifoParams};
+pub use s3fifo::{S3Fifo, S3FifoParams, S3FifoVariant};
 pub use shade::{importance_from_rank, Shade};
 pub use sieve::Sieve;
 pub use slot_index::prefetch_ptr;
