@@ -16,6 +16,7 @@ mod fifo;
 mod lfu;
 mod linked;
 mod lirs;
+mod lirs_lcs;
 mod lru;
 mod lru_log;
 mod minio;
@@ -34,7 +35,8 @@ pub use clock::Clock;
 pub use clock_n::{ClockN, ClockNParams};
 pub use fifo::Fifo;
 pub use lfu::Lfu;
-pub use lirs::{Lirs, LirsParams};
+pub use lirs::{Lirs, LirsParams, LirsVariant};
+pub use lirs_lcs::LirsLibCacheSim;
 pub use lru::Lru;
 pub use minio::MinIo;
 pub use random::RandomEviction;
@@ -201,7 +203,12 @@ pub const REGISTRY: Registry<Entry<Constructor>> = Registry {
             parsed::<NoParams>(p).map(|_| Box::new(Sieve::new(c)) as _)
         }),
         Entry::new::<LirsParams>("lirs", |p, c, _| {
-            parsed::<LirsParams>(p).map(|q| Box::new(Lirs::new(c, q.hir_frac, q.stack_frac)) as _)
+            parsed::<LirsParams>(p).map(|q| match q.variant {
+                LirsVariant::Libcachesim => {
+                    Box::new(LirsLibCacheSim::new(c, q.hir_frac, q.stack_frac)) as _
+                }
+                LirsVariant::Paper => Box::new(Lirs::new(c, q.hir_frac, q.stack_frac)) as _,
+            })
         }),
         Entry::new::<NoParams>("random", |p, c, s| {
             parsed::<NoParams>(p).map(|_| Box::new(RandomEviction::new(c, s)) as _)
