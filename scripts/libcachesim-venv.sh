@@ -15,6 +15,13 @@ venv=${LIBCACHESIM_VENV:-$repo/target/libcachesim-venv}
 if [ ! -x "$venv/bin/python" ] || ! cmp -s "$req" "$venv/.requirements.txt" \
     || ! "$venv/bin/python" -c 'import libcachesim' 2>/dev/null; then
     echo "libcachesim-venv: installing $req into $venv" >&2
+    if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+        # Debian ships venv separately; CI runs as root.
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+            apt-get update -qq >&2 && apt-get install -y -qq python3-venv >&2
+        fi
+    fi
+    rm -rf "$venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --upgrade pip
     "$venv/bin/pip" install --quiet -r "$req"
