@@ -5,8 +5,10 @@
 //! [`S3FifoParams`]: defaults and ranges in one place; see `crate::registry`); the
 //! contract tests in `tests/` run over every entry.
 //! Semantics follow libCacheSim: every miss inserts the object (unless it is larger
-//! than the whole cache, which is counted as a miss and not admitted), and eviction
-//! repeats until the new object fits.
+//! than the whole cache, which is counted as a miss and not admitted, or the policy
+//! refuses it as libCacheSim's does), and eviction repeats until the new object fits.
+//! Where a paper or an older libCacheSim differs, it is a `variant` parameter
+//! (`lirs`, `twoq`: "paper"; `s3fifo`: "v0"); docs/replay.md lists them.
 
 mod arc;
 mod belady;
