@@ -232,6 +232,7 @@ fn a_window_and_a_percentile_cut_are_shown_and_marked() {
         from: Some(4000.0),
         to: Some(5500.0),
         y_percentile: Some(99.0),
+        bin_s: None,
     })
     .unwrap();
     for layout in layouts() {
@@ -256,6 +257,7 @@ fn a_window_and_a_percentile_cut_are_shown_and_marked() {
         from: Some(9000.0),
         to: None,
         y_percentile: None,
+        bin_s: None,
     })
     .unwrap_err()
     .to_string();

@@ -79,6 +79,9 @@ pub enum Kind {
         /// a tier goes above, the top edge is marked.
         #[arg(long, value_name = "P")]
         y_percentile: Option<f64>,
+        /// Bin width in seconds for a long run (e.g. an epoch) [default: 4 pixels].
+        #[arg(long, value_name = "SECONDS")]
+        bin: Option<f64>,
     },
     /// Training time per rank (compute, data stall, sync, checkpoint) from a run folder
     /// or training_ranks.csv.
@@ -147,12 +150,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             from,
             to,
             y_percentile,
+            bin,
         } => (
             plot::timeseries::figure_with(&TimeseriesOptions {
                 input: run,
                 from,
                 to,
                 y_percentile,
+                bin_s: bin,
             })?,
             out,
         ),

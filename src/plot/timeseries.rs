@@ -2,8 +2,9 @@
 //! (`time_s,tier,read_bytes,write_bytes,read_bw_bytes_per_s,write_bw_bytes_per_s,
 //! utilisation`): two panels, read+write bandwidth (GB/s) and utilisation (%), one
 //! line per tier in the run's tier order (so each tier keeps its colour). A long run
-//! is drawn as the mean per bin with a min-max band; `from`/`to` show a window, and
-//! a percentile cuts the bandwidth axis (the cut is marked).
+//! is drawn as the mean per bin with a min-max band (bins of 4 pixels, or of a given
+//! width such as an epoch); `from`/`to` show a window, and a percentile cuts the
+//! bandwidth axis (the cut is marked).
 
 use super::{in_run_dir, read_rows, Figure, LineChart, Series};
 use serde::Deserialize;
@@ -30,6 +31,8 @@ pub struct TimeseriesOptions {
     pub to: Option<f64>,
     /// Cut the bandwidth axis at this percentile of the samples shown.
     pub y_percentile: Option<f64>,
+    /// Bin width of a long run, seconds [default: 4 pixels' worth].
+    pub bin_s: Option<f64>,
 }
 
 /// Builds the figure from a run folder or a timeseries.csv, all of it.
@@ -80,6 +83,12 @@ pub fn figure_with(o: &TimeseriesOptions) -> anyhow::Result<Figure> {
             Some((a, b))
         }
     };
+    if let Some(b) = o.bin_s {
+        anyhow::ensure!(
+            b > 0.0 && b.is_finite(),
+            "--bin: expected a positive number of seconds, got {b}"
+        );
+    }
     if let Some(p) = o.y_percentile {
         anyhow::ensure!(
             p > 0.0 && p <= 100.0,
@@ -95,6 +104,7 @@ pub fn figure_with(o: &TimeseriesOptions) -> anyhow::Result<Figure> {
         y_range,
         y_percentile: o.y_percentile,
         bin_dense: true,
+        bin_width: o.bin_s,
         x_unit: "s".into(),
         ..Default::default()
     };
