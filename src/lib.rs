@@ -14,6 +14,7 @@ pub mod device;
 pub mod engine;
 pub mod hierarchy;
 pub mod htmlreport;
+pub mod huge;
 pub mod metrics;
 pub mod model;
 pub mod plot;
