@@ -30,7 +30,10 @@ h2 { font-size: 1.25em; margin: 1.6em 0 0.5em; border-bottom: 1px solid #ddd; pa
 p.meta { color: #555; margin: 0.2em 0 0.8em; }
 nav a { margin-right: 1em; }
 table { border-collapse: collapse; margin: 0.4em 0 1em; font-variant-numeric: tabular-nums; }
-th, td { padding: 0.25em 0.7em; border-bottom: 1px solid #e4e4e4; text-align: right; vertical-align: top; }
+th, td { padding: 0.25em 0.7em; border-bottom: 1px solid #e4e4e4; text-align: right;
+  vertical-align: top; white-space: nowrap; }
+td.text { white-space: normal; }
+.nw { white-space: nowrap; }
 th { background: #f5f5f5; font-weight: 600; position: sticky; top: 0; }
 td.text, th.text { text-align: left; }
 .scroll { overflow-x: auto; max-width: 100%; }
@@ -210,6 +213,11 @@ pub fn swatch(k: usize) -> String {
         "<span class=\"swatch\" style=\"background:#{:02x}{:02x}{:02x}\"></span>",
         c.0, c.1, c.2
     )
+}
+
+/// `name` after the swatch of palette colour `k`, kept on one line (HTML).
+pub fn swatched(k: usize, name: &str) -> String {
+    format!("<span class=\"nw\">{}{}</span>", swatch(k), escape(name))
 }
 
 /// `v` with up to 4 significant digits, as a table cell.

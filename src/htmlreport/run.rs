@@ -4,7 +4,7 @@
 //! folder's files allow (latency CDFs, tier time series, training time per rank,
 //! miss-ratio curves of replay CSVs given with `--mrc`), and the folder's files.
 
-use super::page::{count, num, percent, swatch, Cell, Page};
+use super::page::{count, num, percent, swatched, Cell, Page};
 use super::{escape, Options};
 use crate::config::units::{fmt_bytes, fmt_time};
 use crate::plot::{self, Figure};
@@ -124,7 +124,7 @@ pub fn page(dir: &Path, opts: &Options, links: bool) -> anyhow::Result<String> {
         .enumerate()
         .map(|(k, (n, l))| {
             vec![
-                Cell::Html(format!("{}{}", swatch(k), escape(n))),
+                Cell::Html(swatched(k, n)),
                 count(l.count),
                 ns(l.mean_ns),
                 ns(l.p50_ns),
@@ -177,7 +177,7 @@ const DEVICE_HEADER: &[&str] = &[
 
 fn device_cells(d: &DeviceSummary, colour: Option<usize>) -> Vec<Cell> {
     let name = match colour {
-        Some(k) => format!("{}{}", swatch(k), escape(&d.name)),
+        Some(k) => swatched(k, &d.name),
         None => escape(&d.name),
     };
     let bytes = |b: u64| Cell::Num(fmt_bytes(b as f64), b as f64);
@@ -229,7 +229,7 @@ fn flatten(prefix: &str, v: &Value, rows: &mut Vec<Vec<Cell>>) {
             // A unit read off the key's name, beside the plain number.
             let unit = if prefix.ends_with("bytes") || prefix.ends_with("bytes_read") {
                 Some(fmt_bytes(x))
-            } else if prefix.ends_with("_s") && x > 0.0 {
+            } else if prefix.ends_with("_s") && !prefix.ends_with("per_s") && x > 0.0 {
                 Some(secs(x))
             } else if prefix.ends_with("_fraction") || prefix.ends_with("_ratio") {
                 Some(format!("{:.2}%", x * 100.0))
