@@ -42,6 +42,7 @@ pub enum Kind {
         /// One or more replay CSV files.
         #[arg(required = true)]
         csv: Vec<PathBuf>,
+        /// The figure to write: .png or .svg.
         #[arg(long)]
         out: PathBuf,
         /// Plot byte_miss_ratio instead of miss_ratio.
@@ -56,7 +57,9 @@ pub enum Kind {
     },
     /// Latency CDFs (log x) from a run folder or its latency_cdf.csv.
     LatencyCdf {
+        /// A run folder or its latency_cdf.csv.
         run: PathBuf,
+        /// The figure to write: .png or .svg.
         #[arg(long)]
         out: PathBuf,
         /// Only these histograms (comma-separated), e.g. read,write.
@@ -66,7 +69,9 @@ pub enum Kind {
     /// Per-tier bandwidth and utilisation over time from a run folder or timeseries.csv
     /// (a long run as the mean per bin with a min-max band).
     TierTimeseries {
+        /// A run folder or its timeseries.csv.
         run: PathBuf,
+        /// The figure to write: .png or .svg.
         #[arg(long)]
         out: PathBuf,
         /// Start of the window to show, seconds of simulated time.
@@ -86,13 +91,17 @@ pub enum Kind {
     /// Training time per rank (compute, data stall, sync, checkpoint) from a run folder
     /// or training_ranks.csv.
     Stall {
+        /// A run folder or its training_ranks.csv.
         run: PathBuf,
+        /// The figure to write: .png or .svg.
         #[arg(long)]
         out: PathBuf,
     },
     /// A line chart (or heatmap) from a sweep's runs.csv.
     Runs {
+        /// A sweep's runs.csv.
         csv: PathBuf,
+        /// The figure to write: .png or .svg.
         #[arg(long)]
         out: PathBuf,
         /// Column on the x axis.
