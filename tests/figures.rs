@@ -281,8 +281,16 @@ fn a_spiky_raw_line_and_values_outside_a_fixed_range_are_clipped() {
         ..Default::default()
     });
     for layout in layouts() {
-        render_checked(&fig, &layout, "spikes on a fixed range");
+        let r = render_checked(&fig, &layout, "spikes on a fixed range");
+        // The spikes above the range are marked at the top edge.
+        let top = r.frames[0].pixels.1.start;
+        assert!(
+            ink_near(&r, 0, (col_of(&r, 0, 75.0), top + 12), 12),
+            "no mark at the top"
+        );
     }
+    let svg = plot::svg(&fig, &Layout::default(), plot::SvgSize::Inches).unwrap();
+    assert!(svg.contains("above 50 (max 100)"), "the cut is not stated");
     // The same on the data's range: the peaks are drawn.
     let fig = Figure::Lines(LineChart {
         series: vec![Series::line("spiky", pts)],

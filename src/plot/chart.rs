@@ -82,7 +82,8 @@ pub struct LineChart {
     pub x_categories: Option<Vec<String>>,
     /// The x range shown (a window); points outside are clipped. From the data when None.
     pub x_range: Option<(f64, f64)>,
-    /// The y range shown; points outside are clipped. From the data when None
+    /// The y range shown; points outside are clipped, and where a series goes above
+    /// it the top edge is marked as for a percentile cut. From the data when None
     /// (starting at 0 when all y >= 0). Either way padded by 4% each side.
     pub y_range: Option<(f64, f64)>,
     /// Cut the y axis at this percentile of the shown values (when y_range is None);

@@ -88,16 +88,22 @@ pub(super) fn draw<DB: DrawingBackend>(
     anyhow::ensure!(!shown.is_empty(), "nothing to plot in the x window");
 
     // y: as given, or the data's (from 0 when all >= 0), or cut at a percentile.
+    // Either way, data above the top are marked there and the legend says so.
     let (lo, hi) = finite_range(shown.iter().map(|p| p.1)).expect("points");
     let lo = if lo >= 0.0 { 0.0 } else { lo };
-    let mut cut = None;
+    let mut cut: Option<(String, f64)> = None;
     let range = match (c.y_range, c.y_percentile) {
-        (Some(r), _) => r,
+        (Some(r), _) => {
+            if hi > r.1 {
+                cut = Some((format!("above {}", short(r.1)), hi));
+            }
+            r
+        }
         (None, Some(p)) => {
             let mut ys: Vec<f64> = shown.iter().map(|p| p.1).collect();
             let top = percentile(&mut ys, p);
             if top < hi && top > lo {
-                cut = Some((p, hi));
+                cut = Some((format!("above p{}", short(p)), hi));
                 (lo, top)
             } else {
                 (lo, hi)
@@ -166,9 +172,9 @@ pub(super) fn draw<DB: DrawingBackend>(
             swatch: Swatch::Band(NOTE, l.px(3.0)),
         });
     }
-    if let Some((p, max)) = cut {
+    if let Some((what, max)) = &cut {
         entries.push(Entry {
-            text: format!("above p{} (max {})", short(p), short(max)),
+            text: format!("{what} (max {})", short(*max)),
             swatch: Swatch::Triangle(BLACK),
         });
     }
