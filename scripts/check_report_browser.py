@@ -19,12 +19,14 @@ import base64
 import http.client
 import json
 import os
+import queue
 import shutil
 import socket
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zlib
 
@@ -115,16 +117,24 @@ class Browser:
         self.proc = subprocess.Popen(
             [chromium, *FLAGS, f"--user-data-dir={self.profile}",
              "--remote-debugging-port=0", "--window-size=1280,900", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        port_file = os.path.join(self.profile, "DevToolsActivePort")
-        end = time.monotonic() + DEADLINE_S
-        while not os.path.exists(port_file) or os.path.getsize(port_file) == 0:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"chromium exited with {self.proc.returncode} at start")
-            if time.monotonic() > end:
-                raise RuntimeError("chromium did not open its DevTools port")
-            time.sleep(0.05)
-        port = int(open(port_file).read().split()[0])
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace")
+        # Chromium says where DevTools listens on stderr; the rest of stderr is drained.
+        found = queue.Queue()
+
+        def drain():
+            for line in self.proc.stderr:
+                if "DevTools listening on ws://" in line:
+                    found.put(line)
+            found.put(None)
+
+        threading.Thread(target=drain, daemon=True).start()
+        try:
+            line = found.get(timeout=DEADLINE_S)
+        except queue.Empty:
+            raise RuntimeError("chromium did not open its DevTools port") from None
+        if line is None:
+            raise RuntimeError(f"chromium exited with {self.proc.wait()} at start")
+        port = int(line.split("ws://")[1].split("/")[0].rsplit(":", 1)[1])
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=DEADLINE_S)
         conn.request("GET", "/json/list")
         pages = [t for t in json.loads(conn.getresponse().read()) if t["type"] == "page"]
