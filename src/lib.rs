@@ -13,6 +13,8 @@ pub mod datapath;
 pub mod device;
 pub mod engine;
 pub mod hierarchy;
+pub mod htmlreport;
+pub mod huge;
 pub mod metrics;
 pub mod model;
 pub mod plot;

@@ -7,16 +7,18 @@
 use super::{DeviceSpec, DeviceStats};
 use crate::engine::Time;
 use crate::trace::Op;
-use std::collections::VecDeque;
 
 /// See the module doc.
 pub struct Server {
-    /// When each channel frees up, earliest first. A request takes the earliest free
-    /// channel and holds it until its last byte is done; completions come in
-    /// submission order (every request ends after the shared data path's previous
-    /// reservation), so the channel it frees is the latest: a FIFO of free times is
-    /// always sorted, and its front is the minimum a heap would give.
-    channels: VecDeque<Time>,
+    /// When each channel frees up, as a ring read from `next`: earliest first. A
+    /// request takes the earliest free channel and holds it until its last byte is
+    /// done; completions come in submission order (every request ends after the shared
+    /// data path's previous reservation), so the channel it frees is the latest: the
+    /// ring of free times is always sorted from `next` on, its first entry is the
+    /// minimum a heap would give, and the freed channel's new time goes where the old
+    /// one was taken (now the ring's last entry).
+    channels: Box<[Time]>,
+    next: usize,
     /// When the shared data path frees up.
     path_free: Time,
     /// End of the current busy period, for busy-time accounting.
@@ -29,7 +31,8 @@ pub struct Server {
 impl Server {
     pub fn new(spec: &DeviceSpec) -> Self {
         Server {
-            channels: (0..spec.channels).map(|_| 0).collect(),
+            channels: vec![0; spec.channels.max(1) as usize].into_boxed_slice(),
+            next: 0,
             path_free: 0,
             busy_until: 0,
             read_ps_per_byte: 1e12 / spec.read_bandwidth,
@@ -61,14 +64,24 @@ impl Server {
         latency: Time,
         xfer: Time,
     ) -> Time {
-        let channel_free = self.channels.pop_front().expect("at least one channel");
-        let start = now.max(channel_free);
+        let next = self.next;
+        let start = now.max(self.channels[next]);
         let latency_done = start + latency;
         let xfer_start = latency_done.max(self.path_free);
         let done = xfer_start + xfer;
-        debug_assert!(self.channels.back().is_none_or(|&last| last <= done));
+        let last = if next == 0 {
+            self.channels.len() - 1
+        } else {
+            next - 1
+        };
+        debug_assert!(self.channels[last] <= done);
         self.path_free = done;
-        self.channels.push_back(done);
+        self.channels[next] = done;
+        self.next = if next + 1 == self.channels.len() {
+            0
+        } else {
+            next + 1
+        };
 
         let s = &mut self.stats;
         match op {

@@ -246,17 +246,13 @@ impl Hierarchy {
             return self.pinned(0, now, Op::Write, req.size as u64, sequential);
         }
         let hit = self.tiers[0].cache.as_mut().is_some_and(|c| c.lookup(req));
-        if hit {
+        let resident = if hit {
             self.tiers[0].stats.hits += 1;
+            true
         } else {
             self.tiers[0].stats.misses += 1;
-            self.insert(0, now, req);
-        }
-        let resident = hit
-            || self.tiers[0]
-                .cache
-                .as_ref()
-                .is_some_and(|c| c.contains(req.id));
+            self.insert(0, now, req)
+        };
         // Larger than the top tier: written straight to the home tier.
         let tier = if resident { 0 } else { home };
         if resident {
@@ -274,14 +270,9 @@ impl Hierarchy {
     }
 
     /// Copies the object into tier `i` at `t` (a fill); returns whether it was admitted.
-    /// The object is known to be absent there (its lookup just missed), so the tier is
-    /// probed once more only to learn whether the policy admitted it.
+    /// The object is known to be absent there (its lookup just missed).
     fn fill(&mut self, i: usize, t: Time, req: &Request, sequential: bool) -> bool {
-        self.insert(i, t, req);
-        let admitted = self.tiers[i]
-            .cache
-            .as_ref()
-            .is_some_and(|c| c.contains(req.id));
+        let admitted = self.insert(i, t, req);
         if admitted {
             self.charge(i, t, Op::Write, req.size as u64, sequential, Traffic::Fill);
         }
@@ -309,16 +300,25 @@ impl Hierarchy {
         }
     }
 
-    /// Inserts into tier `i`'s cache and settles every victim, cascading down.
-    fn insert(&mut self, i: usize, t: Time, req: &Request) {
+    /// Inserts into tier `i`'s cache and settles every victim, cascading down; returns
+    /// whether the object is resident there now (the policy may decline it).
+    fn insert(&mut self, i: usize, t: Time, req: &Request) -> bool {
         let mut victims = std::mem::take(&mut self.victims);
         victims.clear();
-        if let Some(c) = self.tiers[i].cache.as_mut() {
-            c.insert(req, &mut victims);
+        let admitted = match self.tiers[i].cache.as_mut() {
+            Some(c) => c.insert_admitted(req, &mut victims),
+            None => false,
+        };
+        if self.inclusion == Inclusion::Inclusive && self.dirty.is_empty() {
+            // Clean victims of an inclusive hierarchy just leave (the tiers below keep
+            // their copies): what `settle` would do with each, without queueing them.
+            self.tiers[i].stats.evictions += victims.len() as u64;
+        } else {
+            self.pending.extend(victims.drain(..).map(|v| (i, v)));
+            self.settle(t);
         }
-        self.pending.extend(victims.drain(..).map(|v| (i, v)));
         self.victims = victims;
-        self.settle(t);
+        admitted
     }
 
     /// Handles pending victims: write back or demote one tier down.

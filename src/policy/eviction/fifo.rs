@@ -77,24 +77,36 @@ impl EvictionPolicy for Fifo {
     }
 
     fn insert(&mut self, req: &Request, evicted: &mut Vec<Victim>) {
-        if req.size as u64 > self.capacity || self.contains(req.id) {
-            return;
+        self.insert_admitted(req, evicted);
+    }
+
+    #[inline]
+    fn insert_admitted(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
+        if self.contains(req.id) {
+            return true;
+        }
+        if req.size as u64 > self.capacity {
+            return false;
         }
         self.make_room(req.size as u64, evicted);
         let i = self.res.add(Node::new(req));
         self.queue.push_front(&mut self.res.slab, i);
+        true
     }
 
     fn remove(&mut self, id: u64) -> Option<u32> {
         self.res.remove_from(&mut self.queue, id)
     }
 
+    #[inline]
     fn contains(&self, id: u64) -> bool {
-        self.res.find(id).is_some()
+        // Every node is a resident object (no ghosts).
+        self.res.has(id)
     }
     #[inline]
     fn prefetch(&self, id: u64) {
-        self.res.prefetch(id)
+        // A hit reads only its presence bit; a miss inserts.
+        self.res.prefetch_for_insert(id)
     }
     #[inline]
     fn prefetch_node(&self, id: u64) {

@@ -315,6 +315,22 @@ impl<N: Keyed> Resident<N> {
         self.slab.release(i);
     }
 
+    /// Whether `id` has a node (ghosts included), for a dense id without reading the
+    /// index table or the node.
+    #[inline]
+    pub fn has(&self, id: u64) -> bool {
+        match self.index.dense_contains(id) {
+            Some(b) => b,
+            None => self.find(id).is_some(),
+        }
+    }
+
+    /// Starts loading what [`has`](Self::has) and then an add of an absent `id` read.
+    #[inline]
+    pub fn prefetch_for_insert(&self, id: u64) {
+        self.index.prefetch_for_insert(id)
+    }
+
     /// Starts loading the index bucket of `id` (see `EvictionPolicy::prefetch`).
     #[inline]
     pub fn prefetch(&self, id: u64) {

@@ -19,6 +19,8 @@ use std::collections::VecDeque;
 const UNSTAMPED: u64 = u64::MAX;
 /// Queue entries ahead of the front whose nodes eviction loads early.
 const EVICT_AHEAD: usize = 8;
+/// Stale entries allowed beyond the live ones before the log is compacted.
+pub(super) const LOG_SLACK: usize = 1024;
 
 struct Node {
     id: u64,
@@ -77,7 +79,7 @@ impl LogLru {
         self.clock += 1;
         self.res.slab[slot].stamp = self.clock;
         self.order.push_back((slot, self.clock));
-        if self.order.len() > 2 * self.res.len() + 1024 {
+        if self.order.len() > 2 * self.res.len() + LOG_SLACK {
             let nodes = &self.res.slab.nodes;
             self.order.retain(|&(s, t)| nodes[s as usize].stamp == t);
         }

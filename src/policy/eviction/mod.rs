@@ -20,6 +20,7 @@ mod linked;
 mod lirs;
 mod lirs_lcs;
 mod lru;
+mod lru_dense;
 mod lru_log;
 mod minio;
 mod random;
@@ -75,6 +76,14 @@ pub trait EvictionPolicy: Send {
     /// Inserts an object known to be absent, evicting as needed. Objects larger than
     /// the capacity are not admitted.
     fn insert(&mut self, req: &Request, evicted: &mut Vec<Victim>);
+
+    /// [`insert`](Self::insert), then whether `req` is resident (a policy may decline
+    /// it): one call on the fill path instead of two.
+    #[inline]
+    fn insert_admitted(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
+        self.insert(req, evicted);
+        self.contains(req.id)
+    }
 
     /// Removes the object if resident (migration, exclusive promotion); returns its size.
     fn remove(&mut self, id: u64) -> Option<u32>;

@@ -71,6 +71,8 @@ struct Rank {
     /// The batch this rank is stalled on, and since when.
     waiting: Option<(usize, Time)>,
     arrived_at: Time,
+    /// Data stall in the current iteration.
+    iteration_stall: Time,
 }
 
 struct Worker {
@@ -134,6 +136,7 @@ impl Training {
                 ready: vec![NOT_READY; slots],
                 waiting: None,
                 arrived_at: 0,
+                iteration_stall: 0,
             })
             .collect();
         let workers = (0..p.ranks * p.workers)
@@ -315,6 +318,7 @@ impl Training {
                         self.ranks[r].waiting = None;
                         let stall = ctx.now() - since;
                         self.ranks[r].times.stall += stall;
+                        self.ranks[r].iteration_stall += stall;
                         self.stats.epoch_stall += stall;
                         self.start_compute(r, k, ctx);
                     }
@@ -359,8 +363,13 @@ impl Training {
             return;
         }
         self.arrived = 0;
+        // Rank r arrived last: it held the iteration back, and its wait for data is
+        // the iteration's data stall on the critical path (the others' barrier wait
+        // is compute imbalance or their own earlier data).
+        self.stats.critical_stall += self.ranks[r].iteration_stall;
         for rank in &mut self.ranks {
             rank.times.barrier += now - rank.arrived_at;
+            rank.iteration_stall = 0;
         }
         self.sync_start = now;
         self.sync_steps_left = self.p.sync.steps;

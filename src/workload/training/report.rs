@@ -1,8 +1,9 @@
 //! The training job's figures: summary.json's `workload` object (epoch time,
-//! samples/s, per-rank data stall and stall fraction, sync, checkpoint time) and the
-//! tables `training_ranks.csv` (per rank: compute, stall, barrier, sync, checkpoint
-//! seconds) and `training_epochs.csv`. Iteration and sync times also go to the
-//! histograms `training.iteration` and `training.sync` (latency.csv).
+//! samples/s, per-rank data stall, the job's critical-path stall fraction and AU,
+//! sync, checkpoint time) and the tables `training_ranks.csv` (per rank: compute,
+//! stall, barrier, sync, checkpoint seconds) and `training_epochs.csv`. Iteration and
+//! sync times also go to the histograms `training.iteration` and `training.sync`
+//! (latency.csv).
 
 use super::Training;
 use crate::engine::{secs, Time};
@@ -19,6 +20,9 @@ pub struct Stats {
     pub checkpoint_write: Time,
     /// Stall of all ranks in the current epoch.
     pub epoch_stall: Time,
+    /// Data stall on the critical path: per iteration, the stall of the rank that
+    /// arrived last at the barrier.
+    pub critical_stall: Time,
     epoch_started: Time,
     /// (start, end, mean stall per rank) of each finished epoch.
     pub epochs: Vec<(Time, Time, Time)>,
@@ -36,6 +40,7 @@ impl Stats {
             checkpoints: 0,
             checkpoint_write: 0,
             epoch_stall: 0,
+            critical_stall: 0,
             epoch_started: 0,
             epochs: Vec::new(),
             iteration_sum: 0,
@@ -123,7 +128,10 @@ pub fn summary(t: &Training, end: Time) -> serde_json::Value {
         "barrier_s": mean(|x| x.barrier),
         "sync_s": mean(|x| x.sync),
         "checkpoint_s": mean(|x| x.checkpoint),
-        "stall_fraction": stall_fractions.iter().sum::<f64>() / r,
+        "critical_data_stall_s": secs(s.critical_stall),
+        "stall_fraction": ratio(s.critical_stall, end),
+        "au": if end > 0 { mean(|x| x.compute) / secs(end) } else { 0.0 },
+        "mean_rank_stall_fraction": stall_fractions.iter().sum::<f64>() / r,
         "max_rank_stall_fraction": stall_fractions.iter().cloned().fold(0.0, f64::max),
         "sync_kind": t.p.sync.kind,
         "mean_sync_ms": if s.iteration_count > 0 { secs(s.sync_sum) * 1e3 / s.iteration_count as f64 } else { 0.0 },
