@@ -22,9 +22,9 @@ if [ ! -x "$venv/bin/python" ] || ! cmp -s "$req" "$venv/.requirements.txt" \
         fi
     fi
     rm -rf "$venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --upgrade pip
-    "$venv/bin/pip" install --quiet -r "$req"
+    python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install --quiet --upgrade pip >&2
+    "$venv/bin/pip" install --quiet -r "$req" >&2
     cp "$req" "$venv/.requirements.txt"
 fi
 echo "$venv/bin/python"

@@ -33,6 +33,13 @@ const FRACTIONS: [f64; 4] = [0.001, 0.01, 0.1, 0.5];
 /// thresholds of 2Q (4 objects), S3-FIFO (10 and 20) and LIRS (100, 200).
 const TINY: [u64; 16] = [1, 2, 3, 4, 5, 7, 9, 10, 11, 19, 20, 21, 99, 100, 199, 200];
 
+/// Prints a line that shows in `cargo test`'s output even when the test passes (the
+/// harness captures `println!`, not direct writes to stderr).
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "libcachesim_diff: {line}");
+}
+
 /// The Python with libcachesim, or None (skip) when it is absent and not required.
 fn python() -> Option<PathBuf> {
     let (py, required) = match std::env::var_os("TIERSIM_LIBCACHESIM_PYTHON") {
@@ -54,11 +61,11 @@ fn python() -> Option<PathBuf> {
             py.display()
         ),
         (false, false) => {
-            println!(
+            say(&format!(
                 "skipped: no libcachesim at {} (run scripts/libcachesim-venv.sh or set \
                  TIERSIM_LIBCACHESIM_PYTHON)",
                 py.display()
-            );
+            ));
             None
         }
     }
@@ -291,6 +298,8 @@ struct Tally {
     refused: Vec<String>,
     /// One line per disagreement.
     diffs: Vec<String>,
+    /// The libcachesim package's version.
+    version: String,
 }
 
 /// Runs every shared policy on the trace at `path` in both tools, adding to `tally`.
@@ -320,6 +329,7 @@ fn compare(py: &Path, name: &str, path: &Path, tiny: bool, tally: &mut Tally) {
     let t = std::time::Instant::now();
     let (out, lcs) = run_libcachesim(py, path, &cells);
     let lcs_time = t.elapsed();
+    tally.version = out["version"].as_str().unwrap_or("?").to_string();
     // The working set: libCacheSim's own count against ours and tiersim's summary.
     for (mode, unit, want) in [("sized", false, bytes), ("unit", true, objects)] {
         let m = &out["modes"][mode];
@@ -412,26 +422,29 @@ fn every_shared_policy_matches_libcachesim_on_sized_traces() {
         std::fs::copy(&shared, &p).unwrap();
         traces.push(("cloudPhysicsIO", p, false));
     } else {
-        println!(
+        say(&format!(
             "cloudPhysicsIO not found at {}: compared on generated traces only",
             shared.display()
-        );
+        ));
     }
     let mut tally = Tally::default();
     for (name, path, tiny) in &traces {
         compare(&py, name, path, *tiny, &mut tally);
     }
-    println!(
-        "compared {} (trace, policy, size) cells on {} traces against libCacheSim; policies: {}",
+    say(&format!(
+        "compared {} (trace, policy, size) cells on {} traces against libcachesim {}; \
+         policies: {}; {} differ",
         tally.compared,
         traces.len(),
-        SHARED.join(", ")
-    );
-    println!(
-        "{} cells libCacheSim refuses to build (tiersim admits nothing there): {}",
+        tally.version,
+        SHARED.join(", "),
+        tally.diffs.len()
+    ));
+    say(&format!(
+        "{} cells libCacheSim refuses to build (tiersim must admit nothing there): {}",
         tally.refused.len(),
         tally.refused.join("; ")
-    );
+    ));
     assert!(
         tally.diffs.is_empty(),
         "{} of {} cells differ:\n{}",
