@@ -13,6 +13,7 @@ pub mod datapath;
 pub mod device;
 pub mod engine;
 pub mod hierarchy;
+pub mod htmlreport;
 pub mod huge;
 pub mod memory;
 pub mod metrics;

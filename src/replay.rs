@@ -12,8 +12,10 @@
 //! get them from a backward pass over the ids, which holds one u64 per request in
 //! memory (8 bytes x requests).
 //!
-//! Semantics (libCacheSim's): every miss inserts the object, evicting until it fits;
-//! an object larger than the whole cache is counted as a miss and not admitted.
+//! Semantics (libCacheSim's): zero-size requests are skipped (libCacheSim's readers drop
+//! them: they are neither counted nor looked up); every miss inserts the object,
+//! evicting until it fits; an object larger than the whole cache is counted as a miss
+//! and not admitted.
 //! [`mrc`] computes LRU miss-ratio curves in one pass from stack distances.
 
 mod mrc;
@@ -56,7 +58,8 @@ impl CacheSize {
 /// What to replay.
 #[derive(Clone, Debug)]
 pub struct ReplayOptions {
-    /// Registry names of the eviction policies.
+    /// The eviction policies: registry names, each optionally with parameters
+    /// (`lirs:variant=paper`, see [`parse_policy`]).
     pub policies: Vec<String>,
     pub sizes: Vec<CacheSize>,
     /// Every request counts as size 1 and capacity counts objects.
@@ -124,6 +127,47 @@ impl Simulator {
     }
 }
 
+/// Splits a policy as given to replay, `NAME` or `NAME:KEY=VALUE[:KEY=VALUE...]`
+/// (`lirs:variant=paper`, `s3fifo:small_frac=0.2:variant=v0`), into the registry name
+/// and its parameter table. A value is read as TOML (`0.2`, `true`, `"paper"`), else
+/// as a bare string. Unknown keys and bad values are reported when the policy is built.
+pub fn parse_policy(spec: &str) -> Result<(&str, Params)> {
+    let mut parts = spec.split(':');
+    let name = parts.next().unwrap_or_default();
+    let mut params = Params::new();
+    for kv in parts {
+        let Some((key, value)) = kv.split_once('=') else {
+            bail!("policy '{spec}': expected KEY=VALUE after ':', found '{kv}'");
+        };
+        let key = key.trim();
+        let value = value.trim();
+        if key.is_empty() {
+            bail!("policy '{spec}': empty parameter name before '={value}'");
+        }
+        let v = format!("v = {value}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(value.to_string()));
+        if params.insert(key.to_string(), v).is_some() {
+            bail!("policy '{spec}': parameter '{key}' given twice");
+        }
+    }
+    Ok((name, params))
+}
+
+/// Builds the policy `spec` names (see [`parse_policy`]); errors name the spec.
+fn build_policy(spec: &str, capacity: u64, seed: u64) -> Result<Box<dyn EvictionPolicy>> {
+    let (name, params) = parse_policy(spec)?;
+    eviction::build(name, &params, capacity, seed).map_err(|e| {
+        if params.is_empty() {
+            anyhow::anyhow!(e)
+        } else {
+            anyhow::anyhow!("policy '{spec}': {e}")
+        }
+    })
+}
+
 /// Checks every policy name (an unknown one lists the known ones) and size.
 pub fn validate(opts: &ReplayOptions) -> Result<()> {
     if opts.policies.is_empty() {
@@ -136,7 +180,7 @@ pub fn validate(opts: &ReplayOptions) -> Result<()> {
         bail!("no cache size given (use --cache-size or --cache-frac)");
     }
     for p in &opts.policies {
-        eviction::build(p, &Params::new(), 1, opts.seed).map_err(anyhow::Error::msg)?;
+        build_policy(p, 1, opts.seed)?;
     }
     for s in &opts.sizes {
         s.validate()?;
@@ -174,6 +218,26 @@ pub fn resolve_sizes(
         .collect()
 }
 
+/// Reads the next batch of at most `max` requests into `buf`, dropping zero-size
+/// requests as libCacheSim's readers do (they are not requests there: not counted,
+/// not looked up). Returns 0 only at the end of the trace. Allocates nothing once
+/// `buf` has its capacity.
+pub fn read_batch(
+    reader: &mut dyn trace::TraceReader,
+    buf: &mut Vec<Request>,
+    max: usize,
+) -> Result<usize> {
+    loop {
+        if reader.read_batch(buf, max)? == 0 {
+            return Ok(0);
+        }
+        buf.retain(|r| r.size > 0);
+        if !buf.is_empty() {
+            return Ok(buf.len());
+        }
+    }
+}
+
 /// Reads the whole trace once: request count, distinct objects and bytes, and, when
 /// `next_access` is asked for, every request's next-access time (one backward pass
 /// over the ids kept in memory).
@@ -188,7 +252,7 @@ pub fn summarize(
     let mut summary = TraceSummary::default();
     let mut ids: Vec<u64> = Vec::new();
     let mut seen = IdSet::default();
-    while reader.read_batch(&mut buf, BATCH)? > 0 {
+    while read_batch(&mut *reader, &mut buf, BATCH)? > 0 {
         summary.requests += buf.len() as u64;
         for r in &buf {
             if seen.insert(r.id) {
@@ -224,7 +288,11 @@ pub fn replay(
 ) -> Result<Vec<ReplayResult>> {
     validate(opts)?;
     let has_next = trace::open(path, format)?.has_next_access();
-    let wants_next = opts.policies.iter().any(|p| p == "belady") && !has_next;
+    let wants_next = opts
+        .policies
+        .iter()
+        .any(|p| parse_policy(p).is_ok_and(|(name, _)| name == "belady"))
+        && !has_next;
     let wants_summary = opts
         .sizes
         .iter()
@@ -240,8 +308,7 @@ pub fn replay(
     let mut sims = Vec::with_capacity(opts.policies.len() * sizes.len());
     for p in &opts.policies {
         for &(cap, fraction) in &sizes {
-            let policy =
-                eviction::build(p, &Params::new(), cap, opts.seed).map_err(anyhow::Error::msg)?;
+            let policy = build_policy(p, cap, opts.seed)?;
             sims.push(Simulator {
                 policy,
                 result: ReplayResult {
@@ -262,7 +329,7 @@ pub fn replay(
     let mut buf = Vec::with_capacity(BATCH);
     let mut ahead = Vec::with_capacity(BATCH);
     let mut index = 0usize;
-    reader.read_batch(&mut buf, BATCH)?;
+    read_batch(&mut *reader, &mut buf, BATCH)?;
     while !buf.is_empty() {
         if opts.ignore_size {
             buf.iter_mut().for_each(|r| r.size = 1);
@@ -280,11 +347,11 @@ pub fn replay(
         if sims.len() == 1 {
             // One policy: everything on this thread.
             sims[0].run(&buf);
-            reader.read_batch(&mut ahead, BATCH)?;
+            read_batch(&mut *reader, &mut ahead, BATCH)?;
         } else {
             // Several: read the next batch while the simulators run this one.
             let (read, ()) = rayon::join(
-                || reader.read_batch(&mut ahead, BATCH),
+                || read_batch(&mut *reader, &mut ahead, BATCH),
                 || sims.par_iter_mut().for_each(|s| s.run(&buf)),
             );
             read?;

@@ -26,7 +26,7 @@ fn pixels(fig: &Figure) -> (usize, Vec<usize>) {
 
 /// Renders to both formats and checks them; `series` = number of colours expected.
 fn check(fig: &Figure, dir: &Path, name: &str, series: usize, labels: &[&str]) {
-    let (w, h) = fig.size();
+    let (w, h) = fig.size(&plot::Layout::default());
     let (ink, per) = pixels(fig);
     let total = (w * h) as usize;
     assert!(
@@ -125,7 +125,12 @@ fn latency_cdf_from_a_run_folder() {
         tmp.path(),
         "cdf",
         2,
-        &["Latency (µs)", "Cumulative fraction", "read", "write"],
+        &[
+            "Latency (log scale)",
+            "Cumulative fraction",
+            "read",
+            "write",
+        ],
     );
 }
 
@@ -170,6 +175,8 @@ fn stall_breakdown_bars() {
     let fig = plot::stall::figure(tmp.path()).unwrap();
     if let Figure::Bars(b) = &fig {
         let names: Vec<&str> = b.parts.iter().map(|p| p.0.as_str()).collect();
+        let colours: Vec<usize> = b.parts.iter().map(|p| p.1).collect();
+        assert_eq!(colours, [0, 1, 2, 3, 4]);
         assert_eq!(
             names,
             [
@@ -215,7 +222,7 @@ fn runs_lines_and_heatmap() {
         input: csv.clone(),
         x: "tiers[0].capacity".into(),
         y: "tier.dram.hit_ratio".into(),
-        series: Some("tiers[0].eviction".into()),
+        series: vec!["tiers[0].eviction".into()],
         filters: vec![("workload.alpha".into(), "0.99".into())],
         y_label: Some("DRAM hit ratio".into()),
         ..Default::default()
@@ -248,7 +255,7 @@ fn runs_lines_and_heatmap() {
     })
     .unwrap();
     let (ink, _) = pixels(&fig);
-    let (w, h) = fig.size();
+    let (w, h) = fig.size(&plot::Layout::default());
     assert!(ink > (w * h) as usize / 3, "heatmap mostly blank");
     check(
         &fig,

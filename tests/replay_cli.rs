@@ -220,3 +220,55 @@ fn bad_input_gives_clear_errors() {
     ]);
     assert!(!ok && stderr.contains("byte offset 72"), "{stderr}");
 }
+
+/// A policy with parameters: NAME:KEY=VALUE. 2Q at capacity 3 objects: libCacheSim's
+/// A1in share is floor(0.75) = 0, so it admits nothing (3 misses); the paper's
+/// variant keeps a share of 1 (1 1 1: a miss, then two hits in A1in). The policy
+/// column keeps the spec. Bad specs are one-line errors naming them.
+#[test]
+fn policy_parameters_after_a_colon() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = write_txt(dir.path(), "t.txt", &[1, 1, 1]);
+    let (ok, stdout, stderr) = tiersim(&[
+        "replay",
+        "--trace",
+        &trace,
+        "--policy",
+        "twoq,twoq:variant=paper",
+        "--cache-size",
+        "3",
+    ]);
+    assert!(ok, "{stderr}");
+    let rows: Vec<Vec<&str>> = stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!((rows[0][1], rows[0][4]), ("twoq", "3"));
+    assert_eq!((rows[1][1], rows[1][4]), ("twoq:variant=paper", "1"));
+    for (spec, want) in [
+        (
+            "twoq:variant=lru",
+            "policy 'twoq:variant=lru': variant: unknown variant `lru`",
+        ),
+        (
+            "twoq:kin",
+            "policy 'twoq:kin': expected KEY=VALUE after ':', found 'kin'",
+        ),
+        (
+            "lirs:bogus=1",
+            "policy 'lirs:bogus=1': bogus: unknown field `bogus`",
+        ),
+    ] {
+        let (ok, _, stderr) = tiersim(&[
+            "replay",
+            "--trace",
+            &trace,
+            "--policy",
+            spec,
+            "--cache-size",
+            "3",
+        ]);
+        assert!(!ok && stderr.contains(want), "{spec}: {stderr}");
+    }
+}

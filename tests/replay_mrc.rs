@@ -114,3 +114,40 @@ fn parallel_multi_policy_replay_equals_separate_runs() {
         assert!(at.iter().all(|r| r.misses >= belady));
     }
 }
+
+/// Zero-size requests are not requests in libCacheSim (its readers drop them), so
+/// replay, its counting pass and the MRC skip them. Trace (id:size): 1:100 2:0 1:100
+/// 3:0 3:0 2:50 -> three requests (1, 1, 2), 250 bytes; LRU of 1000 B misses 1 and 2
+/// (150 B); the distinct bytes are 100 + 50 = 150 (2's zero-size request does not fix
+/// its size); the MRC at 1000 B counts the same.
+#[test]
+fn zero_size_requests_are_skipped() {
+    use tiersim::replay::{self, CacheSize, ReplayOptions};
+    use tiersim::trace::{self, Format, Request, WriteOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("z.oracleGeneral.bin");
+    let mut w = trace::create(&path, Some(Format::OracleGeneral), WriteOptions::default()).unwrap();
+    for (id, size) in [(1, 100), (2, 0), (1, 100), (3, 0), (3, 0), (2, 50)] {
+        w.write(&Request::read(id, size)).unwrap();
+    }
+    w.finish().unwrap();
+    let opts = ReplayOptions {
+        policies: vec!["lru".into(), "belady".into()],
+        sizes: vec![CacheSize::Absolute(1000), CacheSize::Fraction(1.0)],
+        ignore_size: false,
+        seed: 0,
+    };
+    let got = replay::replay(&path, None, &opts).unwrap();
+    for r in &got {
+        let counts = (r.requests, r.misses, r.bytes_requested, r.bytes_missed);
+        assert_eq!(counts, (3, 2, 250, 150), "{} at {}", r.policy, r.cache_size);
+    }
+    assert_eq!(got[1].cache_size, 150, "distinct bytes");
+    let (summary, _) = replay::summarize(&path, None, true, false).unwrap();
+    assert_eq!((summary.requests, summary.distinct_objects), (3, 2));
+    let mrc = replay::lru_mrc(&path, None, false, &[1000]).unwrap();
+    assert_eq!(
+        (mrc[0].requests, mrc[0].misses, mrc[0].bytes_missed),
+        (3, 2, 150)
+    );
+}

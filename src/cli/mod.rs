@@ -4,6 +4,7 @@ pub mod check;
 pub mod merge;
 pub mod plot;
 pub mod replay;
+pub mod report;
 pub mod run;
 pub mod sweep;
 pub mod trace;
@@ -40,6 +41,8 @@ pub enum Command {
     Merge(merge::Args),
     /// Draw a figure (PNG or SVG) from result files.
     Plot(plot::Args),
+    /// Write one self-contained HTML page for a run or sweep folder.
+    Report(report::Args),
 }
 
 /// Runs the chosen subcommand; the exit code says success or which failure.
@@ -54,5 +57,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sweep(a) => sweep::run(a),
         Command::Merge(a) => merge::run(a),
         Command::Plot(a) => plot::run(a),
+        Command::Report(a) => report::run(a),
     }
 }

@@ -1,8 +1,9 @@
 //! `tiersim plot KIND ...`: paper-ready figures (PNG or SVG by the --out extension)
 //! from result files: miss-ratio curves, latency CDFs, tier time series, training
-//! stall breakdowns, and sweeps' runs.csv.
+//! stall breakdowns, and sweeps' runs.csv; one or two paper columns wide, with or
+//! without a title (see docs/figures.md).
 
-use crate::plot::{self, mrc::MrcOptions, runs::RunsOptions};
+use crate::plot::{self, mrc::MrcOptions, runs::RunsOptions, timeseries::TimeseriesOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,6 +12,25 @@ use std::process::ExitCode;
 pub struct Args {
     #[command(subcommand)]
     pub kind: Kind,
+    #[command(flatten)]
+    pub look: Look,
+}
+
+/// How the figure is set for a paper (any plot kind).
+#[derive(clap::Args, Debug)]
+pub struct Look {
+    /// One paper column (3.5 in) or both columns (7 in).
+    #[arg(long, global = true, value_enum, default_value = "one-column")]
+    pub width: plot::Width,
+    /// Resolution of a PNG (an SVG is sized in inches either way).
+    #[arg(long, global = true, default_value = "300", value_parser = plot::layout::parse_dpi)]
+    pub dpi: u32,
+    /// Leave the title out (for papers that caption below the figure).
+    #[arg(long, global = true)]
+    pub no_title: bool,
+    /// Use this title instead of the kind's own.
+    #[arg(long, global = true, conflicts_with = "no_title")]
+    pub title: Option<String>,
 }
 
 /// The plot kinds.
@@ -22,6 +42,7 @@ pub enum Kind {
         /// One or more replay CSV files.
         #[arg(required = true)]
         csv: Vec<PathBuf>,
+        /// The figure to write: .png or .svg.
         #[arg(long)]
         out: PathBuf,
         /// Plot byte_miss_ratio instead of miss_ratio.
@@ -36,29 +57,51 @@ pub enum Kind {
     },
     /// Latency CDFs (log x) from a run folder or its latency_cdf.csv.
     LatencyCdf {
+        /// A run folder or its latency_cdf.csv.
         run: PathBuf,
+        /// The figure to write: .png or .svg.
         #[arg(long)]
         out: PathBuf,
         /// Only these histograms (comma-separated), e.g. read,write.
         #[arg(long, value_delimiter = ',')]
         names: Vec<String>,
     },
-    /// Per-tier bandwidth and utilisation over time from a run folder or timeseries.csv.
+    /// Per-tier bandwidth and utilisation over time from a run folder or timeseries.csv
+    /// (a long run as the mean per bin with a min-max band).
     TierTimeseries {
+        /// A run folder or its timeseries.csv.
         run: PathBuf,
+        /// The figure to write: .png or .svg.
         #[arg(long)]
         out: PathBuf,
+        /// Start of the window to show, seconds of simulated time.
+        #[arg(long)]
+        from: Option<f64>,
+        /// End of the window to show, seconds of simulated time.
+        #[arg(long)]
+        to: Option<f64>,
+        /// Cut the bandwidth axis at this percentile of the samples (e.g. 99); where
+        /// a tier goes above, the top edge is marked.
+        #[arg(long, value_name = "P")]
+        y_percentile: Option<f64>,
+        /// Bin width in seconds for a long run (e.g. an epoch) [default: 4 pixels].
+        #[arg(long, value_name = "SECONDS")]
+        bin: Option<f64>,
     },
     /// Training time per rank (compute, data stall, sync, checkpoint) from a run folder
     /// or training_ranks.csv.
     Stall {
+        /// A run folder or its training_ranks.csv.
         run: PathBuf,
+        /// The figure to write: .png or .svg.
         #[arg(long)]
         out: PathBuf,
     },
     /// A line chart (or heatmap) from a sweep's runs.csv.
     Runs {
+        /// A sweep's runs.csv.
         csv: PathBuf,
+        /// The figure to write: .png or .svg.
         #[arg(long)]
         out: PathBuf,
         /// Column on the x axis.
@@ -67,9 +110,9 @@ pub enum Kind {
         /// Column on the y axis (a metric for lines; a parameter for a heatmap).
         #[arg(long)]
         y: String,
-        /// One line per value of this column.
+        /// One line per value of this column (repeat for one line per combination).
         #[arg(long)]
-        series: Option<String>,
+        series: Vec<String>,
         /// Draw a heatmap of this column over x and y instead of lines.
         #[arg(long, value_name = "COLUMN")]
         heatmap: Option<String>,
@@ -110,7 +153,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             out,
         ),
         Kind::LatencyCdf { run, out, names } => (plot::latency::figure(&run, &names)?, out),
-        Kind::TierTimeseries { run, out } => (plot::timeseries::figure(&run)?, out),
+        Kind::TierTimeseries {
+            run,
+            out,
+            from,
+            to,
+            y_percentile,
+            bin,
+        } => (
+            plot::timeseries::figure_with(&TimeseriesOptions {
+                input: run,
+                from,
+                to,
+                y_percentile,
+                bin_s: bin,
+            })?,
+            out,
+        ),
         Kind::Stall { run, out } => (plot::stall::figure(&run)?, out),
         Kind::Runs {
             csv,
@@ -134,11 +193,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 x_label: xlabel,
                 y_label: ylabel,
                 x_log: logx,
+                title: None,
             })?,
             out,
         ),
     };
-    plot::save(&fig, &out)?;
+    let look = args.look;
+    let fig = match (&look.title, look.no_title) {
+        (Some(t), _) => fig.titled(t),
+        (None, true) => fig.untitled(),
+        (None, false) => fig,
+    };
+    let layout = plot::Layout {
+        width: look.width,
+        dpi: look.dpi,
+        titles: !look.no_title,
+        ..Default::default()
+    };
+    plot::save_with(&fig, &out, &layout)?;
     eprintln!("wrote {}", out.display());
     Ok(ExitCode::SUCCESS)
 }

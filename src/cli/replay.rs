@@ -15,13 +15,16 @@ trace,policy,cache_size,requests,misses,miss_ratio,byte_miss_ratio,cache_frac,
 bytes_requested,bytes_missed. With --mrc: trace,cache_size,miss_ratio,byte_miss_ratio,
 requests,misses,bytes_requested,bytes_missed.
 
-Semantics follow libCacheSim: every miss inserts the object, evicting until it fits.
-An object larger than the whole cache is counted as a miss and not admitted (S3-FIFO,
-like libCacheSim, also refuses objects larger than its small queue, 10% of the cache). A fraction means
-floor(distinct objects x fraction) (distinct bytes unless --ignore-size), which costs
-one extra counting pass. Belady needs next-access times: oracleGeneral traces carry
-them; for other formats they are computed in one backward pass that keeps 8 bytes per
-request in memory.";
+Semantics follow libCacheSim (docs/replay.md): zero-size requests are skipped; every
+miss inserts the object, evicting until it fits. An object larger than the whole cache
+is counted as a miss and not admitted; like libCacheSim, S3-FIFO refuses objects not
+smaller than its small queue (10% of the cache), 2Q objects larger than A1in (25%) and
+LIRS new objects larger than its HIR share (1%). Paper variants: lirs:variant=paper,
+twoq:variant=paper; libCacheSim's older S3-FIFO (the shared reference counts):
+s3fifo:variant=v0. A fraction means floor(distinct objects x fraction) (distinct bytes
+unless --ignore-size), which costs one extra counting pass. Belady needs next-access
+times: oracleGeneral traces carry them; for other formats they are computed in one
+backward pass that keeps 8 bytes per request in memory.";
 
 /// Arguments of `tiersim replay`.
 #[derive(clap::Args, Debug)]
@@ -33,7 +36,10 @@ pub struct Args {
     /// Trace format (guessed from the file name when omitted).
     #[arg(long)]
     pub format: Option<String>,
-    /// Eviction policies, comma-separated (lru, fifo, clock, lfu, arc, s3fifo, belady, ...).
+    /// Eviction policies, comma-separated (lru, fifo, clock, lfu, arc, s3fifo, belady, ...),
+    /// each optionally with parameters: NAME:KEY=VALUE[:KEY=VALUE...], e.g.
+    /// lirs:variant=paper, twoq:variant=paper, s3fifo:variant=v0 (libCacheSim's
+    /// S3FIFOv0), clock-n:bits=3.
     #[arg(long, value_delimiter = ',', required_unless_present = "mrc")]
     pub policy: Vec<String>,
     /// Cache sizes in bytes (objects with --ignore-size), comma-separated.
@@ -97,9 +103,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
             if args.policy[..i].contains(p) {
                 bail!("--policy: '{p}' is given twice (each policy runs once per cache size)");
             }
-            if !eviction::names().contains(&p.as_str()) {
+            let (name, _) = replay::parse_policy(p)?;
+            if !eviction::names().contains(&name) {
                 bail!(
-                    "unknown policy '{p}'; known policies: {}",
+                    "unknown policy '{name}'; known policies: {}",
                     eviction::names().join(", ")
                 );
             }

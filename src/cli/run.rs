@@ -29,6 +29,9 @@ pub struct Args {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also write the HTML report page (OUT/report.html; see `tiersim report`).
+    #[arg(long)]
+    pub report: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -71,5 +74,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         println!("results in {}/", out.display());
     }
+    super::report::after(&out, args.report, args.quiet)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -35,6 +35,9 @@ pub struct Args {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also write the HTML report page (OUT/report.html; see `tiersim report`).
+    #[arg(long, conflicts_with = "shard")]
+    pub report: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -84,7 +87,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         &plan,
         &Options {
             jobs,
-            out,
+            out: out.clone(),
             shard: args.shard,
             resume: args.resume,
             quiet: args.quiet,
@@ -93,6 +96,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             memory_check: !args.no_memory_check,
         },
     )?;
+    if args.shard.is_none() {
+        super::report::after(&out, args.report, args.quiet)?;
+    }
     Ok(if report.failed > 0 {
         ExitCode::from(1)
     } else {

@@ -1,19 +1,28 @@
 //! Paper-ready figures with plotters, PNG or SVG by the output file's extension,
 //! rendered headless with an embedded font (DejaVu Sans, assets/fonts/, Bitstream Vera
-//! licence). Sized for one paper column: 3.5 in wide at 300 dpi (1050 px), with fonts
-//! of about 8-9 pt at that size. The kinds read only result files:
-//! [`mrc`] (replay CSV), [`latency`] (latency_cdf.csv), [`timeseries`]
+//! licence). Sized for a paper ([`layout`]): one column (3.5 in) or two (7 in) at
+//! 300 dpi by default, fonts of about 8-9 pt at that size; the PNG records its
+//! resolution and the SVG its size in inches, so both go into a paper at their size.
+//! Every series is clipped to its plot area ([`stroke`]). The kinds read only result
+//! files: [`mrc`] (replay CSV), [`latency`] (latency_cdf.csv), [`timeseries`]
 //! (timeseries.csv), [`stall`] (training_ranks.csv), [`runs`] (a sweep's runs.csv).
 
+mod bars;
 pub mod chart;
 pub mod latency;
+pub mod layout;
 mod legend;
+mod lines;
 pub mod mrc;
+mod png;
 pub mod runs;
 pub mod stall;
+pub mod stroke;
 pub mod timeseries;
 
-pub use chart::{Figure, Heatmap, LineChart, Series, StackedBars};
+pub use chart::{Figure, Heatmap, LineChart, PlotFrame, Series, StackedBars};
+pub use layout::{Layout, Target, Width};
+pub use lines::percentile;
 
 use crate::atomic::{write_atomic, AtomicFile};
 use plotters::prelude::*;
@@ -33,7 +42,7 @@ pub fn register_font() {
     });
 }
 
-/// Width of a figure in pixels: 3.5 in at 300 dpi.
+/// Width of a one-column figure in pixels at 300 dpi: 3.5 in.
 pub const WIDTH: u32 = 1050;
 
 /// Turns a plotters error into an anyhow error.
@@ -41,10 +50,14 @@ pub(crate) fn de<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow::anyhow!("drawing failed: {e:?}")
 }
 
-/// Writes the figure to `out`: `.png` (RGB bitmap) or `.svg`, atomically.
+/// Writes the figure to `out` with the default layout (one column, 300 dpi, titles).
 pub fn save(fig: &Figure, out: &Path) -> anyhow::Result<()> {
-    register_font();
-    let size = fig.size();
+    save_with(fig, out, &Layout::default())
+}
+
+/// Writes the figure to `out`: `.png` (RGB bitmap at the layout's dpi) or `.svg`
+/// (sized in inches), atomically.
+pub fn save_with(fig: &Figure, out: &Path, layout: &Layout) -> anyhow::Result<()> {
     let ext = out
         .extension()
         .and_then(|e| e.to_str())
@@ -52,40 +65,99 @@ pub fn save(fig: &Figure, out: &Path) -> anyhow::Result<()> {
         .unwrap_or_default();
     let cannot = |e: std::io::Error| anyhow::anyhow!("cannot write {e}");
     match ext.as_str() {
-        "svg" => {
-            let mut s = String::new();
-            {
-                let root = SVGBackend::with_string(&mut s, size).into_drawing_area();
-                fig.draw(&root)?;
-                root.present().map_err(de)?;
-            }
-            write_atomic(out, s.as_bytes()).map_err(cannot)
-        }
+        "svg" => write_atomic(out, svg(fig, layout, SvgSize::Inches)?.as_bytes()).map_err(cannot),
         "png" => {
+            register_font();
+            let layout = layout.on(Target::Bitmap);
             // The encoder writes by path and picks the format from the extension.
             let file = AtomicFile::create_keeping_extension(out).map_err(cannot)?;
             {
-                let root = BitMapBackend::new(file.temp_path(), size).into_drawing_area();
-                fig.draw(&root)?;
+                let root =
+                    BitMapBackend::new(file.temp_path(), fig.size(&layout)).into_drawing_area();
+                fig.draw(&root, &layout)?;
                 root.present().map_err(de)?;
             }
+            let bytes = std::fs::read(file.temp_path()).map_err(cannot)?;
+            std::fs::write(file.temp_path(), png::with_dpi(&bytes, layout.dpi)).map_err(cannot)?;
             file.commit().map_err(cannot)
         }
         _ => anyhow::bail!("{}: the output must end in .png or .svg", out.display()),
     }
 }
 
-/// Renders the figure into an RGB buffer (width, height, pixels), as the PNG would be.
-pub fn render_rgb(fig: &Figure) -> anyhow::Result<(u32, u32, Vec<u8>)> {
+/// How an SVG states its size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SvgSize {
+    /// Width and height in inches (a file for a paper).
+    Inches,
+    /// No fixed size: it fills the width of its container (inline in a web page).
+    Fluid,
+}
+
+/// The figure as SVG text. Lines get round joins and caps, so a stroke stays within
+/// half its width of its (clipped) path.
+pub fn svg(fig: &Figure, layout: &Layout, size: SvgSize) -> anyhow::Result<String> {
     register_font();
-    let (w, h) = fig.size();
-    let mut buf = vec![0u8; (w * h * 3) as usize];
+    let layout = layout.on(Target::Vector);
+    let (w, h) = fig.size(&layout);
+    let mut s = String::new();
     {
-        let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
-        fig.draw(&root)?;
+        let root = SVGBackend::with_string(&mut s, (w, h)).into_drawing_area();
+        fig.draw(&root, &layout)?;
         root.present().map_err(de)?;
     }
-    Ok((w, h, buf))
+    let head = format!("<svg width=\"{w}\" height=\"{h}\" ");
+    let sized = match size {
+        SvgSize::Inches => {
+            let inch = |p: u32| format!("{:.3}in", f64::from(p) / f64::from(layout.dpi));
+            format!("<svg width=\"{}\" height=\"{}\" ", inch(w), inch(h))
+        }
+        SvgSize::Fluid => "<svg class=\"figure\" ".to_string(),
+    };
+    anyhow::ensure!(s.starts_with(&head), "unexpected SVG header");
+    Ok(sized
+        + &s[head.len()..].replace(
+            "<polyline fill=\"none\"",
+            "<polyline fill=\"none\" stroke-linejoin=\"round\" stroke-linecap=\"round\"",
+        ))
+}
+
+/// A figure rendered to pixels.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub width: u32,
+    pub height: u32,
+    /// RGB, row by row.
+    pub rgb: Vec<u8>,
+    /// Where each plot area landed.
+    pub frames: Vec<PlotFrame>,
+}
+
+/// Renders the figure into RGB pixels, as the PNG would be.
+pub fn render(fig: &Figure, layout: &Layout) -> anyhow::Result<Rendered> {
+    register_font();
+    let layout = layout.on(Target::Bitmap);
+    let (w, h) = fig.size(&layout);
+    let mut rgb = vec![0u8; (w * h * 3) as usize];
+    let frames = {
+        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        let frames = fig.draw(&root, &layout)?;
+        root.present().map_err(de)?;
+        frames
+    };
+    Ok(Rendered {
+        width: w,
+        height: h,
+        rgb,
+        frames,
+    })
+}
+
+/// Renders the figure with the default layout into an RGB buffer (width, height,
+/// pixels), as the PNG would be.
+pub fn render_rgb(fig: &Figure) -> anyhow::Result<(u32, u32, Vec<u8>)> {
+    let r = render(fig, &Layout::default())?;
+    Ok((r.width, r.height, r.rgb))
 }
 
 /// Reads a CSV file of a fixed shape into rows of `T`, matched by column name (extra

@@ -84,6 +84,11 @@ pub fn figure(o: &MrcOptions) -> anyhow::Result<Figure> {
         })
         .collect();
     Ok(Figure::Lines(LineChart {
+        title: Some(if o.bytes_metric {
+            "Byte miss-ratio curve".into()
+        } else {
+            "Miss-ratio curve".into()
+        }),
         x_label: if o.size_in_bytes {
             "Cache size (bytes)".into()
         } else {

@@ -1,5 +1,5 @@
 //! Plots from a sweep's runs.csv: a line chart of column `y` against column `x`, one
-//! line per value of `series`, or a heatmap of a value column over `x` and `y`. Only
+//! line per value of the `series` columns (per combination when several), or a heatmap of a value column over `x` and `y`. Only
 //! rows with status `ok` count; `where` filters keep rows whose column equals a value;
 //! rows sharing a point (other swept parameters, repeats) are averaged. An axis whose
 //! every cell is a number is numeric, otherwise categorical in order of first
@@ -14,13 +14,20 @@ pub struct RunsOptions {
     pub input: PathBuf,
     pub x: String,
     pub y: String,
-    pub series: Option<String>,
+    /// One line per combination of these columns' values.
+    pub series: Vec<String>,
     /// Heatmap of this column over x and y (instead of a line chart).
     pub heatmap: Option<String>,
     pub filters: Vec<(String, String)>,
     pub x_label: Option<String>,
     pub y_label: Option<String>,
     pub x_log: bool,
+    pub title: Option<String>,
+}
+
+/// The last part of a key path, for legends: `tiers[0].eviction` -> `eviction`.
+pub fn short_key(key: &str) -> &str {
+    key.rsplit('.').next().unwrap_or(key)
 }
 
 /// Mean of the values gathered per key, keys in first-appearance order.
@@ -118,7 +125,14 @@ pub fn figure(o: &RunsOptions) -> anyhow::Result<Figure> {
             .iter()
             .map(|y| xs.iter().map(|x| m.get(&(x.clone(), y.clone()))).collect())
             .collect();
+        let x_label = o.x_label.clone().unwrap_or_else(|| o.x.clone());
+        let y_label = o.y_label.clone().unwrap_or_else(|| o.y.clone());
         return Ok(Figure::Heatmap(Heatmap {
+            title: Some(
+                o.title
+                    .clone()
+                    .unwrap_or_else(|| format!("{vcol} by {x_label} and {y_label}")),
+            ),
             x_label: o.x_label.clone().unwrap_or_else(|| o.x.clone()),
             y_label: o.y_label.clone().unwrap_or_else(|| o.y.clone()),
             value_label: vcol.clone(),
@@ -128,15 +142,19 @@ pub fn figure(o: &RunsOptions) -> anyhow::Result<Figure> {
         }));
     }
     let (xcats, numeric) = categories(&rows.iter().map(|r| r[xi].clone()).collect::<Vec<_>>());
-    let si = o
+    let si: Vec<usize> = o
         .series
-        .as_ref()
+        .iter()
         .map(|s| column(path, &header, s))
-        .transpose()?;
+        .collect::<anyhow::Result<_>>()?;
     let mut m = Means::new();
     for (n, r) in rows.iter().enumerate() {
-        let s = si.map(|c| r[c].clone()).unwrap_or_default();
-        m.add((s, r[xi].clone()), value(r, yi, n)?);
+        let s: Vec<String> = si
+            .iter()
+            .zip(&o.series)
+            .map(|(&c, name)| format!("{}={}", short_key(name), r[c]))
+            .collect();
+        m.add((s.join(", "), r[xi].clone()), value(r, yi, n)?);
     }
     let mut names: Vec<String> = Vec::new();
     for (s, _) in &m.keys {
@@ -161,22 +179,24 @@ pub fn figure(o: &RunsOptions) -> anyhow::Result<Figure> {
                 })
                 .collect();
             points.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let name = match &o.series {
-                Some(col) => format!("{col}={name}"),
-                None => String::new(),
-            };
-            Series::line(name, points)
+            Series::line(name.clone(), points)
         })
         .collect();
+    let x_label = o.x_label.clone().unwrap_or_else(|| o.x.clone());
+    let y_label = o.y_label.clone().unwrap_or_else(|| o.y.clone());
     Ok(Figure::Lines(LineChart {
-        title: None,
-        x_label: o.x_label.clone().unwrap_or_else(|| o.x.clone()),
-        y_label: o.y_label.clone().unwrap_or_else(|| o.y.clone()),
+        title: Some(
+            o.title
+                .clone()
+                .unwrap_or_else(|| format!("{y_label} by {x_label}")),
+        ),
+        x_label,
+        y_label,
         series,
         x_log: o.x_log && numeric,
         x_fmt: plain,
         x_categories: (!numeric).then_some(xcats),
-        y_range: None,
         markers: true,
+        ..Default::default()
     }))
 }

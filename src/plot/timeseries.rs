@@ -1,11 +1,14 @@
 //! Tier bandwidth and utilisation over time from a run's timeseries.csv
 //! (`time_s,tier,read_bytes,write_bytes,read_bw_bytes_per_s,write_bw_bytes_per_s,
 //! utilisation`): two panels, read+write bandwidth (GB/s) and utilisation (%), one
-//! line per tier.
+//! line per tier in the run's tier order (so each tier keeps its colour). A long run
+//! is drawn as the mean per bin with a min-max band (bins of 4 pixels, or of a given
+//! width such as an epoch); `from`/`to` show a window, and a percentile cuts the
+//! bandwidth axis (the cut is marked).
 
 use super::{in_run_dir, read_rows, Figure, LineChart, Series};
 use serde::Deserialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The columns of timeseries.csv this figure draws.
 #[derive(Debug, Deserialize)]
@@ -17,36 +20,106 @@ struct SampleRow {
     utilisation: f64,
 }
 
-/// Builds the figure from a run folder or a timeseries.csv.
+/// What to draw.
+#[derive(Debug, Clone, Default)]
+pub struct TimeseriesOptions {
+    /// A run folder or its timeseries.csv.
+    pub input: PathBuf,
+    /// Start of the window, seconds of simulated time.
+    pub from: Option<f64>,
+    /// End of the window.
+    pub to: Option<f64>,
+    /// Cut the bandwidth axis at this percentile of the samples shown.
+    pub y_percentile: Option<f64>,
+    /// Bin width of a long run, seconds [default: 4 pixels' worth].
+    pub bin_s: Option<f64>,
+}
+
+/// Builds the figure from a run folder or a timeseries.csv, all of it.
 pub fn figure(input: &Path) -> anyhow::Result<Figure> {
-    let path = in_run_dir(input, "timeseries.csv");
+    figure_with(&TimeseriesOptions {
+        input: input.to_path_buf(),
+        ..Default::default()
+    })
+}
+
+/// Builds the figure.
+pub fn figure_with(o: &TimeseriesOptions) -> anyhow::Result<Figure> {
+    let path = in_run_dir(&o.input, "timeseries.csv");
     let mut bw: Vec<Series> = Vec::new();
     let mut ut: Vec<Series> = Vec::new();
+    let (mut first, mut last) = (f64::INFINITY, f64::NEG_INFINITY);
     for row in read_rows::<SampleRow>(&path)? {
         let k = match bw.iter().position(|s| s.name == row.tier) {
             Some(k) => k,
             None => {
-                bw.push(Series::line(row.tier.clone(), Vec::new()));
-                ut.push(Series::line(row.tier, Vec::new()));
-                bw.len() - 1
+                let k = bw.len();
+                bw.push(Series::line(row.tier.clone(), Vec::new()).coloured(k));
+                ut.push(Series::line(row.tier, Vec::new()).coloured(k));
+                k
             }
         };
         let gbps = (row.read_bw_bytes_per_s + row.write_bw_bytes_per_s) / 1e9;
         bw[k].points.push((row.time_s, gbps));
         ut[k].points.push((row.time_s, row.utilisation * 100.0));
+        first = first.min(row.time_s);
+        last = last.max(row.time_s);
     }
     if bw.is_empty() {
         anyhow::bail!("{}: no samples to plot", path.display());
     }
-    let panel = |y_label: &str, series: Vec<Series>, y_range| LineChart {
+    let window = match (o.from, o.to) {
+        (None, None) => None,
+        (from, to) => {
+            let (a, b) = (from.unwrap_or(first.min(0.0)), to.unwrap_or(last));
+            anyhow::ensure!(
+                a < b,
+                "--from {a} must be before --to {b} (the samples run from {first} to {last} s)"
+            );
+            anyhow::ensure!(
+                a <= last && b >= first,
+                "the window {a}..{b} s holds no sample (they run from {first} to {last} s)"
+            );
+            Some((a, b))
+        }
+    };
+    if let Some(b) = o.bin_s {
+        anyhow::ensure!(
+            b > 0.0 && b.is_finite(),
+            "--bin: expected a positive number of seconds, got {b}"
+        );
+    }
+    if let Some(p) = o.y_percentile {
+        anyhow::ensure!(
+            p > 0.0 && p <= 100.0,
+            "--y-percentile: expected a percentile in (0, 100], got {p}"
+        );
+    }
+    let panel = |title: &str, y_label: &str, series: Vec<Series>, y_range| LineChart {
+        title: Some(title.into()),
         x_label: "Simulated time (s)".into(),
         y_label: y_label.into(),
         series,
+        x_range: window,
         y_range,
+        y_percentile: o.y_percentile,
+        bin_dense: true,
+        bin_width: o.bin_s,
+        x_unit: "s".into(),
         ..Default::default()
     };
     Ok(Figure::Panels(vec![
-        panel("Bandwidth (GB/s)", bw, None),
-        panel("Utilisation (%)", ut, Some((0.0, 105.0))),
+        panel(
+            "Bandwidth per tier (read + write)",
+            "Bandwidth (GB/s)",
+            bw,
+            None,
+        ),
+        panel(
+            "Utilisation per tier",
+            "Utilisation (%)",
+            ut,
+            Some((0.0, 100.0)),
+        ),
     ]))
 }

@@ -164,7 +164,7 @@ pub fn lru_mrc(
     let mut count = vec![0u64; grid.len() + 1];
     let mut bytes = vec![0u64; grid.len() + 1];
     let (mut requests, mut bytes_requested, mut cold, mut cold_bytes) = (0u64, 0u64, 0u64, 0u64);
-    while reader.read_batch(&mut buf, super::BATCH)? > 0 {
+    while super::read_batch(&mut *reader, &mut buf, super::BATCH)? > 0 {
         for r in &buf {
             let size = if ignore_size { 1 } else { r.size };
             requests += 1;

@@ -4,6 +4,9 @@
 //! every object counted as size 1, at the cache sizes of the reference file; the miss
 //! counts must equal libCacheSim's `cachesim --ignore-obj-size 1` exactly. One check per
 //! policy; a policy not registered yet fails its rows with "policy not registered".
+//! The reference's S3-FIFO is libCacheSim's S3FIFOv0.c (the `S3FIFO.c` of its time), so
+//! `s3fifo` is checked with `variant = "v0"`; the default follows the pinned libCacheSim
+//! package (tests/libcachesim_diff.rs, docs/replay.md).
 //! Without the shared data (a user's clone), the checks are skipped.
 
 use super::{missing, row, CheckOutput, Env, Row};
@@ -31,9 +34,18 @@ pub fn shared_data() -> Option<PathBuf> {
         .find(|d| d.join(TRACE).is_file() && d.join(REFERENCE).is_file())
 }
 
+/// The parameters the reference's version of `policy` needs.
+fn reference_params(policy: &str) -> toml::Table {
+    let mut params = toml::Table::new();
+    if policy == "s3fifo" {
+        params.insert("variant".into(), "v0".into());
+    }
+    params
+}
+
 /// Misses of `policy` with room for `capacity` unit-size objects over `trace`.
 fn misses(policy: &str, capacity: u64, trace: &[Request]) -> Result<u64, String> {
-    let mut cache = eviction::build(policy, &toml::Table::new(), capacity, 1)?;
+    let mut cache = eviction::build(policy, &reference_params(policy), capacity, 1)?;
     let mut evicted = Vec::new();
     let mut misses = 0;
     for r in trace {

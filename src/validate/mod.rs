@@ -233,7 +233,7 @@ pub const REGISTRY: &[Check] = &[
     Check { name: "libcachesim-clock", group: "libcachesim", about: "Clock miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "clock") },
     Check { name: "libcachesim-lfu", group: "libcachesim", about: "LFU miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "lfu") },
     Check { name: "libcachesim-arc", group: "libcachesim", about: "ARC miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "arc") },
-    Check { name: "libcachesim-s3fifo", group: "libcachesim", about: "S3-FIFO miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "s3fifo") },
+    Check { name: "libcachesim-s3fifo", group: "libcachesim", about: "S3-FIFO (variant v0, libCacheSim's S3FIFOv0) miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "s3fifo") },
     Check { name: "libcachesim-belady", group: "libcachesim", about: "Belady miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "belady") },
     Check { name: "nopfs-skew", group: "distributed", about: "NoPFS access skew from the training sampler: samples one worker reads > 10 times, Binomial tail (REFERENCES s4.2)", run: nopfs::skew },
 ];

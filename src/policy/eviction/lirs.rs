@@ -1,5 +1,7 @@
 //! LIRS (Jiang & Zhang, "LIRS: An Efficient Low Inter-reference Recency Set Replacement
-//! Policy to Improve Buffer Cache Performance", SIGMETRICS 2002). Objects with a low
+//! Policy to Improve Buffer Cache Performance", SIGMETRICS 2002), as the paper gives it:
+//! `variant = "paper"` (the default `lirs` is libCacheSim's, in lirs_lcs.rs; this file
+//! also declares the parameters of both). Objects with a low
 //! inter-reference recency (IRR: how many distinct objects were seen between their last
 //! two accesses) are LIR and hold most of the cache; the rest are HIR. A small share of
 //! the cache (`hir_frac`, default 1%, the paper's setting) holds resident HIR objects in
@@ -22,8 +24,10 @@
 //!
 //! Against libCacheSim (tests/eviction_more_reference.rs): libCacheSim's LIRS also
 //! demotes S's bottom LIR object (evicting Q's front) on a hit to a resident HIR object
-//! no longer in S, a step the paper does not have and that would make a hit evict; we
-//! follow the paper, which costs at most one miss of difference on cloudPhysicsIO.
+//! no longer in S, a step the paper does not have and that makes a hit evict; this
+//! variant follows the paper, which costs at most one miss of difference on
+//! cloudPhysicsIO in unit size (with sizes, libCacheSim's LIRS differs more: see
+//! lirs_lcs.rs).
 
 use super::linked::{Keyed, Linked, Links, List, Resident, NIL};
 use super::{EvictionPolicy, Victim};
@@ -31,6 +35,15 @@ use crate::config::ConfigError;
 use crate::registry::{in_interval, ComponentParams};
 use crate::trace::Request;
 use serde::{Deserialize, Serialize};
+
+/// Which LIRS: libCacheSim's (the default, lirs_lcs.rs) or the paper's (this file).
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LirsVariant {
+    #[default]
+    Libcachesim,
+    Paper,
+}
 
 /// LIRS's parameters.
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq)]
@@ -42,6 +55,9 @@ pub struct LirsParams {
     /// Stack S is pruned to this many times the capacity, in [0, 64]; default 2.
     #[serde(default = "stack_frac")]
     pub stack_frac: f64,
+    /// `"libcachesim"` (default: libCacheSim's LIRS.c) or `"paper"`.
+    #[serde(default)]
+    pub variant: LirsVariant,
 }
 
 fn hir_frac() -> f64 {

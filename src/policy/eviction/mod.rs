@@ -5,8 +5,10 @@
 //! [`S3FifoParams`]: defaults and ranges in one place; see `crate::registry`); the
 //! contract tests in `tests/` run over every entry.
 //! Semantics follow libCacheSim: every miss inserts the object (unless it is larger
-//! than the whole cache, which is counted as a miss and not admitted), and eviction
-//! repeats until the new object fits.
+//! than the whole cache, which is counted as a miss and not admitted, or the policy
+//! refuses it as libCacheSim's does), and eviction repeats until the new object fits.
+//! Where a paper or an older libCacheSim differs, it is a `variant` parameter
+//! (`lirs`, `twoq`: "paper"; `s3fifo`: "v0"); docs/replay.md lists them.
 
 mod arc;
 mod belady;
@@ -16,6 +18,7 @@ mod fifo;
 mod lfu;
 mod linked;
 mod lirs;
+mod lirs_lcs;
 mod lru;
 mod lru_dense;
 mod lru_log;
@@ -35,15 +38,16 @@ pub use clock::Clock;
 pub use clock_n::{ClockN, ClockNParams};
 pub use fifo::Fifo;
 pub use lfu::Lfu;
-pub use lirs::{Lirs, LirsParams};
+pub use lirs::{Lirs, LirsParams, LirsVariant};
+pub use lirs_lcs::LirsLibCacheSim;
 pub use lru::Lru;
 pub use minio::MinIo;
 pub use random::RandomEviction;
-pub use s3fifo::{S3Fifo, S3FifoParams};
+pub use s3fifo::{S3Fifo, S3FifoParams, S3FifoVariant};
 pub use shade::{importance_from_rank, Shade};
 pub use sieve::Sieve;
 pub use slot_index::prefetch_ptr;
-pub use twoq::{TwoQ, TwoQParams};
+pub use twoq::{TwoQ, TwoQParams, TwoQVariant};
 
 use crate::registry::{self, ComponentParams, Entry, NoParams, Registry};
 use crate::trace::Request;
@@ -204,13 +208,18 @@ pub const REGISTRY: Registry<Entry<Constructor>> = Registry {
             parsed::<NoParams>(p).map(|_| Box::new(Belady::new(c)) as _)
         }),
         Entry::new::<TwoQParams>("twoq", |p, c, _| {
-            parsed::<TwoQParams>(p).map(|q| Box::new(TwoQ::new(c, q.kin_frac, q.kout_frac)) as _)
+            parsed::<TwoQParams>(p).map(|q| Box::new(TwoQ::new(c, q)) as _)
         }),
         Entry::new::<NoParams>("sieve", |p, c, _| {
             parsed::<NoParams>(p).map(|_| Box::new(Sieve::new(c)) as _)
         }),
         Entry::new::<LirsParams>("lirs", |p, c, _| {
-            parsed::<LirsParams>(p).map(|q| Box::new(Lirs::new(c, q.hir_frac, q.stack_frac)) as _)
+            parsed::<LirsParams>(p).map(|q| match q.variant {
+                LirsVariant::Libcachesim => {
+                    Box::new(LirsLibCacheSim::new(c, q.hir_frac, q.stack_frac)) as _
+                }
+                LirsVariant::Paper => Box::new(Lirs::new(c, q.hir_frac, q.stack_frac)) as _,
+            })
         }),
         Entry::new::<NoParams>("random", |p, c, s| {
             parsed::<NoParams>(p).map(|_| Box::new(RandomEviction::new(c, s)) as _)

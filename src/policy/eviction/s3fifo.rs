@@ -6,18 +6,25 @@
 //! - A hit adds 1 to the object's counter in whichever queue holds it.
 //! - A miss whose id is in the ghost leaves the ghost and enters main; any other miss
 //!   enters small, with counter 0. An object larger than the small queue is a miss
-//!   and is not admitted (libCacheSim's `S3FIFO_can_insert`); so a cache of fewer than
-//!   10 objects (small queue 0) admits nothing in unit-size mode, as in libCacheSim.
-//!
-//! This is the S3FIFO.c that produced ../shared/data's reference counts. Later
-//! libCacheSim versions also send misses to main while small is full before the first
-//! eviction, which changes the counts (at 50% of cloudPhysicsIO: 54451 misses instead
-//! of libCacheSim's reference 70351).
+//!   and is not admitted (libCacheSim's `S3FIFO_can_insert`, which also takes the id
+//!   off the ghost). An object exactly the size of the small queue and not in the
+//!   ghost passes that check (`<=`), room is made for it, and then it is not inserted
+//!   (libCacheSim's insert refuses `>=`). So a unit-size cache admits nothing below 20
+//!   objects (small queue 0 or 1); below 10 libCacheSim 0.3.5 refuses to build the
+//!   cache at all, where tiersim builds it and admits nothing.
 //! - To make room: evict from main when main is over its share or small is empty,
 //!   else from small. Small's oldest moves to main (counter 0) if its counter is at
 //!   least `move_to_main_threshold` (default 2), else leaves and its id enters the
-//!   ghost; this repeats until one object has left. Main's oldest with counter >= 1 is
-//!   reinserted at main's head with counter min(counter, 3) - 1, otherwise it leaves.
+//!   ghost (unless it is larger than the whole ghost); this repeats until one object
+//!   has left. Main's oldest with counter >= 1 is reinserted at main's head with
+//!   counter min(counter, 3) - 1, otherwise it leaves.
+//!
+//! Variants (`variant`): `"libcachesim"` (the default) is `S3FIFO.c` of the pinned
+//! libCacheSim (PyPI `libcachesim` 0.3.5, from December 2024 on): until the first
+//! eviction, a new object enters main once small is full. `"v0"` is libCacheSim's
+//! `S3FIFOv0.c`, the earlier `S3FIFO.c` that produced ../shared/data's reference
+//! counts: new objects always enter small (at 50% of cloudPhysicsIO in unit size:
+//! 70,351 misses for v0, 54,451 for the default).
 
 use super::linked::{impl_linked, Links, List, Resident};
 use super::slot_index::Probe;
@@ -59,6 +66,19 @@ pub struct S3FifoParams {
     /// Hits (counter value) a small-queue object needs to move to main, >= 1; default 2.
     #[serde(default = "move_to_main_threshold")]
     pub move_to_main_threshold: u32,
+    /// `"libcachesim"` (default: libCacheSim 0.3.5's S3FIFO.c) or `"v0"` (its
+    /// S3FIFOv0.c, the reference counts' version). See the module doc.
+    #[serde(default)]
+    pub variant: S3FifoVariant,
+}
+
+/// Which libCacheSim S3-FIFO. See the module doc.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum S3FifoVariant {
+    #[default]
+    Libcachesim,
+    V0,
 }
 
 fn small_frac() -> f64 {
@@ -77,6 +97,7 @@ impl Default for S3FifoParams {
             small_frac: small_frac(),
             ghost_frac: ghost_frac(),
             move_to_main_threshold: move_to_main_threshold(),
+            variant: S3FifoVariant::default(),
         }
     }
 }
@@ -109,6 +130,11 @@ pub struct S3Fifo {
     caps: [u64; 3],
     threshold: u32,
     capacity: u64,
+    /// Until the first eviction, new objects enter main once small is full (the
+    /// default variant; false for v0).
+    fill_main_first: bool,
+    /// Whether anything was ever evicted.
+    has_evicted: bool,
 }
 
 impl S3Fifo {
@@ -121,6 +147,8 @@ impl S3Fifo {
             caps: [small, capacity - small, ghost],
             threshold: params.move_to_main_threshold,
             capacity,
+            fill_main_first: params.variant == S3FifoVariant::Libcachesim,
+            has_evicted: false,
         }
     }
 
@@ -197,6 +225,7 @@ impl S3Fifo {
     }
 
     fn evict(&mut self, evicted: &mut Vec<Victim>) {
+        self.has_evicted = true;
         let (small, main) = (self.bytes(Queue::Small), self.bytes(Queue::Main));
         if main > self.caps[Queue::Main as usize] || small == 0 {
             self.evict_main(evicted);
@@ -236,6 +265,13 @@ impl S3Fifo {
                 if !admissible {
                     return false;
                 }
+                if size >= small_cap {
+                    // libCacheSim makes room for it, then its insert refuses it.
+                    while self.used() + size > self.capacity {
+                        self.evict(evicted);
+                    }
+                    return false;
+                }
                 let node = Node {
                     id: req.id,
                     size: req.size,
@@ -249,7 +285,8 @@ impl S3Fifo {
         while self.used() + size > self.capacity {
             self.evict(evicted);
         }
-        let to = if from_ghost {
+        let small_full = self.bytes(Queue::Small) >= small_cap;
+        let to = if from_ghost || (self.fill_main_first && !self.has_evicted && small_full) {
             Queue::Main
         } else {
             Queue::Small
@@ -336,8 +373,15 @@ mod tests {
         assert_eq!(s.caps, [48, 441, 440]);
     }
 
+    fn v0() -> S3FifoParams {
+        S3FifoParams {
+            variant: S3FifoVariant::V0,
+            ..S3FifoParams::default()
+        }
+    }
+
     #[test]
-    fn hand_worked_sequence() {
+    fn hand_worked_sequence_v0() {
         // c = 20: small 2, main 18, ghost 18. Queues written oldest first.
         // 1..=20 miss: all enter small (it may exceed its share while the cache is not
         //   full): small [1..20], used 20.
@@ -349,11 +393,11 @@ mod tests {
         // 22 miss: main 1 is not over 18: evict small: 3 leaves. 22 enters small.
         let mut seq: Vec<u64> = (1..=20).collect();
         seq.extend([1, 21, 1, 22]);
-        let h = hits(&mut S3Fifo::new(20, S3FifoParams::default()), &seq);
+        let h = hits(&mut S3Fifo::new(20, v0()), &seq);
         let mut expect = vec![false; seq.len()];
         expect[20] = true;
         assert_eq!(h, expect);
-        let mut s = S3Fifo::new(20, S3FifoParams::default());
+        let mut s = S3Fifo::new(20, v0());
         assert_eq!(victims(&mut s, &seq), vec![1, 2, 3]);
         assert!(s.contains(1) && s.contains(21) && s.contains(22));
         assert!(!s.contains(2) && !s.contains(3));
@@ -373,7 +417,7 @@ mod tests {
         //   min(1, 3) - 1 = 0 ([2 3 1]); 2 (counter 0) leaves. 7 enters small [6 7].
         let params = S3FifoParams {
             small_frac: 0.5,
-            ..S3FifoParams::default()
+            ..v0()
         };
         let seq = [1, 1, 1, 2, 2, 2, 3, 4, 5, 1, 6, 3, 7];
         let mut s = S3Fifo::new(4, params);
@@ -384,10 +428,68 @@ mod tests {
         }
     }
 
+    /// Unit size: below 10 objects the small queue is 0 and nothing fits in it; from 10
+    /// to 19 it is 1, and an object of its size is refused at insertion; at 20 objects
+    /// the small queue is 2 and objects are admitted. Same in both variants.
     #[test]
-    fn tiny_cache_admits_nothing_like_libcachesim() {
-        // c = 5: small = floor(0.5) = 0, and an object must be smaller than small.
-        let h = hits(&mut S3Fifo::new(5, S3FifoParams::default()), &[1, 1, 1]);
-        assert_eq!(h, vec![false, false, false]);
+    fn tiny_cache_admits_nothing_below_20_objects() {
+        for params in [S3FifoParams::default(), v0()] {
+            for (c, want) in [(5, [false; 3]), (10, [false; 3]), (19, [false; 3])] {
+                assert_eq!(hits(&mut S3Fifo::new(c, params), &[1, 1, 1]), want, "{c}");
+            }
+            assert_eq!(
+                hits(&mut S3Fifo::new(20, params), &[1, 1, 1]),
+                [false, true, true]
+            );
+        }
+    }
+
+    /// Capacity 100 B, small queue 10 B (no larger object is admitted). A(6) and B(4)
+    /// fill small; D1..D10 (9 B each) enter main in the default variant (small is full
+    /// and nothing was evicted yet), small in v0: 100 B. X(10), exactly the small
+    /// queue's size: 100 + 10 > 100, so small's oldest A leaves to the ghost, 94 + 10 is
+    /// still too much, so B leaves too; then X is not inserted. X again: 90 + 10 fits,
+    /// nothing leaves, X is refused again. D1 hits.
+    #[test]
+    fn object_the_size_of_the_small_queue_makes_room_then_is_refused() {
+        let mut reqs = vec![(1, 6), (2, 4)];
+        reqs.extend((11..=20).map(|id| (id, 9)));
+        reqs.extend([(3, 10), (3, 10), (11, 9)]);
+        for params in [S3FifoParams::default(), v0()] {
+            let mut s = S3Fifo::new(100, params);
+            let (mut h, mut victims, mut ev) = (Vec::new(), Vec::new(), Vec::new());
+            for &(id, size) in &reqs {
+                ev.clear();
+                h.push(s.access(&Request::read(id, size), &mut ev));
+                victims.extend(ev.iter().map(|v| v.id));
+            }
+            let mut want = vec![false; reqs.len()];
+            want[14] = true;
+            assert_eq!(h, want, "{params:?}");
+            assert_eq!(victims, [1, 2], "{params:?}");
+            assert!(!s.contains(3) && s.used() == 90, "{params:?}");
+        }
+    }
+
+    /// c = 20: small 2, main 18. Default variant: 1 and 2 enter small; small is then
+    /// full and nothing was evicted, so 3..=20 enter main. 1 hits (counter 1). 21: full;
+    /// main is not over 18, so small's oldest, 1 (counter 1 < 2), leaves to the ghost.
+    /// 1: a ghost hit; small's 2 leaves; 1 enters main (19). 22: main is over its
+    /// share: its oldest, 3, leaves. 23: main is at 18: small's 21 leaves. 4 is in main:
+    /// a hit. In v0 everything entered small, and 4 left it (to the ghost) at 23; 4 is
+    /// then a ghost hit that pushes small's 5 out.
+    #[test]
+    fn default_fills_main_until_the_first_eviction() {
+        let mut seq: Vec<u64> = (1..=20).collect();
+        seq.extend([1, 21, 1, 22, 23, 4]);
+        let mut s = S3Fifo::new(20, S3FifoParams::default());
+        assert_eq!(victims(&mut s, &seq), [1, 2, 3, 21]);
+        let h = hits(&mut S3Fifo::new(20, S3FifoParams::default()), &seq);
+        assert_eq!((h[20], h[25]), (true, true));
+        assert_eq!(h.iter().filter(|&&x| x).count(), 2);
+        let mut s = S3Fifo::new(20, v0());
+        assert_eq!(victims(&mut s, &seq), [1, 2, 3, 4, 5]);
+        let h = hits(&mut S3Fifo::new(20, v0()), &seq);
+        assert_eq!(h.iter().filter(|&&x| x).count(), 1);
     }
 }
