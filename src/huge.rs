@@ -36,10 +36,6 @@ fn advise<T>(v: &mut Vec<T>) {
 #[cfg(target_os = "linux")]
 fn advise_range(start: usize, bytes: usize) {
     const PAGE: usize = 4096;
-    const MADV_HUGEPAGE: i32 = 14;
-    extern "C" {
-        fn madvise(addr: *mut std::ffi::c_void, len: usize, advice: i32) -> i32;
-    }
     // madvise wants a page-aligned start: advise the whole pages inside the range.
     let first = start.div_ceil(PAGE) * PAGE;
     let end = (start + bytes) / PAGE * PAGE;
@@ -48,7 +44,7 @@ fn advise_range(start: usize, bytes: usize) {
         // only changes how the kernel backs it, never its contents. A refusal (an
         // error return) leaves an ordinary allocation, which is fine.
         unsafe {
-            madvise(first as *mut std::ffi::c_void, end - first, MADV_HUGEPAGE);
+            libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
         }
     }
 }
