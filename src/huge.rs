@@ -1,11 +1,11 @@
-//! Tables the simulator reads at random (dense id tables, the per-epoch permutation,
-//! sample sizes) allocated so that the kernel may back them with transparent huge
-//! pages. A table of a million samples spans thousands of 4 KiB pages, more than the
-//! CPU's TLB covers, so nearly every random read also walks the page table; 2 MiB
-//! pages remove most of those walks. On Linux the allocation is advised with
-//! `madvise(MADV_HUGEPAGE)` before it is first written (systems set to `madvise` mode,
-//! the usual default, then give it huge pages); elsewhere, or if the advice is refused,
-//! it is an ordinary allocation. Contents and results never depend on it.
+//! Tables the simulator reads at random (LRU's table of dense ids) allocated so that
+//! the kernel may back them with transparent huge pages. A table of a million samples
+//! spans thousands of 4 KiB pages, more than the CPU's TLB covers, so nearly every
+//! random read also walks the page table; 2 MiB pages remove most of those walks. On
+//! Linux the allocation is advised with `madvise(MADV_HUGEPAGE)` before it is first
+//! written (systems set to `madvise` mode, the usual default, then give it huge pages);
+//! elsewhere, or if the advice is refused, it is an ordinary allocation. Contents and
+//! results never depend on it.
 
 /// Tables smaller than this stay ordinary allocations (a huge page is 2 MiB).
 const MIN_BYTES: usize = 4 << 20;
@@ -15,13 +15,6 @@ pub fn table<T: Clone>(n: usize, fill: T) -> Vec<T> {
     let mut v = Vec::with_capacity(n);
     advise(&mut v);
     v.resize(n, fill);
-    v
-}
-
-/// An empty vector with room for `n` elements, advised for huge pages when large.
-pub fn with_capacity<T>(n: usize) -> Vec<T> {
-    let mut v = Vec::with_capacity(n);
-    advise(&mut v);
     v
 }
 
@@ -59,7 +52,5 @@ mod tests {
         let t = super::table(3 << 20, 7u32);
         assert_eq!(t.len(), 3 << 20);
         assert!(t.iter().all(|&x| x == 7));
-        let v: Vec<u64> = super::with_capacity(1 << 20);
-        assert!(v.is_empty() && v.capacity() >= 1 << 20);
     }
 }

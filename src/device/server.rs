@@ -71,12 +71,9 @@ impl Server {
         let latency_done = start.saturating_add(latency);
         let xfer_start = latency_done.max(self.path_free);
         let done = xfer_start.saturating_add(xfer);
-        let last = if next == 0 {
-            self.channels.len() - 1
-        } else {
-            next - 1
-        };
-        debug_assert!(self.channels[last] <= done);
+        // The ring's last entry (the latest free time) is at most this completion.
+        let n = self.channels.len();
+        debug_assert!(self.channels[(next + n - 1) % n] <= done);
         self.path_free = done;
         self.channels[next] = done;
         self.next = if next + 1 == self.channels.len() {

@@ -109,13 +109,6 @@ impl DenseLru {
         }
     }
 
-    /// Whether `id` is resident.
-    #[inline]
-    fn resident(&self, id: u64) -> bool {
-        self.slot(id)
-            .is_some_and(|s| self.table[s as usize].stamp != UNSTAMPED)
-    }
-
     /// Makes `slot` the most recently used.
     #[inline]
     fn touch(&mut self, slot: u32) {
@@ -215,14 +208,14 @@ impl EvictionPolicy for DenseLru {
     }
 
     fn insert(&mut self, req: &Request, evicted: &mut Vec<Victim>) {
-        if req.size as u64 <= self.capacity && !self.resident(req.id) {
+        if req.size as u64 <= self.capacity && !self.contains(req.id) {
             self.admit(req, evicted);
         }
     }
 
     #[inline]
     fn insert_admitted(&mut self, req: &Request, evicted: &mut Vec<Victim>) -> bool {
-        if self.resident(req.id) {
+        if self.contains(req.id) {
             return true;
         }
         if req.size as u64 > self.capacity {
@@ -246,7 +239,8 @@ impl EvictionPolicy for DenseLru {
 
     #[inline]
     fn contains(&self, id: u64) -> bool {
-        self.resident(id)
+        self.slot(id)
+            .is_some_and(|s| self.table[s as usize].stamp != UNSTAMPED)
     }
     #[inline]
     fn prefetch(&self, id: u64) {
