@@ -101,7 +101,7 @@ fn bench(c: &mut Criterion) {
                     t += US;
                     batch.clear();
                     batch.extend(chunk.iter().map(|&id| Request::read(map(id), SIZE)));
-                    std::hint::black_box(path.access_batch(t, &batch, false));
+                    std::hint::black_box(path.access_batch(t, &batch, false, Default::default()));
                 }
             })
         });

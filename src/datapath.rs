@@ -27,6 +27,22 @@ use crate::trace::{Op, Request};
 const BATCH_INDEX_AHEAD: usize = 16;
 const BATCH_NODE_AHEAD: usize = 6;
 
+/// Who makes an access: the requester's node and job (both 0 on one node with one job).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub node: u16,
+    pub job: u16,
+}
+
+/// One job's accesses per level (config tier): where they were served.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JobTraffic {
+    /// Accesses served by each level.
+    pub served: Vec<u64>,
+    /// Bytes served by each level.
+    pub bytes: Vec<u64>,
+}
+
 /// See the module doc.
 pub struct DataPath {
     hier: Hierarchy,
@@ -39,6 +55,9 @@ pub struct DataPath {
     metrics: Metrics,
     /// The histogram of link transfers.
     transfer_hist: HistId,
+    /// Per job, when [`Self::track_jobs`] is on (one job: its traffic is the tiers').
+    jobs: Vec<JobTraffic>,
+    track_jobs: bool,
 }
 
 impl DataPath {
@@ -54,6 +73,8 @@ impl DataPath {
             allocated: IdSet::default(),
             metrics,
             transfer_hist,
+            jobs: Vec::new(),
+            track_jobs: false,
         }
     }
 
@@ -108,11 +129,57 @@ impl DataPath {
     /// One read or write of `req` at `now`, its latency recorded. See the module doc.
     #[inline]
     pub fn access(&mut self, now: Time, req: &Request, sequential: bool) -> Access {
+        self.access_from(now, req, sequential, Origin::default())
+    }
+
+    /// Counts every access per job and level (several jobs share the data path).
+    pub fn track_jobs(&mut self) {
+        self.track_jobs = true;
+    }
+
+    /// Job `job`'s accesses so far per level (with [`Self::track_jobs`]).
+    pub fn job_traffic(&self, job: usize) -> Option<&JobTraffic> {
+        self.jobs.get(job)
+    }
+
+    /// Counts an access of `job` served by tier instance `tier`.
+    #[inline]
+    fn count_job(&mut self, job: u16, tier: usize, size: u32) {
+        let job = job as usize;
+        if job >= self.jobs.len() {
+            let levels = self.hier.topo.levels.len();
+            self.jobs.resize(
+                job + 1,
+                JobTraffic {
+                    served: vec![0; levels],
+                    bytes: vec![0; levels],
+                },
+            );
+        }
+        let level = self.hier.topo.level(tier);
+        let j = &mut self.jobs[job];
+        j.served[level] += 1;
+        j.bytes[level] += size as u64;
+    }
+
+    /// [`Self::access`] by a requester at `origin` (its node's tiers; its job's counts).
+    #[inline]
+    pub fn access_from(
+        &mut self,
+        now: Time,
+        req: &Request,
+        sequential: bool,
+        origin: Origin,
+    ) -> Access {
         let mut a = if self.placement {
             self.placed_access(now, req, sequential)
         } else {
-            self.hier.access(now, req, sequential)
+            self.hier
+                .access_from(now, req, sequential, origin.node as usize)
         };
+        if self.track_jobs {
+            self.count_job(origin.job, a.tier, req.size);
+        }
         if let Some(r) = self.hier.take_ready(req.id, a.tier) {
             a.done = a.done.max(r);
         }
@@ -127,16 +194,23 @@ impl DataPath {
     /// index entries and nodes of requests a few places ahead loaded into the CPU
     /// cache first, so the memory latency of independent lookups overlaps. Returns
     /// when the last one is done (`now` for an empty batch).
-    pub fn access_batch(&mut self, now: Time, reqs: &[Request], sequential: bool) -> Time {
+    pub fn access_batch(
+        &mut self,
+        now: Time,
+        reqs: &[Request],
+        sequential: bool,
+        origin: Origin,
+    ) -> Time {
         let mut last = now;
+        let node = origin.node as usize;
         for (i, req) in reqs.iter().enumerate() {
             if let Some(a) = reqs.get(i + BATCH_INDEX_AHEAD) {
-                self.hier.prefetch_index(a.id);
+                self.hier.prefetch_index(a.id, node);
             }
             if let Some(a) = reqs.get(i + BATCH_NODE_AHEAD) {
-                self.hier.prefetch_node(a.id);
+                self.hier.prefetch_node(a.id, node);
             }
-            last = last.max(self.access(now, req, sequential).done);
+            last = last.max(self.access_from(now, req, sequential, origin).done);
         }
         last
     }
@@ -180,7 +254,21 @@ impl DataPath {
     /// embedding rows, a resident tile, a checkpoint) read or written there, counted as
     /// a hit and a served access, its latency recorded.
     pub fn pinned(&mut self, now: Time, tier: usize, op: Op, bytes: u64, sequential: bool) -> Time {
-        let done = self.hier.pinned(tier, now, op, bytes, sequential).done;
+        self.pinned_on(now, tier, op, bytes, sequential, Origin::default())
+    }
+
+    /// [`Self::pinned`] in level `tier`'s instance on `origin`'s node.
+    pub fn pinned_on(
+        &mut self,
+        now: Time,
+        tier: usize,
+        op: Op,
+        bytes: u64,
+        sequential: bool,
+        origin: Origin,
+    ) -> Time {
+        let i = self.hier.topo.own_instance(origin.node as usize, tier);
+        let done = self.hier.pinned(i, now, op, bytes, sequential).done;
         self.metrics.record_op(op, done - now);
         done
     }
@@ -189,6 +277,20 @@ impl DataPath {
     /// `transfer` histogram.
     pub fn transfer(&mut self, now: Time, link: usize, bytes: u64) -> Time {
         let done = self.hier.transfer(link, now, bytes);
+        self.metrics.record(self.transfer_hist, done - now);
+        done
+    }
+
+    /// Moves `bytes` over link instance `link` at `now` as `steps` back-to-back
+    /// messages: one reservation of all the bytes, plus the link's latency for every
+    /// message after the first (on an idle link, exactly the messages one after the
+    /// other). Recorded in the `transfer` histogram.
+    pub fn transfer_steps(&mut self, now: Time, link: usize, steps: u32, bytes: u64) -> Time {
+        if steps == 0 {
+            return now;
+        }
+        let alpha = self.hier.links[link].device.spec().read_latency;
+        let done = self.hier.transfer(link, now, bytes) + alpha.saturating_mul(steps as Time - 1);
         self.metrics.record(self.transfer_hist, done - now);
         done
     }

@@ -157,9 +157,15 @@ pub fn for_config(cfg: &Config) -> Estimate {
     let Ok(v) = cfg.resolved() else {
         return e;
     };
+    // A node or cluster tier has an instance (and an index) per node.
+    let nodes = cfg.node_count() as u64;
     let capacities: Vec<u64> = tiers[..tiers.len().saturating_sub(1)]
         .iter()
-        .map(|t| t.capacity)
+        .zip(&cfg.tiers)
+        .map(|(t, c)| match c.scope.unwrap_or_default() {
+            crate::config::cluster::Scope::Shared => t.capacity,
+            _ => t.capacity.saturating_mul(nodes),
+        })
         .collect();
     let w = &v["workload"];
     // Objects the cache tiers may come to hold: the distinct objects, at most, and at
@@ -204,7 +210,9 @@ pub fn for_config(cfg: &Config) -> Estimate {
             }
             e.add(key, samples, 8, "the sampler's order");
             cached(&mut e, key, samples, min_size(w.pointer("/dataset/size")));
-            let slots = num(w, "/ranks")
+            let gpus: u64 = cfg.node_list().iter().map(|n| n.gpus as u64).sum();
+            let ranks = w.get("ranks").and_then(|r| r.as_u64()).unwrap_or(gpus);
+            let slots = ranks
                 .saturating_mul(num(w, "/workers"))
                 .saturating_mul(num(w, "/prefetch_factor"));
             e.add(

@@ -1,11 +1,12 @@
 //! Builds a runnable [`Simulation`] from a validated [`Config`]: devices from presets
 //! and overrides, cache policies per tier, links, the workload.
 
+use crate::config::cluster::Scope;
 use crate::config::{Config, ConfigError, KindTable};
 use crate::datapath::DataPath;
 use crate::device::{self, DeviceSpec};
 use crate::engine::MS;
-use crate::hierarchy::{Hierarchy, Link, Tier};
+use crate::hierarchy::{Hierarchy, Link, Tier, Topology};
 use crate::policy::{eviction, migration, prefetch};
 use crate::sim::Simulation;
 use crate::workload::{self, BuildCtx};
@@ -33,28 +34,33 @@ pub fn resolve_devices(cfg: &Config) -> Result<(Vec<DeviceSpec>, Vec<DeviceSpec>
 /// Builds the simulation for `cfg` with run seed `seed`.
 pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
     let (tier_specs, link_specs) = resolve_devices(cfg)?;
-    let mut tiers = build_tiers(cfg, &tier_specs, seed)?;
-    let links = cfg
-        .links
-        .iter()
-        .zip(&link_specs)
-        .enumerate()
-        .map(|(i, (lc, spec))| {
+    let topo = topology(cfg);
+    let mut tiers = build_tiers(cfg, &tier_specs, seed, &topo)?;
+    let mut links = Vec::with_capacity(topo.link_instances());
+    for (i, (lc, spec)) in cfg.links.iter().zip(&link_specs).enumerate() {
+        let copies = match lc.scope.unwrap_or_default() {
+            _ if topo.is_flat() => 1,
+            Scope::Shared => 1,
+            _ => topo.nodes,
+        };
+        for n in 0..copies {
             let device =
                 device::build(spec).map_err(|e| ConfigError::new(format!("links[{i}]"), e))?;
-            Ok(Link {
-                name: lc.name.clone(),
+            links.push(Link {
+                name: instance_name(&lc.name, copies, n),
                 device,
-            })
-        })
-        .collect::<Result<Vec<_>, ConfigError>>()?;
+            });
+        }
+    }
     let tier_names: Vec<String> = cfg.tiers.iter().map(|t| t.name.clone()).collect();
     let link_names: Vec<String> = cfg.links.iter().map(|t| t.name.clone()).collect();
+    let nodes = cfg.node_list();
     let bctx = BuildCtx {
         seed,
         tiers: &tier_names,
         links: &link_names,
         base_dir: cfg.base_dir.as_deref(),
+        nodes: &nodes,
     };
     let workload = workload::build(cfg.workload.clone(), &bctx)?;
     // Dense object ids get tables indexed by id (one per cache tier, 4 bytes an id),
@@ -73,9 +79,24 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
         Some(_) => crate::config::Inclusion::Exclusive,
         None => cfg.sim.inclusion,
     };
-    let mut data = DataPath::new(Hierarchy::new(tiers, links, inclusion));
+    let flat = topo.is_flat();
+    let mut hier = Hierarchy::with_topology(tiers, links, inclusion, topo);
+    // Several nodes read one dataset: a read of an object whose fill is in flight
+    // waits for it (see `Hierarchy::set_coalesce`).
+    hier.set_coalesce(!flat);
+    let mut data = DataPath::new(hier);
     if let Some(m) = &cfg.migration {
         data.set_migration(build_migration(m, &tier_specs, &tier_names, seed)?);
+    }
+    if let Some(p) = cfg.prefetch.as_ref().filter(|_| !flat) {
+        let kt = KindTable::from_value(p.clone(), "prefetch")?;
+        if kt.kind != "none" {
+            return Err(ConfigError::new(
+                "prefetch.kind",
+                "prefetching runs on one node; this [cluster] has more than one \
+                 (not modelled: see docs/cluster.md)",
+            ));
+        }
     }
     if let Some(p) = &cfg.prefetch {
         let capacities = tier_specs[..tier_specs.len() - 1]
@@ -93,11 +114,59 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
     ))
 }
 
-/// Every tier: its device, its link, and a cache policy unless it is the home tier.
-fn build_tiers(cfg: &Config, specs: &[DeviceSpec], seed: u64) -> Result<Vec<Tier>, ConfigError> {
+/// Where the config's tiers and links live: one node without `[cluster]`.
+pub fn topology(cfg: &Config) -> Topology {
+    let levels: Vec<(String, Scope)> = cfg
+        .tiers
+        .iter()
+        .map(|t| (t.name.clone(), t.scope.unwrap_or_default()))
+        .collect();
+    let link_scopes: Vec<Scope> = cfg
+        .links
+        .iter()
+        .map(|l| l.scope.unwrap_or_default())
+        .collect();
+    let nics: Vec<Option<usize>> = cfg.node_list().iter().map(|n| n.nic).collect();
+    let fabric = cfg
+        .cluster
+        .as_ref()
+        .and_then(|c| c.fabric.as_ref())
+        .and_then(|f| cfg.links.iter().position(|l| &l.name == f));
+    let mut topo = Topology::new(&levels, &link_scopes, &nics, fabric);
+    topo.link_names = cfg.links.iter().map(|l| l.name.clone()).collect();
+    topo.groups = cfg.node_list().into_iter().map(|n| n.group).collect();
+    topo
+}
+
+/// The name of instance `n` of `copies` of a tier or link: the config name when there
+/// is one, `name@n` per node otherwise.
+fn instance_name(name: &str, copies: usize, n: usize) -> String {
+    if copies == 1 {
+        name.to_string()
+    } else {
+        format!("{name}@{n}")
+    }
+}
+
+/// Every tier instance (laid out by `topo`): its device, its link, and a cache policy
+/// unless it is the home tier.
+fn build_tiers(
+    cfg: &Config,
+    specs: &[DeviceSpec],
+    seed: u64,
+    topo: &Topology,
+) -> Result<Vec<Tier>, ConfigError> {
     let home = cfg.tiers.len() - 1;
-    let mut tiers = Vec::with_capacity(cfg.tiers.len());
-    for (i, (tc, spec)) in cfg.tiers.iter().zip(specs).enumerate() {
+    let mut tiers = Vec::with_capacity(topo.instances());
+    for inst in 0..topo.instances() {
+        let i = topo.level(inst);
+        let (tc, spec) = (&cfg.tiers[i], &specs[i]);
+        let copies = if topo.node_of(inst) == crate::hierarchy::SHARED {
+            1
+        } else {
+            topo.nodes
+        };
+        let node = inst - topo.levels[i].first;
         let path = format!("tiers[{i}]");
         let cache = if i == home {
             None
@@ -109,7 +178,13 @@ fn build_tiers(cfg: &Config, specs: &[DeviceSpec], seed: u64) -> Result<Vec<Tier
                     params: toml::Table::new(),
                 },
             };
-            let policy_seed = crate::engine::stream_indexed(seed, "eviction", i as u64);
+            // (One node: the stream of tier i, as before clusters.)
+            let stream = if copies == 1 {
+                i as u64
+            } else {
+                ((i as u64) << 32) | node as u64
+            };
+            let policy_seed = crate::engine::stream_indexed(seed, "eviction", stream);
             let policy_seed = rand::RngCore::next_u64(&mut { policy_seed });
             Some(
                 eviction::build(&kt.kind, &kt.params, spec.capacity, policy_seed)
@@ -119,10 +194,11 @@ fn build_tiers(cfg: &Config, specs: &[DeviceSpec], seed: u64) -> Result<Vec<Tier
         let link = tc
             .link
             .as_ref()
-            .and_then(|l| cfg.links.iter().position(|x| &x.name == l));
+            .and_then(|l| cfg.links.iter().position(|x| &x.name == l))
+            .map(|l| topo.link_instance(l, node));
         let device = device::build(spec).map_err(|e| ConfigError::new(&path, e))?;
         tiers.push(Tier {
-            name: tc.name.clone(),
+            name: instance_name(&tc.name, copies, node),
             device,
             cache,
             link,

@@ -2,7 +2,7 @@
 //! data path. Workloads see only [`Ctx`]: the clock, timers, reads and writes through
 //! the data path, link transfers, histograms, random streams and fresh actor ids.
 
-use crate::datapath::DataPath;
+use crate::datapath::{DataPath, Origin};
 use crate::engine::{EventQueue, Rng, Time};
 use crate::hierarchy::{Access, Hierarchy};
 use crate::metrics::{HistId, Metrics, TimeSeries};
@@ -72,9 +72,47 @@ pub struct Ctx<'a> {
     seed: u64,
     /// Added to every object id of this workload (its object namespace).
     object_base: u64,
+    /// This workload's job index (per-job counters).
+    job: u16,
+    /// The nodes this workload runs on: node slot k is node `nodes[k]`.
+    nodes: &'a [u16],
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// A context for job `job` running on `nodes`, its object ids offset by
+    /// `object_base` and its random streams derived from `seed` (a composite workload
+    /// hands each of its jobs one).
+    pub fn for_job<'b>(
+        &'b mut self,
+        job: u16,
+        nodes: &'b [u16],
+        object_base: u64,
+        seed: u64,
+    ) -> Ctx<'b> {
+        Ctx {
+            queue: self.queue,
+            data: self.data,
+            actors: self.actors,
+            seed,
+            object_base,
+            job,
+            nodes,
+        }
+    }
+
+    /// The number of node slots this workload runs on (at least 1).
+    pub fn node_slots(&self) -> usize {
+        self.nodes.len().max(1)
+    }
+
+    /// The origin of a request from node slot `slot`.
+    #[inline]
+    fn origin(&self, slot: usize) -> Origin {
+        Origin {
+            node: self.nodes.get(slot).copied().unwrap_or(0),
+            job: self.job,
+        }
+    }
     /// The current simulated time.
     #[inline]
     pub fn now(&self) -> Time {
@@ -102,26 +140,46 @@ impl Ctx<'_> {
     /// the serving tier and when the data is done; wakes no one.
     #[inline]
     pub fn access(&mut self, req: &Request, sequential: bool) -> Access {
+        self.access_on(0, req, sequential)
+    }
+
+    /// [`Self::access`] from node slot `slot`; the serving tier is its level (config
+    /// tier index).
+    #[inline]
+    pub fn access_on(&mut self, slot: usize, req: &Request, sequential: bool) -> Access {
         let now = self.now();
-        if self.object_base == 0 {
-            return self.data.access(now, req, sequential);
+        let origin = self.origin(slot);
+        let mut a = if self.object_base == 0 {
+            self.data.access_from(now, req, sequential, origin)
+        } else {
+            let mut r = *req;
+            r.id = r.id.wrapping_add(self.object_base);
+            self.data.access_from(now, &r, sequential, origin)
+        };
+        let topo = &self.data.hierarchy().topo;
+        if !topo.is_flat() {
+            a.tier = topo.level(a.tier);
         }
-        let mut r = *req;
-        r.id = r.id.wrapping_add(self.object_base);
-        self.data.access(now, &r, sequential)
+        a
     }
 
     /// Reads or writes every request of `reqs` now, in order (a loader worker's batch):
     /// the data path overlaps their lookups' memory latency. Returns when the last is
     /// done; wakes no one. Ids are moved into this workload's namespace in place.
     pub fn access_batch(&mut self, reqs: &mut [Request], sequential: bool) -> Time {
+        self.access_batch_on(0, reqs, sequential)
+    }
+
+    /// [`Self::access_batch`] from node slot `slot`.
+    pub fn access_batch_on(&mut self, slot: usize, reqs: &mut [Request], sequential: bool) -> Time {
         if self.object_base != 0 {
             for r in reqs.iter_mut() {
                 r.id = r.id.wrapping_add(self.object_base);
             }
         }
         let now = self.now();
-        self.data.access_batch(now, reqs, sequential)
+        let origin = self.origin(slot);
+        self.data.access_batch(now, reqs, sequential, origin)
     }
 
     /// Reads or writes `req` now and wakes `actor` with `tag` when done. Returns
@@ -164,31 +222,55 @@ impl Ctx<'_> {
     /// access; returns when done, wakes no one.
     #[inline]
     pub fn pinned(&mut self, tier: usize, op: Op, bytes: u64, sequential: bool) -> Time {
+        self.pinned_on(0, tier, op, bytes, sequential)
+    }
+
+    /// [`Self::pinned`] in node slot `slot`'s instance of tier `tier`.
+    #[inline]
+    pub fn pinned_on(
+        &mut self,
+        slot: usize,
+        tier: usize,
+        op: Op,
+        bytes: u64,
+        sequential: bool,
+    ) -> Time {
         let now = self.now();
-        self.data.pinned(now, tier, op, bytes, sequential)
+        let origin = self.origin(slot);
+        self.data
+            .pinned_on(now, tier, op, bytes, sequential, origin)
     }
 
     /// Sends `bytes` over link `link` now and wakes the actor when they arrive.
     pub fn transfer(&mut self, link: usize, bytes: u64, actor: u32, tag: u64) -> Time {
-        let now = self.now();
-        let done = self.data.transfer(now, link, bytes);
+        let done = self.transfer_on(0, link, bytes);
         self.wake_at(done, actor, tag);
         done
+    }
+
+    /// Sends `bytes` over node slot `slot`'s instance of link `link` (a config link
+    /// index) now, as `steps` back-to-back messages of `bytes / steps` (each pays the
+    /// link's latency; one reservation); returns when they arrive. Wakes no one.
+    pub fn transfer_steps_on(&mut self, slot: usize, link: usize, steps: u32, bytes: u64) -> Time {
+        let now = self.now();
+        let node = self.origin(slot).node as usize;
+        let l = self.data.hierarchy().topo.link_instance(link, node);
+        self.data.transfer_steps(now, l, steps, bytes)
+    }
+
+    /// Sends `bytes` over node slot `slot`'s instance of link `link` now; returns when
+    /// they arrive. Wakes no one.
+    pub fn transfer_on(&mut self, slot: usize, link: usize, bytes: u64) -> Time {
+        let now = self.now();
+        let node = self.origin(slot).node as usize;
+        let l = self.data.hierarchy().topo.link_instance(link, node);
+        self.data.transfer(now, l, bytes)
     }
 
     /// Drops object `id` from every cache tier without writing it back (freed data,
     /// such as a finished request's KV cache).
     pub fn discard(&mut self, id: u64) {
         self.data.discard(id.wrapping_add(self.object_base));
-    }
-
-    /// The index of the link named `name`.
-    pub fn link(&self, name: &str) -> Option<usize> {
-        self.data
-            .hierarchy()
-            .links
-            .iter()
-            .position(|l| l.name == name)
     }
 
     /// A named random stream derived from the run seed.
@@ -267,6 +349,19 @@ pub struct Outcome {
     pub finished: bool,
 }
 
+/// The names of the time series' rows (see `Simulation::sample`).
+pub fn series_names(h: &Hierarchy) -> Vec<String> {
+    if h.topo.is_flat() {
+        return h.tiers.iter().map(|t| t.name.clone()).collect();
+    }
+    h.topo
+        .levels
+        .iter()
+        .map(|l| l.name.clone())
+        .chain(h.links.iter().map(|l| l.name.clone()))
+        .collect()
+}
+
 /// A model ready to run.
 pub struct Simulation {
     pub queue: EventQueue<Event>,
@@ -276,6 +371,8 @@ pub struct Simulation {
     pub seed: u64,
     pub duration: Option<Time>,
     actors: Actors,
+    /// Every node, in order: the workload's node slots.
+    all_nodes: Vec<u16>,
 }
 
 impl Simulation {
@@ -296,6 +393,7 @@ impl Simulation {
             seed,
             duration,
             actors: Actors::default(),
+            all_nodes: Vec::new(),
         }
     }
 
@@ -311,12 +409,18 @@ impl Simulation {
 
     /// Handles one workload event (or starts the workload when `start`).
     fn dispatch(&mut self, start: bool, actor: u32, tag: u64) {
+        if self.all_nodes.is_empty() {
+            let n = self.data.hierarchy().topo.nodes;
+            self.all_nodes = (0..n as u16).collect();
+        }
         let mut ctx = Ctx {
             queue: &mut self.queue,
             data: &mut self.data,
             actors: &mut self.actors,
             seed: self.seed,
             object_base: 0,
+            job: 0,
+            nodes: &self.all_nodes,
         };
         if start {
             self.workload.start(&mut ctx);
@@ -325,14 +429,21 @@ impl Simulation {
         }
     }
 
-    /// A time-series sample of every tier's device counters at `t`.
+    /// A time-series sample at `t` of every tier's device counters (on a cluster:
+    /// every level's, summed over its instances, then every link instance's).
     fn sample(&self, t: Time) -> crate::metrics::Sample {
-        let stats = self
-            .hier()
-            .tiers
-            .iter()
-            .map(|x| x.device.stats().clone())
-            .collect();
+        let h = self.hier();
+        let stats = if h.topo.is_flat() {
+            h.tiers.iter().map(|x| x.device.stats().clone()).collect()
+        } else {
+            (0..h.topo.levels.len())
+                .map(|l| {
+                    let r = h.topo.level_range(l);
+                    crate::report::aggregate(h.tiers[r].iter().map(|x| x.device.stats()))
+                })
+                .chain(h.links.iter().map(|x| x.device.stats().clone()))
+                .collect()
+        };
         crate::metrics::series_sample(t, stats)
     }
 

@@ -20,6 +20,11 @@ pub struct DeviceConfig {
     /// A `[[links]]` name that data read from this tier crosses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
+    /// Where instances of this tier or link live in a cluster: `shared` (one, the
+    /// default), `node` (one per node) or, for a cache tier, `cluster` (one per node,
+    /// pooled: each object cached on its owner node). See `crate::config::cluster`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<super::cluster::Scope>,
     /// Device fields as written ([`DeviceSpec`] names and units), overriding the
     /// preset's. Unknown keys are rejected by [`DeviceConfig::resolve`].
     #[serde(flatten, serialize_with = "canonical_fields")]
@@ -27,7 +32,7 @@ pub struct DeviceConfig {
 }
 
 /// The entry keys besides the device fields.
-const ENTRY_KEYS: &[&str] = &["name", "preset", "eviction", "link"];
+const ENTRY_KEYS: &[&str] = &["name", "preset", "eviction", "link", "scope"];
 
 impl DeviceConfig {
     /// The preset with every given field applied; errors name `path` + field.

@@ -4,6 +4,7 @@
 //! `crate::registry`; parsing resolves every one of them (see [`resolve`]), so their
 //! errors carry full key paths too.
 
+pub mod cluster;
 mod device;
 pub mod resolve;
 pub mod units;
@@ -127,6 +128,9 @@ pub struct Config {
     pub migration: Option<toml::Value>,
     /// Optional prefetcher: `kind = "..."` plus parameters.
     pub prefetch: Option<toml::Value>,
+    /// Optional cluster: node groups, their NICs, the fabric (see [`cluster`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<cluster::ClusterConfig>,
     /// The folder of the config file when loaded from one (set by [`Config::load`]):
     /// workloads resolve relative file paths (traces, arrival files) against it.
     #[serde(skip)]
@@ -244,6 +248,7 @@ impl Config {
             }
             l.resolve(&path)?;
         }
+        self.check_cluster()?;
         for (key, d) in [
             ("sim.duration", self.sim.duration),
             ("sim.sample_interval", self.sim.sample_interval),

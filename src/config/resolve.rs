@@ -71,6 +71,9 @@ impl Config {
             }
             out.insert(key.into(), Value::Array(arr));
         }
+        if let Some(c) = &self.cluster {
+            out.insert("cluster".into(), Value::Object(to_map(c, "cluster")?));
+        }
         let w = workload::REGISTRY.resolve(self.workload.clone(), "workload", &ctx)?;
         out.insert("workload".into(), Value::Object(w));
         if let Some(m) = &self.migration {

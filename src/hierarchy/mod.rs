@@ -23,8 +23,10 @@
 
 mod pair;
 mod placement;
+pub mod topology;
 
 pub use pair::{TierPair, FAST, SLOW};
+pub use topology::{Topology, SHARED};
 
 use crate::config::Inclusion;
 use crate::device::DeviceModel;
@@ -80,6 +82,21 @@ pub struct Tier {
     pub stats: TierStats,
 }
 
+/// Per-node access counters (a cluster's nodes; one node otherwise).
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct NodeStats {
+    /// Accesses made by this node's requesters.
+    pub accesses: u64,
+    /// Bytes they moved.
+    pub bytes: u64,
+    /// Accesses served by a tier instance on this node.
+    pub local: u64,
+    /// Accesses served by another node's instance (a cluster-scope cache).
+    pub remote: u64,
+    /// Accesses served by a shared tier (storage).
+    pub shared: u64,
+}
+
 /// A network link: a device without capacity.
 pub struct Link {
     pub name: String,
@@ -98,8 +115,19 @@ pub struct Hierarchy {
     pub tiers: Vec<Tier>,
     pub links: Vec<Link>,
     pub inclusion: Inclusion,
-    /// Bit i set: the copy in tier i is newer than the one below.
-    dirty: IdMap<u32>,
+    /// Where instances live (one node: tiers are levels).
+    pub topo: Topology,
+    /// Per node.
+    pub nodes: Vec<NodeStats>,
+    /// Dirty copies: map 0 for shared instances, map 1 + n for node n's; bit l set:
+    /// the copy in that map's instance of level l is newer than the one below.
+    dirty: Vec<IdMap<u32>>,
+    /// Whether a hit waits for the demand fill that brought the object in (concurrent
+    /// reads of an object in flight coalesce, as in a page cache).
+    coalesce: bool,
+    /// When each demand-filled copy (instance, id) is ready (with `coalesce`).
+    inflight: std::collections::HashMap<(u64, u32), Time, crate::policy::hash::IdBuildHasher>,
+    inflight_sweep_at: usize,
     victims: Vec<Victim>,
     pending: Vec<(usize, Victim)>,
     /// When each prefetched copy not yet accessed is ready.
@@ -113,22 +141,46 @@ pub struct Hierarchy {
 const READY_SWEEP_MIN: usize = 1 << 16;
 
 impl Hierarchy {
-    /// Tiers fastest first; the last one's cache, if any, is ignored.
-    pub fn new(mut tiers: Vec<Tier>, links: Vec<Link>, inclusion: Inclusion) -> Self {
+    /// Tiers fastest first, on one node; the last one's cache, if any, is ignored.
+    pub fn new(tiers: Vec<Tier>, links: Vec<Link>, inclusion: Inclusion) -> Self {
+        let names: Vec<String> = tiers.iter().map(|t| t.name.clone()).collect();
+        let topo = Topology::single(&names, links.len());
+        Self::with_topology(tiers, links, inclusion, topo)
+    }
+
+    /// Tier and link instances laid out by `topo` (instances in its order).
+    pub fn with_topology(
+        mut tiers: Vec<Tier>,
+        links: Vec<Link>,
+        inclusion: Inclusion,
+        topo: Topology,
+    ) -> Self {
         assert!(!tiers.is_empty(), "validated by the config");
+        assert_eq!(tiers.len(), topo.instances());
         if let Some(home) = tiers.last_mut() {
             home.cache = None;
         }
+        let maps = if topo.is_flat() { 1 } else { 1 + topo.nodes };
         Hierarchy {
+            nodes: vec![NodeStats::default(); topo.nodes],
+            topo,
             tiers,
             links,
             inclusion,
-            dirty: IdMap::default(),
+            dirty: vec![IdMap::default(); maps],
+            coalesce: false,
+            inflight: Default::default(),
+            inflight_sweep_at: READY_SWEEP_MIN,
             victims: Vec::new(),
             pending: Vec::new(),
             ready: IdMap::default(),
             ready_sweep_at: READY_SWEEP_MIN,
         }
+    }
+
+    /// Makes hits wait for the demand fill in flight that brought their object in.
+    pub fn set_coalesce(&mut self, on: bool) {
+        self.coalesce = on;
     }
 
     /// Index of the home tier (the slowest, holding everything).
@@ -149,6 +201,61 @@ impl Hierarchy {
     /// Returns when the data is done.
     #[inline]
     fn charge(
+        &mut self,
+        i: usize,
+        t: Time,
+        op: Op,
+        bytes: u64,
+        sequential: bool,
+        kind: Traffic,
+    ) -> Time {
+        self.charge_flat(i, t, op, bytes, sequential, kind)
+    }
+
+    /// [`Self::charge_from`], with `FLAT` (one node: no routes) known at compile time.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn charge_via<const FLAT: bool>(
+        &mut self,
+        i: usize,
+        t: Time,
+        op: Op,
+        bytes: u64,
+        sequential: bool,
+        kind: Traffic,
+        from: u16,
+    ) -> Time {
+        if FLAT {
+            self.charge_flat(i, t, op, bytes, sequential, kind)
+        } else {
+            self.charge_from(i, t, op, bytes, sequential, kind, from)
+        }
+    }
+
+    /// [`Self::charge`] for data moving between node `from` and tier instance `i`: the
+    /// route's links (NICs, fabric) serve it concurrently too (cut-through).
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn charge_from(
+        &mut self,
+        i: usize,
+        t: Time,
+        op: Op,
+        bytes: u64,
+        sequential: bool,
+        kind: Traffic,
+        from: u16,
+    ) -> Time {
+        let mut done = 0;
+        for l in self.topo.route(from, i).into_iter().flatten() {
+            done = done.max(self.links[l].device.submit(t, op, bytes, sequential));
+        }
+        done.max(self.charge_flat(i, t, op, bytes, sequential, kind))
+    }
+
+    /// The tier's own part of a charge: its counters, its device, its link.
+    #[inline]
+    fn charge_flat(
         &mut self,
         i: usize,
         t: Time,
@@ -190,36 +297,98 @@ impl Hierarchy {
     /// the module doc). Placement mode is [`Hierarchy::placed_access`].
     #[inline]
     pub fn access(&mut self, now: Time, req: &Request, sequential: bool) -> Access {
-        match req.op {
-            Op::Read => self.read(now, req, sequential),
-            Op::Write => self.write(now, req, sequential),
+        self.access_from(now, req, sequential, 0)
+    }
+
+    /// [`Self::access`] by a requester on node `node`: it sees its node's instances of
+    /// node-local tiers, the owner's instance of a cluster-scope tier, the shared tiers.
+    #[inline]
+    pub fn access_from(
+        &mut self,
+        now: Time,
+        req: &Request,
+        sequential: bool,
+        node: usize,
+    ) -> Access {
+        let a = match req.op {
+            Op::Read if self.topo.is_flat() => self.read::<true>(now, req, sequential, node),
+            Op::Read => self.read::<false>(now, req, sequential, node),
+            Op::Write if self.topo.is_flat() => self.write::<true>(now, req, sequential, node),
+            Op::Write => self.write::<false>(now, req, sequential, node),
+        };
+        if !self.topo.is_flat() {
+            self.count_node(node, a.tier, req.size);
+        }
+        a
+    }
+
+    /// Node `node`'s counters for an access served by instance `i`.
+    fn count_node(&mut self, node: usize, i: usize, size: u32) {
+        let at = self.topo.node_of(i);
+        let s = &mut self.nodes[node];
+        s.accesses += 1;
+        s.bytes += size as u64;
+        match at {
+            SHARED => s.shared += 1,
+            n if n as usize == node => s.local += 1,
+            _ => s.remote += 1,
         }
     }
 
-    fn read(&mut self, now: Time, req: &Request, sequential: bool) -> Access {
+    /// The instance of `level` for `node` and `id` (`FLAT`: one node, the level).
+    #[inline(always)]
+    fn inst<const FLAT: bool>(&self, node: usize, level: usize, id: u64) -> usize {
+        if FLAT {
+            level
+        } else {
+            self.topo.inst(node, level, id)
+        }
+    }
+
+    /// A read; `FLAT` (one node) compiles the instance lookups and routes away.
+    fn read<const FLAT: bool>(
+        &mut self,
+        now: Time,
+        req: &Request,
+        sequential: bool,
+        node: usize,
+    ) -> Access {
         let home = self.home();
-        let mut k = home;
-        for i in 0..home {
+        let top = if FLAT {
+            home
+        } else {
+            self.topo.levels.len() - 1
+        };
+        let (mut k, mut kl) = (home, top);
+        for l in 0..top {
+            let i = self.inst::<FLAT>(node, l, req.id);
             if self.tiers[i].cache.as_mut().is_some_and(|c| c.lookup(req)) {
-                k = i;
+                (k, kl) = (i, l);
                 break;
             }
             self.tiers[i].stats.misses += 1;
         }
         self.tiers[k].stats.hits += 1;
-        let done = self.charge(
+        let mut done = self.charge_via::<FLAT>(
             k,
             now,
             Op::Read,
             req.size as u64,
             sequential,
             Traffic::Served,
+            node as u16,
         );
-        if k > 0 {
+        if !FLAT && self.coalesce && k < home {
+            if let Some(&r) = self.inflight.get(&(req.id, k as u32)) {
+                done = done.max(r);
+            }
+        }
+        if kl > 0 {
             match self.inclusion {
                 Inclusion::Inclusive => {
-                    for i in (0..k).rev() {
-                        self.fill(i, now, req, sequential);
+                    for l in (0..kl).rev() {
+                        let i = self.inst::<FLAT>(node, l, req.id);
+                        self.fill::<FLAT>(i, now, req, sequential, node);
                     }
                 }
                 Inclusion::Exclusive => {
@@ -231,8 +400,9 @@ impl Hierarchy {
                     if k < home {
                         self.tiers[k].cache.as_mut().map(|c| c.remove(req.id));
                     }
-                    if self.fill(0, now, req, sequential) && bits {
-                        self.set_dirty(req.id, 0);
+                    let top = self.inst::<FLAT>(node, 0, req.id);
+                    if self.fill::<FLAT>(top, now, req, sequential, node) && bits {
+                        self.set_dirty(req.id, top);
                     }
                 }
             }
@@ -240,51 +410,99 @@ impl Hierarchy {
         Access { tier: k, done }
     }
 
-    fn write(&mut self, now: Time, req: &Request, sequential: bool) -> Access {
+    fn write<const FLAT: bool>(
+        &mut self,
+        now: Time,
+        req: &Request,
+        sequential: bool,
+        node: usize,
+    ) -> Access {
         let home = self.home();
         if home == 0 {
             return self.pinned(0, now, Op::Write, req.size as u64, sequential);
         }
-        let hit = self.tiers[0].cache.as_mut().is_some_and(|c| c.lookup(req));
+        let top = self.inst::<FLAT>(node, 0, req.id);
+        let hit = self.tiers[top]
+            .cache
+            .as_mut()
+            .is_some_and(|c| c.lookup(req));
         let resident = if hit {
-            self.tiers[0].stats.hits += 1;
+            self.tiers[top].stats.hits += 1;
             true
         } else {
-            self.tiers[0].stats.misses += 1;
-            self.insert(0, now, req)
+            self.tiers[top].stats.misses += 1;
+            self.insert(top, now, req)
         };
         // Larger than the top tier: written straight to the home tier.
-        let tier = if resident { 0 } else { home };
+        let tier = if resident { top } else { home };
         if resident {
-            self.set_dirty(req.id, 0);
+            self.set_dirty(req.id, top);
         }
-        let done = self.charge(
+        let done = self.charge_via::<FLAT>(
             tier,
             now,
             Op::Write,
             req.size as u64,
             sequential,
             Traffic::Served,
+            node as u16,
         );
         Access { tier, done }
     }
 
-    /// Copies the object into tier `i` at `t` (a fill); returns whether it was admitted.
-    /// The object is known to be absent there (its lookup just missed).
-    fn fill(&mut self, i: usize, t: Time, req: &Request, sequential: bool) -> bool {
+    /// Copies the object into tier instance `i` at `t` for a requester on `node` (a
+    /// fill); returns whether it was admitted. The object is known to be absent there
+    /// (its lookup just missed).
+    fn fill<const FLAT: bool>(
+        &mut self,
+        i: usize,
+        t: Time,
+        req: &Request,
+        sequential: bool,
+        node: usize,
+    ) -> bool {
         let admitted = self.insert(i, t, req);
         if admitted {
-            self.charge(i, t, Op::Write, req.size as u64, sequential, Traffic::Fill);
+            let done = self.charge_via::<FLAT>(
+                i,
+                t,
+                Op::Write,
+                req.size as u64,
+                sequential,
+                Traffic::Fill,
+                node as u16,
+            );
+            if !FLAT && self.coalesce {
+                self.note_inflight(t, req.id, i, done);
+            }
         }
         admitted
+    }
+
+    /// Records when the copy of `id` being filled into instance `i` is ready; entries
+    /// already past are swept when the map doubles (amortised).
+    fn note_inflight(&mut self, t: Time, id: u64, i: usize, done: Time) {
+        if self.inflight.len() >= self.inflight_sweep_at {
+            self.inflight.retain(|_, r| *r > t);
+            self.inflight_sweep_at = (2 * self.inflight.len()).max(READY_SWEEP_MIN);
+        }
+        self.inflight.insert((id, i as u32), done);
     }
 
     /// Starts loading the index entries of `id` in every cache tier into the CPU cache
     /// (a hint: changes nothing). A batch of accesses issues it some requests ahead.
     #[inline]
-    pub fn prefetch_index(&self, id: u64) {
-        for t in &self.tiers[..self.home()] {
-            if let Some(c) = &t.cache {
+    pub fn prefetch_index(&self, id: u64, node: usize) {
+        if self.topo.is_flat() {
+            for t in &self.tiers[..self.home()] {
+                if let Some(c) = &t.cache {
+                    c.prefetch(id);
+                }
+            }
+            return;
+        }
+        for l in 0..self.topo.levels.len() - 1 {
+            if let Some(c) = &self.tiers[self.topo.inst(node, l, id)].cache {
                 c.prefetch(id);
             }
         }
@@ -292,9 +510,17 @@ impl Hierarchy {
 
     /// Starts loading the policy nodes of `id` (after [`Self::prefetch_index`]).
     #[inline]
-    pub fn prefetch_node(&self, id: u64) {
-        for t in &self.tiers[..self.home()] {
-            if let Some(c) = &t.cache {
+    pub fn prefetch_node(&self, id: u64, node: usize) {
+        if self.topo.is_flat() {
+            for t in &self.tiers[..self.home()] {
+                if let Some(c) = &t.cache {
+                    c.prefetch_node(id);
+                }
+            }
+            return;
+        }
+        for l in 0..self.topo.levels.len() - 1 {
+            if let Some(c) = &self.tiers[self.topo.inst(node, l, id)].cache {
                 c.prefetch_node(id);
             }
         }
@@ -309,7 +535,7 @@ impl Hierarchy {
             Some(c) => c.insert_admitted(req, &mut victims),
             None => false,
         };
-        if self.inclusion == Inclusion::Inclusive && self.dirty.is_empty() {
+        if self.inclusion == Inclusion::Inclusive && self.all_clean() {
             // Clean victims of an inclusive hierarchy just leave (the tiers below keep
             // their copies): what `settle` would do with each, without queueing them.
             self.tiers[i].stats.evictions += victims.len() as u64;
@@ -327,7 +553,7 @@ impl Hierarchy {
         while let Some((i, v)) = self.pending.pop() {
             self.tiers[i].stats.evictions += 1;
             let dirty = self.take_dirty(v.id, i);
-            let below = i + 1;
+            let below = self.below(i, v.id);
             let moves = dirty || self.inclusion == Inclusion::Exclusive;
             if !moves {
                 continue;
@@ -352,13 +578,15 @@ impl Hierarchy {
                 if !admitted {
                     // Too large for the tier below: it goes home if it carries new data.
                     if dirty {
-                        self.charge(
+                        let from = self.topo.node_of(i);
+                        self.charge_from(
                             home,
                             t,
                             Op::Write,
                             v.size as u64,
                             false,
                             Traffic::WritebackIn,
+                            from,
                         );
                     }
                     continue;
@@ -369,13 +597,15 @@ impl Hierarchy {
             } else if !dirty {
                 continue; // a clean copy leaving for home: home already has it
             }
-            self.charge(
+            let from = self.topo.node_of(i);
+            self.charge_from(
                 below,
                 t,
                 Op::Write,
                 v.size as u64,
                 false,
                 Traffic::WritebackIn,
+                from,
             );
         }
     }
@@ -427,23 +657,54 @@ impl Hierarchy {
                 c.remove(id);
             }
         }
-        self.dirty.remove(&id);
+        for m in &mut self.dirty {
+            m.remove(&id);
+        }
+    }
+
+    /// The instance one level below instance `i` for object `id` (on `i`'s node).
+    #[inline]
+    fn below(&self, i: usize, id: u64) -> usize {
+        if self.topo.is_flat() {
+            return i + 1;
+        }
+        let node = match self.topo.node_of(i) {
+            SHARED => 0,
+            n => n as usize,
+        };
+        self.topo.inst(node, self.topo.level(i) + 1, id)
+    }
+
+    /// The dirty map and bit of instance `i` (see the `dirty` field).
+    #[inline]
+    fn dirty_slot(&self, i: usize) -> (usize, u32) {
+        if self.topo.is_flat() {
+            return (0, 1 << i);
+        }
+        let map = match self.topo.node_of(i) {
+            SHARED => 0,
+            n => 1 + n as usize,
+        };
+        (map, 1 << self.topo.level(i))
     }
 
     fn set_dirty(&mut self, id: u64, tier: usize) {
-        *self.dirty.entry(id).or_insert(0) |= 1 << tier;
+        let (m, bit) = self.dirty_slot(tier);
+        *self.dirty[m].entry(id).or_insert(0) |= bit;
     }
 
     /// Clears and returns the dirty bit of `id` in `tier`.
     fn take_dirty(&mut self, id: u64, tier: usize) -> bool {
-        if self.dirty.is_empty() {
+        let (m, bit) = self.dirty_slot(tier);
+        let map = &mut self.dirty[m];
+        if map.is_empty() {
             return false;
         }
-        match self.dirty.get_mut(&id) {
-            Some(bits) if *bits & (1 << tier) != 0 => {
-                *bits &= !(1 << tier);
+        match map.get_mut(&id) {
+            Some(bits) if *bits & bit != 0 => {
+                *bits &= !bit;
                 if *bits == 0 {
-                    self.dirty.remove(&id);
+                    map.remove(&id);
                 }
                 true
             }
@@ -451,8 +712,13 @@ impl Hierarchy {
         }
     }
 
+    /// Whether no copy anywhere is dirty.
+    fn all_clean(&self) -> bool {
+        self.dirty.iter().all(|m| m.is_empty())
+    }
+
     /// Objects with a dirty copy anywhere (for tests and reports).
     pub fn dirty_objects(&self) -> usize {
-        self.dirty.len()
+        self.dirty.iter().map(|m| m.len()).sum()
     }
 }

@@ -3,7 +3,9 @@
 //! time series, the workload's own tables). Everything else in [`crate::report`]
 //! works from these.
 
-use super::summary::{CacheSummary, DeviceKind, DeviceSummary, Named, RunSummary, TierSummary};
+use super::summary::{
+    CacheSummary, DeviceKind, DeviceSummary, Named, NodeSummary, RunSummary, TierSummary,
+};
 use crate::device::{DeviceSpec, DeviceStats};
 use crate::engine::{secs, Time};
 use crate::hierarchy::TierStats;
@@ -74,10 +76,121 @@ fn cache(st: &TierStats) -> CacheSummary {
     }
 }
 
+/// The sum of several instances' counters, with busy and transfer time averaged (so
+/// utilisation is the instances' mean).
+pub fn aggregate<'a>(stats: impl Iterator<Item = &'a DeviceStats>) -> DeviceStats {
+    let mut sum = DeviceStats::default();
+    let mut k = 0u64;
+    for s in stats {
+        k += 1;
+        sum.reads += s.reads;
+        sum.writes += s.writes;
+        sum.bytes_read += s.bytes_read;
+        sum.bytes_written += s.bytes_written;
+        sum.media_bytes_read += s.media_bytes_read;
+        sum.media_bytes_written += s.media_bytes_written;
+        sum.busy_time += s.busy_time;
+        sum.transfer_time += s.transfer_time;
+        sum.queue_time += s.queue_time;
+    }
+    sum.busy_time /= k.max(1);
+    sum.transfer_time /= k.max(1);
+    sum
+}
+
+/// The sum of several tier instances' lookup counters.
+fn add_tier_stats(a: &mut TierStats, b: &TierStats) {
+    a.hits += b.hits;
+    a.misses += b.misses;
+    a.served += b.served;
+    a.fills += b.fills;
+    a.evictions += b.evictions;
+    a.writebacks_in += b.writebacks_in;
+    a.migrations_in += b.migrations_in;
+    a.migrations_out += b.migrations_out;
+}
+
+/// A cluster's tiers and links per config entry (every instance summed; capacity and
+/// cost are the instances' total, utilisation their mean), and its nodes.
+fn cluster_devices(
+    sim: &Simulation,
+    end: Time,
+) -> (Vec<TierSummary>, Vec<DeviceSummary>, Vec<NodeSummary>) {
+    let h = sim.hier();
+    let topo = &h.topo;
+    let scaled = |spec: &DeviceSpec, k: usize| DeviceSpec {
+        capacity: spec.capacity.saturating_mul(k as u64),
+        ..spec.clone()
+    };
+    let tiers = (0..topo.levels.len())
+        .map(|l| {
+            let r = topo.level_range(l);
+            let insts = &h.tiers[r.clone()];
+            let mut st = TierStats::default();
+            insts.iter().for_each(|t| add_tier_stats(&mut st, &t.stats));
+            let spec = scaled(insts[0].device.spec(), r.len());
+            let stats = aggregate(insts.iter().map(|t| t.device.stats()));
+            TierSummary {
+                device: device(&topo.levels[l].name, DeviceKind::Tier, &spec, &stats, end),
+                cache: cache(&st),
+            }
+        })
+        .collect();
+    let links = (0..topo.link_names.len())
+        .map(|l| {
+            let r = topo.link_range(l);
+            let insts = &h.links[r.clone()];
+            let spec = scaled(insts[0].device.spec(), r.len());
+            let stats = aggregate(insts.iter().map(|x| x.device.stats()));
+            device(&topo.link_names[l], DeviceKind::Link, &spec, &stats, end)
+        })
+        .collect();
+    let nodes = h
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(n, ns)| {
+            let hits = (0..topo.levels.len())
+                .filter(|&l| topo.levels[l].scope != crate::config::cluster::Scope::Shared)
+                .map(|l| {
+                    let i = topo.own_instance(n, l);
+                    (topo.levels[l].name.clone(), h.tiers[i].stats.hits)
+                })
+                .collect();
+            let nic = topo.nic(n).map(|l| {
+                let x = &h.links[l];
+                device(
+                    &x.name,
+                    DeviceKind::Link,
+                    x.device.spec(),
+                    x.device.stats(),
+                    end,
+                )
+            });
+            NodeSummary {
+                node: n as u32,
+                group: topo.groups[n].clone(),
+                accesses: ns.accesses,
+                bytes: ns.bytes,
+                served_local: ns.local,
+                served_remote: ns.remote,
+                served_shared: ns.shared,
+                hits,
+                nic,
+            }
+        })
+        .collect();
+    (tiers, links, nodes)
+}
+
 impl RunSummary {
     /// The summary of a finished simulation.
     pub fn from_sim(sim: &Simulation, out: &Outcome) -> RunSummary {
         let end = out.end;
+        if !sim.hier().topo.is_flat() {
+            let (tiers, links, nodes) = cluster_devices(sim, end);
+            return Self::assemble(sim, out, tiers, links, nodes);
+        }
         let tiers: Vec<TierSummary> = sim
             .hier()
             .tiers
@@ -107,6 +220,18 @@ impl RunSummary {
                 )
             })
             .collect();
+        Self::assemble(sim, out, tiers, links, Vec::new())
+    }
+
+    /// The summary from its device figures.
+    fn assemble(
+        sim: &Simulation,
+        out: &Outcome,
+        tiers: Vec<TierSummary>,
+        links: Vec<DeviceSummary>,
+        nodes: Vec<NodeSummary>,
+    ) -> RunSummary {
+        let end = out.end;
         let warnings = super::warnings::warnings(sim, out, &tiers, &links);
         RunSummary {
             seed: sim.seed,
@@ -121,6 +246,7 @@ impl RunSummary {
             migration: sim.data.migration().map(|m| m.summary()),
             prefetch: sim.data.prefetcher().map(|p| p.summary()),
             warnings,
+            nodes,
         }
     }
 }
@@ -138,7 +264,7 @@ pub fn sim_tables(sim: &Simulation, out: &Outcome) -> Vec<(String, String)> {
             );
         }
     }
-    let names: Vec<String> = sim.hier().tiers.iter().map(|t| t.name.clone()).collect();
+    let names = crate::sim::series_names(sim.hier());
     let mut tables = vec![
         ("latency_cdf.csv".to_string(), cdf),
         ("timeseries.csv".to_string(), sim.series.to_csv(&names)),

@@ -11,9 +11,11 @@ pub mod summary;
 pub mod warnings;
 
 pub use describe::describe;
-pub use gather::sim_tables;
+pub use gather::{aggregate, sim_tables};
 pub use manifest::{digest, Manifest};
-pub use summary::{CacheSummary, DeviceKind, DeviceSummary, Named, RunSummary, TierSummary};
+pub use summary::{
+    CacheSummary, DeviceKind, DeviceSummary, Named, NodeSummary, RunSummary, TierSummary,
+};
 
 use crate::atomic::write_atomic;
 use crate::sim::{Outcome, Simulation};
@@ -70,6 +72,41 @@ pub fn tiers_csv(s: &RunSummary) -> String {
     String::from_utf8(w.into_inner().expect("writing to memory")).expect("UTF-8 cells")
 }
 
+/// nodes.csv: one row per node of a cluster: where its accesses were served, its
+/// tier instances' hits (a `<tier>_hits` column each), its NIC's traffic.
+pub fn nodes_csv(s: &RunSummary) -> String {
+    let levels: Vec<&String> = s
+        .nodes
+        .first()
+        .map(|n| n.hits.keys().collect())
+        .unwrap_or_default();
+    let mut out =
+        String::from("node,group,accesses,bytes,served_local,served_remote,served_shared");
+    for l in &levels {
+        out += &format!(",{l}_hits");
+    }
+    out += ",nic,nic_bytes_read,nic_bytes_written,nic_utilisation,nic_mean_queue_time_ns\n";
+    for n in &s.nodes {
+        out += &format!(
+            "{},{},{},{},{},{},{}",
+            n.node, n.group, n.accesses, n.bytes, n.served_local, n.served_remote, n.served_shared
+        );
+        for l in &levels {
+            out += &format!(",{}", n.hits.get(*l).copied().unwrap_or(0));
+        }
+        match &n.nic {
+            Some(d) => {
+                out += &format!(
+                    ",{},{},{},{},{}\n",
+                    d.name, d.bytes_read, d.bytes_written, d.utilisation, d.mean_queue_time_ns
+                )
+            }
+            None => out += ",,,,,\n",
+        }
+    }
+    out
+}
+
 /// latency.csv: percentiles per histogram, nanoseconds.
 pub fn latency_csv(s: &RunSummary) -> String {
     let mut out = String::from("name,count,mean_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns\n");
@@ -95,6 +132,9 @@ pub fn write_run(
     };
     put("tiers.csv", tiers_csv(&s).as_bytes())?;
     put("latency.csv", latency_csv(&s).as_bytes())?;
+    if !s.nodes.is_empty() {
+        put("nodes.csv", nodes_csv(&s).as_bytes())?;
+    }
     for (name, text) in sim_tables(sim, out) {
         put(&name, text.as_bytes())?;
     }

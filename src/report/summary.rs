@@ -38,6 +38,31 @@ pub struct RunSummary {
     /// when there is nothing to say.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Per node of a `[cluster]` with more than one node (absent otherwise): nodes.csv.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<NodeSummary>,
+}
+
+/// One node's figures: where its accesses were served, its tier instances' hits, its
+/// NIC's traffic.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSummary {
+    pub node: u32,
+    pub group: String,
+    /// Accesses made on this node and their bytes.
+    pub accesses: u64,
+    pub bytes: u64,
+    /// Served by this node's own tier instances, by another node's (a cluster-scope
+    /// cache, over both NICs), by a shared tier (over the NIC and the fabric).
+    pub served_local: u64,
+    pub served_remote: u64,
+    pub served_shared: u64,
+    /// Hits in this node's instance of each node or cluster tier, by tier name.
+    pub hits: std::collections::BTreeMap<String, u64>,
+    /// The node's NIC (absent without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nic: Option<DeviceSummary>,
 }
 
 /// Whether a device row is a tier or a link.
@@ -318,6 +343,7 @@ mod tests {
             migration: None,
             prefetch: Some(serde_json::json!({"kind": "none"})),
             warnings: Vec::new(),
+            nodes: Vec::new(),
         }
     }
 

@@ -68,6 +68,7 @@ pub fn training_sampler(toml: &str) -> anyhow::Result<(Sampler, usize, u64, usiz
         tiers: &tiers,
         links: &links,
         base_dir: None,
+        nodes: &[],
     };
     let p = params::resolve(kt.params, &ctx)?;
     let samples = p.dataset.samples as usize;

@@ -32,6 +32,9 @@ pub struct BuildCtx<'a> {
     pub links: &'a [String],
     /// The config file's folder, if loaded from a file: see [`BuildCtx::resolve`].
     pub base_dir: Option<&'a std::path::Path>,
+    /// The nodes the workload runs on (its node slots, in order; one without a
+    /// `[cluster]`).
+    pub nodes: &'a [crate::config::cluster::NodeInfo],
 }
 
 impl BuildCtx<'_> {

@@ -30,6 +30,7 @@ fn rank_frequency_follows_the_configured_exponent() {
             tiers: &tiers,
             links: &[],
             base_dir: None,
+            nodes: &[],
         };
         let mut emb = Embedding::new(params, &ctx).unwrap();
         let t = &emb.tables[0];

@@ -48,6 +48,8 @@ const SAMPLE_DONE: u64 = 2;
 /// Sync tags: a message arrived (or the collective starts); a message's overhead passed.
 const SYNC_MESSAGE_DONE: u64 = 0;
 const SYNC_OVERHEAD_DONE: u64 = 1;
+/// A phase of the hierarchical ring is done on every node.
+const SYNC_PHASE_DONE: u64 = 2;
 /// Checkpoint tags: a blocking write finished; a background write may now start.
 const CKPT_DONE: u64 = 0;
 const CKPT_START: u64 = 1;
@@ -264,7 +266,8 @@ impl Training {
                 let mut batch = std::mem::take(&mut self.batch);
                 let ids = reads.map(|pos| self.p.sampler.index(r, pos));
                 self.stats.bytes_read += self.p.dataset.read_requests(ids, now, &mut batch);
-                let last = ctx.access_batch(&mut batch, self.p.sampler.sequential_io());
+                let slot = self.p.rank_slots[r] as usize;
+                let last = ctx.access_batch_on(slot, &mut batch, self.p.sampler.sequential_io());
                 self.batch = batch;
                 ctx.wake_at(last, actor, READS_DONE);
             }
@@ -284,7 +287,8 @@ impl Training {
             op: Op::Read,
             next_access: NO_NEXT_ACCESS,
         };
-        let a = ctx.access(&req, self.p.sampler.sequential_io());
+        let slot = self.p.rank_slots[r] as usize;
+        let a = ctx.access_on(slot, &req, self.p.sampler.sequential_io());
         self.stats.bytes_read += req.size as u64;
         a.done
     }
@@ -381,8 +385,40 @@ impl Training {
             rank.iteration_stall = 0;
         }
         self.sync_start = now;
-        self.sync_steps_left = self.p.sync.steps;
-        self.sync_step(SYNC_MESSAGE_DONE, ctx);
+        match &self.p.sync.cluster {
+            Some(_) => {
+                self.sync_steps_left = 3;
+                self.sync_phase(ctx);
+            }
+            None => {
+                self.sync_steps_left = self.p.sync.steps;
+                self.sync_step(SYNC_MESSAGE_DONE, ctx);
+            }
+        }
+    }
+
+    /// The hierarchical ring's next phase on every node (see [`sync`]); wakes the
+    /// sync actor when the slowest node is done, or finishes the collective.
+    fn sync_phase(&mut self, ctx: &mut Ctx) {
+        let ring = self.p.sync.cluster.as_ref().expect("a cluster ring");
+        while self.sync_steps_left > 0 {
+            let (intra, steps, bytes) =
+                ring.phases(self.p.sync.bytes)[3 - self.sync_steps_left as usize];
+            self.sync_steps_left -= 1;
+            let link = if intra { ring.intra } else { Some(ring.nic) };
+            let (Some(link), true) = (link, steps > 0) else {
+                continue;
+            };
+            let start = ctx.now() + self.p.sync.overhead * steps as Time;
+            let mut done = start;
+            for slot in 0..ring.nodes as usize {
+                done =
+                    done.max(ctx.transfer_steps_on(slot, link, steps, bytes) + start - ctx.now());
+            }
+            ctx.wake_at(done, self.sync_actor(), SYNC_PHASE_DONE);
+            return;
+        }
+        self.sync_done(ctx);
     }
 
     /// The collective's next message (after its software overhead, if any).
@@ -490,6 +526,7 @@ impl Workload for Training {
         match local {
             r if r < ranks => self.on_compute_done(r, ctx),
             w if w < ranks + workers => self.on_worker(w - ranks, tag, ctx),
+            s if s == ranks + workers && tag == SYNC_PHASE_DONE => self.sync_phase(ctx),
             s if s == ranks + workers => self.sync_step(tag, ctx),
             _ => self.on_checkpoint(tag, ctx),
         }

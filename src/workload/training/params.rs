@@ -53,9 +53,10 @@ enum JitterSpec {
 pub struct Raw {
     /// A dataset preset name or `{ preset, samples, size }`.
     dataset: DatasetSpec,
-    /// Data-parallel ranks (GPUs), >= 1; default 1.
-    #[serde(default = "one")]
-    ranks: u32,
+    /// Data-parallel ranks (GPUs), >= 1; default: one per GPU of the job's nodes
+    /// (`[[cluster.nodes]] gpus`; 1 without a cluster).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ranks: Option<u32>,
     /// Passes over the dataset, >= 1; default 1.
     #[serde(default = "one_u64")]
     epochs: u64,
@@ -181,6 +182,8 @@ pub struct Resolved {
     pub dataset: Dataset,
     pub sampler: Sampler,
     pub ranks: usize,
+    /// The node slot of each rank (ranks fill nodes in order, `gpus` a node).
+    pub rank_slots: Vec<u16>,
     pub epochs: u64,
     pub max_iterations: Option<u64>,
     pub batch: usize,
@@ -323,8 +326,35 @@ fn sampler_kind(value: Option<toml::Value>, mean_size: f64) -> Result<SamplerKin
 
 /// Parses and validates the workload table.
 pub fn resolve(params: toml::Table, ctx: &BuildCtx) -> Result<Resolved, ConfigError> {
-    let raw: Raw = parse_table(toml::Value::Table(params), "workload")?;
-    positive(raw.ranks as u64, "ranks", "must be at least 1")?;
+    let mut raw: Raw = parse_table(toml::Value::Table(params), "workload")?;
+    let gpus: u64 = ctx.nodes.iter().map(|n| n.gpus as u64).sum::<u64>().max(1);
+    let ranks = match raw.ranks {
+        Some(r) if ctx.nodes.len() > 1 && r as u64 != gpus => {
+            return Err(ConfigError::new(
+                "workload.ranks",
+                format!(
+                    "{r}, but the job's {} nodes have {gpus} GPUs (one rank each; leave \
+                     ranks out)",
+                    ctx.nodes.len()
+                ),
+            ))
+        }
+        Some(r) => r,
+        None => u32::try_from(gpus)
+            .map_err(|_| ConfigError::new("workload.ranks", "at most 2^32 - 1 ranks"))?,
+    };
+    positive(ranks as u64, "ranks", "must be at least 1")?;
+    raw.ranks = Some(ranks);
+    let ranks = raw.ranks.unwrap_or(1);
+    let rank_slots: Vec<u16> = if ctx.nodes.len() > 1 {
+        ctx.nodes
+            .iter()
+            .enumerate()
+            .flat_map(|(i, n)| std::iter::repeat_n(i as u16, n.gpus as usize))
+            .collect()
+    } else {
+        vec![0; ranks as usize]
+    };
     positive(
         raw.workers as u64,
         "workers",
@@ -344,19 +374,19 @@ pub fn resolve(params: toml::Table, ctx: &BuildCtx) -> Result<Resolved, ConfigEr
         ));
     }
     let dataset = Dataset::build(&raw.dataset, ctx.seed, "workload.dataset")?;
-    let per_rank = dataset.samples.div_ceil(raw.ranks as u64);
+    let per_rank = dataset.samples.div_ceil(ranks as u64);
     if raw.drop_last && raw.batch_size > per_rank {
         return Err(ConfigError::new(
             "workload.batch_size",
             format!(
                 "{} is larger than the {per_rank} samples each of the {} ranks reads per epoch: \
                  with drop_last = true no batch would ever be formed",
-                raw.batch_size, raw.ranks
+                raw.batch_size, ranks
             ),
         ));
     }
     let kind = sampler_kind(raw.sampler, dataset.mean_size)?;
-    let sampler = Sampler::new(kind, dataset.samples as usize, raw.ranks as usize, ctx.seed);
+    let sampler = Sampler::new(kind, dataset.samples as usize, ranks as usize, ctx.seed);
     let jitter = match raw.jitter {
         None | Some(JitterSpec::None) => Jitter::None,
         Some(JitterSpec::Exponential { mean }) => {
@@ -374,7 +404,7 @@ pub fn resolve(params: toml::Table, ctx: &BuildCtx) -> Result<Resolved, ConfigEr
             )
         }
     };
-    let sync = SyncPlan::build(raw.sync, raw.ranks, raw.params, ctx.links)?;
+    let sync = SyncPlan::build_on(raw.sync, ranks, raw.params, ctx.links, ctx.nodes)?;
     let checkpoint = match raw.checkpoint {
         Some(v) => Some(CheckpointPlan::build(v, raw.params, ctx.tiers)?),
         None => None,
@@ -382,7 +412,8 @@ pub fn resolve(params: toml::Table, ctx: &BuildCtx) -> Result<Resolved, ConfigEr
     Ok(Resolved {
         dataset,
         sampler,
-        ranks: raw.ranks as usize,
+        ranks: ranks as usize,
+        rank_slots,
         epochs: raw.epochs,
         max_iterations: raw.max_iterations,
         batch: raw.batch_size as usize,

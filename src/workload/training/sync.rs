@@ -14,6 +14,18 @@
 //!   S x max(N, k) / k bytes over the bottleneck NIC (a server receives N x S/k when
 //!   N >= k; a worker sends S otherwise): T = 2 alpha + 2 S max(N, k) / (k B).
 //! - `none`: no exchange (the barrier still holds).
+//!
+//! Across the nodes of a `[cluster]`, `ring` is hierarchical (as NCCL and Horovod run
+//! it over nodes of g GPUs): a reduce-scatter inside each node over its `intra_link`
+//! ((g-1) steps of S/g), a ring all-reduce across the M nodes over their NICs (2(M-1)
+//! steps of S/M: the g GPUs of a node each exchange a shard of S/(gM), together S/M
+//! on the node's NIC per step), and an all-gather inside each node ((g-1) steps of
+//! S/g). On idle links T = 2(g-1)(alpha_i + S/(g B_i)) + 2(M-1) alpha_n plus
+//! 2 (M-1)/M S/B_n; with one GPU a node this is the flat ring over the NICs. Each
+//! phase is one reservation per node of all its steps' bytes plus every step's latency
+//! ([`crate::sim::Ctx::transfer_steps_on`]), so a collective costs O(nodes) whatever
+//! the step count; the phases follow each other, each ending when its slowest node is
+//! done. Without an `intra_link` the intra-node steps cost nothing (not modelled).
 
 use crate::config::{Bytes, ConfigError, Duration};
 use crate::engine::Time;
@@ -44,14 +56,47 @@ pub struct SyncPlan {
     pub bytes: u64,
     /// Software time per message before it enters the link.
     pub overhead: Time,
+    /// Across the nodes of a cluster: the hierarchical ring (see the module doc).
+    pub cluster: Option<ClusterRing>,
+}
+
+/// The hierarchical ring of a job on several nodes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterRing {
+    /// Config link index of every node's NIC and, if declared, intra-node link.
+    pub nic: usize,
+    pub intra: Option<usize>,
+    /// GPUs per node (g) and nodes (M).
+    pub gpus: u32,
+    pub nodes: u32,
+}
+
+impl ClusterRing {
+    /// The three phases as (intra-node?, steps, bytes per node): reduce-scatter,
+    /// all-reduce across nodes, all-gather.
+    pub fn phases(&self, s: u64) -> [(bool, u32, u64); 3] {
+        let (g, m) = (self.gpus as u64, self.nodes as u64);
+        let intra = (
+            true,
+            self.gpus - 1,
+            ((g - 1) as u128 * s as u128).div_ceil(g as u128) as u64,
+        );
+        let inter = (
+            false,
+            2 * (self.nodes - 1),
+            (2 * (m - 1) as u128 * s as u128).div_ceil(m as u128) as u64,
+        );
+        [intra, inter, intra]
+    }
 }
 
 /// `ring` and `parameter_server` parameters.
 #[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct LinkParams {
-    /// The `[[links]]` entry the messages cross.
-    link: String,
+    /// The `[[links]]` entry the messages cross (on a cluster: the nodes' NIC, the
+    /// default).
+    link: Option<String>,
     /// Gradient bytes per iteration (default: workload.params x bytes_per_param).
     bytes: Option<Bytes>,
     /// Bytes per gradient value (default 4: fp32 gradients).
@@ -80,6 +125,7 @@ impl SyncPlan {
             step_bytes: 0,
             bytes: 0,
             overhead: 0,
+            cluster: None,
         }
     }
 
@@ -89,6 +135,17 @@ impl SyncPlan {
         ranks: u32,
         params: Option<u64>,
         links: &[String],
+    ) -> Result<Self, ConfigError> {
+        Self::build_on(value, ranks, params, links, &[])
+    }
+
+    /// [`Self::build`] for a job on `nodes` (a hierarchical ring when more than one).
+    pub fn build_on(
+        value: Option<toml::Value>,
+        ranks: u32,
+        params: Option<u64>,
+        links: &[String],
+        nodes: &[crate::config::cluster::NodeInfo],
     ) -> Result<Self, ConfigError> {
         let Some(value) = value else {
             return Ok(SyncPlan::none());
@@ -103,12 +160,27 @@ impl SyncPlan {
             }
         };
         let p: LinkParams = registry::parse(table, "workload.sync")?;
-        let link = links.iter().position(|l| *l == p.link).ok_or_else(|| {
+        let cluster = if nodes.len() > 1 {
+            Some(cluster_ring(kind, &p, nodes, links)?)
+        } else {
+            None
+        };
+        let name = match (&p.link, &cluster) {
+            (Some(l), _) => l.clone(),
+            (None, Some(c)) => links[c.nic].clone(),
+            (None, None) => {
+                return Err(ConfigError::new(
+                    "workload.sync.link",
+                    "required: the [[links]] entry the gradient exchange crosses",
+                ))
+            }
+        };
+        let link = links.iter().position(|l| *l == name).ok_or_else(|| {
             ConfigError::new(
                 "workload.sync.link",
                 format!(
                     "no [[links]] entry named '{}'{}",
-                    p.link,
+                    name,
                     if links.is_empty() {
                         String::new()
                     } else {
@@ -163,8 +235,56 @@ impl SyncPlan {
             step_bytes,
             bytes,
             overhead: p.overhead.0,
+            cluster,
         })
     }
+}
+
+/// The hierarchical ring over `nodes` (see the module doc).
+fn cluster_ring(
+    kind: &str,
+    p: &LinkParams,
+    nodes: &[crate::config::cluster::NodeInfo],
+    links: &[String],
+) -> Result<ClusterRing, ConfigError> {
+    if kind != "ring" {
+        return Err(ConfigError::new(
+            "workload.sync.kind",
+            "across the nodes of a [cluster] the exchange is a ring (a parameter server \
+             over nodes is not modelled)",
+        ));
+    }
+    let first = &nodes[0];
+    if nodes
+        .iter()
+        .any(|n| n.gpus != first.gpus || n.nic != first.nic || n.intra_link != first.intra_link)
+    {
+        return Err(ConfigError::new(
+            "workload.sync",
+            "a ring across nodes needs the job's nodes alike (GPUs, nic, intra_link)",
+        ));
+    }
+    let Some(nic) = first.nic else {
+        return Err(ConfigError::new(
+            "workload.sync",
+            "a ring across nodes crosses their NICs: give [[cluster.nodes]] a nic",
+        ));
+    };
+    if p.link.as_ref().is_some_and(|l| *l != links[nic]) {
+        return Err(ConfigError::new(
+            "workload.sync.link",
+            format!(
+                "on a cluster the ring crosses the nodes' NIC '{}' (leave link out)",
+                links[nic]
+            ),
+        ));
+    }
+    Ok(ClusterRing {
+        nic,
+        intra: first.intra_link,
+        gpus: first.gpus,
+        nodes: nodes.len() as u32,
+    })
 }
 
 #[cfg(test)]
