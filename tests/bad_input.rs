@@ -75,6 +75,47 @@ compute = {{ per_batch = "1ms" }}
     )
 }
 
+/// A minimal valid cluster config (two nodes of two GPUs, a pooled DRAM cache, shared
+/// storage behind its NIC), changed by `old=>new` edits.
+const CLUSTER: &str = r#"seed = 7
+[cluster]
+[[cluster.nodes]]
+count = 2
+gpus = 2
+nic = "nic"
+[[tiers]]
+name = "dram"
+preset = "ddr4-3200"
+capacity = "64MiB"
+scope = "cluster"
+[[tiers]]
+name = "storage"
+preset = "nvme-tlc-pcie4"
+link = "storage-nic"
+[[links]]
+name = "nic"
+preset = "rdma-100g"
+scope = "node"
+[[links]]
+name = "storage-nic"
+preset = "rdma-100g"
+[workload]
+kind = "training"
+dataset = { samples = 1000, size = "100KB" }
+batch_size = 8
+compute = { per_batch = "1ms" }
+"#;
+
+fn cluster(edits: &[&str]) -> String {
+    let mut c = CLUSTER.to_string();
+    for e in edits {
+        let (old, new) = e.split_once("=>").expect("old=>new");
+        assert!(c.contains(old), "{old}");
+        c = c.replacen(old, new, 1);
+    }
+    c
+}
+
 /// One case: files to write (name, bytes), the arguments, and what the one error
 /// line must contain.
 struct Case {
@@ -248,6 +289,31 @@ fn cases() -> Vec<Case> {
         Case::run_config("clairvoyant window", training("[prefetch]\nkind = \"clairvoyant\"\nlookahead = 1000000000000"), &["prefetch.lookahead", "needs about"]),
         // Degenerate parameters that cannot terminate.
         Case::run_config("next-n depth", cfg(&[("#W", "[prefetch]\nkind = \"next-n\"\nn = 10000000000")]), &["prefetch.n", "at most"]),
+        // Clusters: [cluster], node groups, scopes.
+        Case::run_config("a link in cluster scope", cluster(&["scope = \"node\"=>scope = \"cluster\""]), &["links[0].scope", "\"shared\" or \"node\""]),
+        Case::run_config("a scope that does not exist", cluster(&["scope = \"cluster\"=>scope = \"global\""]), &["tiers[0].scope", "global"]),
+        Case::run_config("the home tier not shared", cluster(&["link = \"storage-nic\"=>link = \"storage-nic\"\nscope = \"node\""]), &["tiers[1].scope", "must be shared"]),
+        Case::run_config("a node tier below a shared one", cluster(&["scope = \"cluster\"\n=>\n[[tiers]]\nname = \"nvme\"\npreset = \"nvme-tlc-pcie4\"\nscope = \"node\"\n"]), &["tiers[1].scope", "before shared", "tiers[0] 'dram'"]),
+        Case::run_config("a shared tier behind a node's link", cluster(&["link = \"storage-nic\"=>link = \"nic\""]), &["tiers[1].link", "'nic' has scope = \"node\""]),
+        Case::run_config("a fabric that is not a link", cluster(&["[cluster]=>[cluster]\nfabric = \"spine\""]), &["cluster.fabric", "no [[links]] entry named 'spine'"]),
+        Case::run_config("a fabric in node scope", cluster(&["[cluster]=>[cluster]\nfabric = \"nic\""]), &["cluster.fabric", "scope = \"shared\""]),
+        Case::run_config("an owner assignment that does not exist", cluster(&["[cluster]=>[cluster]\nowner = \"random\""]), &["cluster.owner", "random"]),
+        Case::run_config("an unknown [cluster] key", cluster(&["[cluster]=>[cluster]\nnode = 4"]), &["cluster", "node"]),
+        Case::run_config("a node group of no nodes", cluster(&["count = 2=>count = 0"]), &["cluster.nodes[0].count", "at least 1"]),
+        Case::run_config("a negative node count", cluster(&["count = 2=>count = -2"]), &["cluster.nodes[0].count"]),
+        Case::run_config("nodes without GPUs", cluster(&["gpus = 2=>gpus = 0"]), &["cluster.nodes[0].gpus", "at least 1"]),
+        Case::run_config("an unknown node group key", cluster(&["gpus = 2=>gpus = 2\ncpus = 64"]), &["cluster.nodes[0]", "cpus"]),
+        Case::run_config("more nodes than node ids", cluster(&["count = 2=>count = 5000"]), &["cluster.nodes", "5000 nodes", "at most 4096"]),
+        Case::run_config("a NIC that is not a link", cluster(&["nic = \"nic\"=>nic = \"eth0\""]), &["cluster.nodes[0].nic", "no [[links]] entry named 'eth0'"]),
+        Case::run_config("a shared link as a node's NIC", cluster(&["nic = \"nic\"=>nic = \"storage-nic\""]), &["cluster.nodes[0].nic", "scope = \"node\""]),
+        Case::run_config("an intra-node link that is not a link", cluster(&["nic = \"nic\"=>nic = \"nic\"\nintra_link = \"nvlink\""]), &["cluster.nodes[0].intra_link", "'nvlink'"]),
+        Case::run_config("migration on a cluster", cluster(&["seed = 7=>seed = 7\n[migration]\nkind = \"hemem\""]), &["migration", "one node"]),
+        Case::run_config("prefetching on a cluster", cluster(&["seed = 7=>seed = 7\n[prefetch]\nkind = \"clairvoyant\""]), &["prefetch.kind", "one node"]),
+        Case::run_config("ranks that are not the nodes' GPUs", cluster(&["batch_size = 8=>batch_size = 8\nranks = 8"]), &["workload.ranks", "4 GPUs"]),
+        Case::run_config("a parameter server across nodes", cluster(&["compute = { per_batch = \"1ms\" }=>compute = { per_batch = \"1ms\" }\nsync = { kind = \"ps\", bytes = \"1MB\" }"]), &["workload.sync.kind", "ring"]),
+        Case::run_config("a ring across nodes off their NICs", cluster(&["compute = { per_batch = \"1ms\" }=>compute = { per_batch = \"1ms\" }\nsync = { kind = \"ring\", link = \"storage-nic\", bytes = \"1MB\" }"]), &["workload.sync.link", "'nic'"]),
+        Case::run_config("a ring across nodes without NICs", cluster(&["nic = \"nic\"\n=>", "compute = { per_batch = \"1ms\" }=>compute = { per_batch = \"1ms\" }\nsync = { kind = \"ring\", bytes = \"1MB\" }"]), &["workload.sync", "nic"]),
+        case("check: a node tier below a shared one", "check c.toml", &["tiers[1].scope"]).file("c.toml", cluster(&["scope = \"cluster\"\n=>\n[[tiers]]\nname = \"nvme\"\npreset = \"nvme-tlc-pcie4\"\nscope = \"node\"\n"])),
         // Bounded reads of configs and lists.
         case("config from /dev/zero", "run zero.toml --out res", &["zero.toml", "line 1", "longer than"]),
         case("config with a 2 MB line", "run c.toml --out res", &["c.toml", "line 1", "longer than"]).file("c.toml", format!("seed = 1 # {}\n", "x".repeat(2 << 20))),
