@@ -70,9 +70,6 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
         if workload.scattered_accesses() {
             cache.expect_scattered_accesses();
         }
-        if let Some(n) = dense {
-            cache.use_dense_ids(n);
-        }
     }
     // Migration places pages in one tier at a time: the hierarchy runs exclusive.
     let inclusion = match cfg.migration {
@@ -81,6 +78,9 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
     };
     let flat = topo.is_flat();
     let mut hier = Hierarchy::with_topology(tiers, links, inclusion, topo);
+    if let Some(n) = dense {
+        hier.use_dense_ids(n);
+    }
     // Several nodes read one dataset: a read of an object whose fill is in flight
     // waits for it (see `Hierarchy::set_coalesce`).
     hier.set_coalesce(!flat);

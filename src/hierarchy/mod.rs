@@ -21,6 +21,7 @@
 //! and act on it through its public methods; migration sees one adjacent pair of tiers
 //! at a time through [`TierPair`].
 
+mod owned;
 mod pair;
 mod placement;
 pub mod topology;
@@ -28,6 +29,7 @@ pub mod topology;
 pub use pair::{TierPair, FAST, SLOW};
 pub use topology::{Topology, SHARED};
 
+use crate::config::cluster::Scope;
 use crate::config::Inclusion;
 use crate::device::DeviceModel;
 use crate::engine::Time;
@@ -35,6 +37,7 @@ use crate::policy::eviction::{EvictionPolicy, Victim};
 use crate::policy::hash::IdMap;
 use crate::trace::{Op, Request};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// Per-tier access counters.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
@@ -128,6 +131,9 @@ pub struct Hierarchy {
     /// When each demand-filled copy (instance, id) is ready (with `coalesce`).
     inflight: std::collections::HashMap<(u64, u32), Time, crate::policy::hash::IdBuildHasher>,
     inflight_sweep_at: usize,
+    /// The latest ready time in `inflight`: from then on every entry is past, and a
+    /// hit needs no lookup.
+    inflight_until: Time,
     victims: Vec<Victim>,
     pending: Vec<(usize, Victim)>,
     /// When each prefetched copy not yet accessed is ready.
@@ -135,6 +141,15 @@ pub struct Hierarchy {
     /// `ready`'s size that triggers the next sweep of past entries (amortised).
     ready_sweep_at: usize,
 }
+
+/// The in-flight fill map is swept of entries already ready at this size or at twice
+/// what the last sweep left (fills are short: a small map stays in the CPU cache).
+const INFLIGHT_SWEEP_MIN: usize = 1 << 12;
+
+/// The most dense-id table entries the instances of one node-scope level may hold
+/// together (about 1 GiB at 8 bytes an entry); past it they stay hashed (same
+/// decisions, less memory).
+pub const DENSE_SLOTS_MAX: u64 = 1 << 27;
 
 /// The prefetched-copy map is swept of entries already ready at this size or at twice
 /// what the last sweep left, whichever is larger.
@@ -170,11 +185,49 @@ impl Hierarchy {
             dirty: vec![IdMap::default(); maps],
             coalesce: false,
             inflight: Default::default(),
-            inflight_sweep_at: READY_SWEEP_MIN,
+            inflight_sweep_at: INFLIGHT_SWEEP_MIN,
+            inflight_until: 0,
             victims: Vec::new(),
             pending: Vec::new(),
             ready: IdMap::default(),
             ready_sweep_at: READY_SWEEP_MIN,
+        }
+    }
+
+    /// The workload numbers its objects `0..n`: every cache instance indexes them in
+    /// tables indexed by id (`EvictionPolicy::use_dense_ids`). A cluster-scope
+    /// instance's policy sees only its node's ids, renumbered ([`owned`]); the
+    /// instances of a node-scope level stay hashed when their tables together would
+    /// pass [`DENSE_SLOTS_MAX`] ids.
+    pub fn use_dense_ids(&mut self, n: u64) {
+        if self.topo.is_flat() {
+            for c in self.tiers.iter_mut().filter_map(|t| t.cache.as_mut()) {
+                c.use_dense_ids(n);
+            }
+            return;
+        }
+        let mut table = None;
+        for l in 0..self.topo.levels.len() {
+            let range = self.topo.level_range(l);
+            let per_node = range.len() > 1;
+            let scope = self.topo.levels[l].scope;
+            if scope == Scope::Node && n.saturating_mul(range.len() as u64) > DENSE_SLOTS_MAX {
+                continue;
+            }
+            for (k, i) in range.enumerate() {
+                let Some(c) = self.tiers[i].cache.take() else {
+                    continue;
+                };
+                self.tiers[i].cache = Some(if scope == Scope::Cluster && per_node {
+                    let nodes = self.topo.nodes;
+                    let t = table.get_or_insert_with(|| Arc::new(owned::LocalIds::new(n, nodes)));
+                    Box::new(owned::OwnedIds::new(c, t.clone(), k, nodes))
+                } else {
+                    let mut c = c;
+                    c.use_dense_ids(n);
+                    c
+                });
+            }
         }
     }
 
@@ -378,7 +431,7 @@ impl Hierarchy {
             Traffic::Served,
             node as u16,
         );
-        if !FLAT && self.coalesce && k < home {
+        if !FLAT && self.coalesce && k < home && now < self.inflight_until {
             if let Some(&r) = self.inflight.get(&(req.id, k as u32)) {
                 done = done.max(r);
             }
@@ -484,9 +537,10 @@ impl Hierarchy {
     fn note_inflight(&mut self, t: Time, id: u64, i: usize, done: Time) {
         if self.inflight.len() >= self.inflight_sweep_at {
             self.inflight.retain(|_, r| *r > t);
-            self.inflight_sweep_at = (2 * self.inflight.len()).max(READY_SWEEP_MIN);
+            self.inflight_sweep_at = (2 * self.inflight.len()).max(INFLIGHT_SWEEP_MIN);
         }
         self.inflight.insert((id, i as u32), done);
+        self.inflight_until = self.inflight_until.max(done);
     }
 
     /// Starts loading the index entries of `id` in every cache tier into the CPU cache

@@ -43,6 +43,17 @@ pub struct Topology {
     pub groups: Vec<String>,
 }
 
+/// The owner node of `id` among `nodes` in a cluster-scope cache: a mixing hash of
+/// the id (SplitMix64's finaliser) scaled to the node count.
+#[inline]
+pub fn owner_of(id: u64, nodes: usize) -> usize {
+    let mut z = id.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    ((z as u128 * nodes as u128) >> 64) as usize
+}
+
 /// The links a transfer crosses besides the tier's own (at most three).
 pub type Route = [Option<usize>; 3];
 
@@ -169,15 +180,10 @@ impl Topology {
         }
     }
 
-    /// The owner node of `id` in a cluster-scope cache: a mixing hash of the id
-    /// (SplitMix64's finaliser) modulo the node count.
+    /// The owner node of `id` in a cluster-scope cache ([`owner_of`]).
     #[inline]
     pub fn owner(&self, id: u64) -> usize {
-        let mut z = id.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-        ((z as u128 * self.nodes as u128) >> 64) as usize
+        owner_of(id, self.nodes)
     }
 
     /// The level of instance `i`.
