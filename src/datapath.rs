@@ -203,6 +203,10 @@ impl DataPath {
     ) -> Time {
         let mut last = now;
         let node = origin.node as usize;
+        // The first requests' index entries, which no earlier request loads.
+        for a in reqs.iter().take(BATCH_INDEX_AHEAD) {
+            self.hier.prefetch_index(a.id, node);
+        }
         for (i, req) in reqs.iter().enumerate() {
             if let Some(a) = reqs.get(i + BATCH_INDEX_AHEAD) {
                 self.hier.prefetch_index(a.id, node);
