@@ -421,7 +421,7 @@ impl Hierarchy {
                 Inclusion::Inclusive => {
                     for l in (0..kl).rev() {
                         let i = self.inst::<FLAT>(node, l, req.id);
-                        self.fill::<FLAT>(i, now, req, sequential, node);
+                        self.fill::<FLAT>(i, now, req, sequential, node, done);
                     }
                 }
                 Inclusion::Exclusive => {
@@ -434,7 +434,7 @@ impl Hierarchy {
                         self.tiers[k].cache.as_mut().map(|c| c.remove(req.id));
                     }
                     let top = self.inst::<FLAT>(node, 0, req.id);
-                    if self.fill::<FLAT>(top, now, req, sequential, node) && bits {
+                    if self.fill::<FLAT>(top, now, req, sequential, node, done) && bits {
                         self.set_dirty(req.id, top);
                     }
                 }
@@ -487,8 +487,10 @@ impl Hierarchy {
     }
 
     /// Copies the object into tier instance `i` at `t` for a requester on `node` (a
-    /// fill); returns whether it was admitted. The object is known to be absent there
-    /// (its lookup just missed).
+    /// fill) of data that arrives from below at `arrived`; returns whether it was
+    /// admitted. The object is known to be absent there (its lookup just missed). With
+    /// coalescing, the copy is ready when both its write and the data are done.
+    #[allow(clippy::too_many_arguments)]
     fn fill<const FLAT: bool>(
         &mut self,
         i: usize,
@@ -496,6 +498,7 @@ impl Hierarchy {
         req: &Request,
         sequential: bool,
         node: usize,
+        arrived: Time,
     ) -> bool {
         let admitted = self.insert(i, t, req);
         if admitted {
@@ -509,7 +512,7 @@ impl Hierarchy {
                 node as u16,
             );
             if !FLAT && self.coalesce {
-                self.note_inflight(t, req.id, i, done);
+                self.note_inflight(t, req.id, i, done.max(arrived));
             }
         }
         admitted
