@@ -179,6 +179,10 @@ impl EvictionPolicy for OwnedIds {
         self.inner.expect_scattered_accesses();
     }
 
+    fn set_requester(&mut self, job: u16) {
+        self.inner.set_requester(job);
+    }
+
     /// Starts loading `id`'s local index (the policy's own entry needs it first).
     #[inline]
     fn prefetch(&self, id: u64) {
