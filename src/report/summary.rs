@@ -289,7 +289,7 @@ impl RunSummary {
     /// The headline metrics of runs.csv as (column, cell), in summary order:
     /// [`Self::RUN_HEADLINE`], per tier [`Self::TIER_HEADLINE`], per link
     /// [`Self::LINK_HEADLINE`], per histogram [`Self::LATENCY_HEADLINE`], then every
-        /// number or boolean of the workload's figures as `workload.<key>` (nested objects
+    /// number or boolean of the workload's figures as `workload.<key>` (nested objects
     /// joined with dots), then per job `job.<name>.<field>` (run time, throughput,
     /// stall fraction, AU, slowdown, hit ratio per tier).
     pub fn headline(&self) -> Vec<(String, String)> {
@@ -317,7 +317,7 @@ impl RunSummary {
                 put(format!("latency.{name}.{field}"), get(h));
             }
         }
-                flatten("workload", &self.workload, &mut out);
+        flatten("workload", &self.workload, &mut out);
         for j in &self.jobs {
             let mut put = |field: &str, x: Option<f64>| {
                 if let Some(c) = x.and_then(number) {
