@@ -3,11 +3,14 @@
 
 mod series;
 
-pub use series::{Sample, TimeSeries};
+pub use series::{Point, Sample, TimeSeries};
 
-/// A time-series sample (for closing a series at the end of a run).
+/// A time-series sample of every device's counters `tiers`.
 pub fn series_sample(time: crate::engine::Time, tiers: Vec<crate::device::DeviceStats>) -> Sample {
-    Sample { time, tiers }
+    Sample {
+        time,
+        tiers: tiers.iter().map(Point::from).collect(),
+    }
 }
 
 use crate::engine::Time;

@@ -12,7 +12,26 @@ pub const MAX_SAMPLES: usize = 2000;
 #[derive(Clone, Debug)]
 pub struct Sample {
     pub time: Time,
-    pub tiers: Vec<DeviceStats>,
+    pub tiers: Vec<Point>,
+}
+
+/// The cumulative counters of one device that the series writes (a cluster samples
+/// every link instance, so a sample is kept small: 24 bytes a device).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Point {
+    pub bytes_read: u64,
+    pub bytes_written: u64,
+    pub busy_time: Time,
+}
+
+impl From<&DeviceStats> for Point {
+    fn from(s: &DeviceStats) -> Self {
+        Point {
+            bytes_read: s.bytes_read,
+            bytes_written: s.bytes_written,
+            busy_time: s.busy_time,
+        }
+    }
 }
 
 /// See the module doc.
@@ -32,7 +51,7 @@ impl TimeSeries {
 
     /// Adds a sample taken at `time`; returns the time of the next one (`Time::MAX`
     /// when it would fall past 2^64 ps: no next sample).
-    pub fn push(&mut self, time: Time, tiers: Vec<DeviceStats>) -> Time {
+    pub fn push(&mut self, time: Time, tiers: Vec<Point>) -> Time {
         self.samples.push(Sample { time, tiers });
         if self.samples.len() > MAX_SAMPLES {
             // Keep samples at even multiples of the doubled interval (time 0 included).
