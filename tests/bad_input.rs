@@ -308,7 +308,6 @@ fn cases() -> Vec<Case> {
         Case::run_config("a shared link as a node's NIC", cluster(&["nic = \"nic\"=>nic = \"storage-nic\""]), &["cluster.nodes[0].nic", "scope = \"node\""]),
         Case::run_config("an intra-node link that is not a link", cluster(&["nic = \"nic\"=>nic = \"nic\"\nintra_link = \"nvlink\""]), &["cluster.nodes[0].intra_link", "'nvlink'"]),
         Case::run_config("migration on a cluster", cluster(&["seed = 7=>seed = 7\n[migration]\nkind = \"hemem\""]), &["migration", "one node"]),
-        Case::run_config("prefetching on a cluster", cluster(&["seed = 7=>seed = 7\n[prefetch]\nkind = \"clairvoyant\""]), &["prefetch.kind", "one node"]),
         Case::run_config("ranks that are not the nodes' GPUs", cluster(&["batch_size = 8=>batch_size = 8\nranks = 8"]), &["workload.ranks", "4 GPUs"]),
         Case::run_config("a parameter server across nodes", cluster(&["compute = { per_batch = \"1ms\" }=>compute = { per_batch = \"1ms\" }\nsync = { kind = \"ps\", bytes = \"1MB\" }"]), &["workload.sync.kind", "ring"]),
         Case::run_config("a ring across nodes off their NICs", cluster(&["compute = { per_batch = \"1ms\" }=>compute = { per_batch = \"1ms\" }\nsync = { kind = \"ring\", link = \"storage-nic\", bytes = \"1MB\" }"]), &["workload.sync.link", "'nic'"]),
