@@ -27,10 +27,10 @@ pub mod partition;
 mod placement;
 pub mod topology;
 
+pub use owned::DENSE_SLOTS_MAX;
 pub use pair::{TierPair, FAST, SLOW};
 pub use topology::{Topology, SHARED};
 
-use crate::config::cluster::Scope;
 use crate::config::Inclusion;
 use crate::device::DeviceModel;
 use crate::engine::Time;
@@ -38,7 +38,6 @@ use crate::policy::eviction::{EvictionPolicy, Victim};
 use crate::policy::hash::IdMap;
 use crate::trace::{Op, Request};
 use serde::Serialize;
-use std::sync::Arc;
 
 /// Per-tier access counters.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
@@ -163,11 +162,6 @@ pub struct Hierarchy {
 /// what the last sweep left (fills are short: a small map stays in the CPU cache).
 const INFLIGHT_SWEEP_MIN: usize = 1 << 12;
 
-/// The most dense-id table entries the instances of one node-scope level may hold
-/// together (about 1 GiB at 8 bytes an entry); past it they stay hashed (same
-/// decisions, less memory).
-pub const DENSE_SLOTS_MAX: u64 = 1 << 27;
-
 /// The prefetched-copy map is swept of entries already ready at this size or at twice
 /// what the last sweep left, whichever is larger.
 const READY_SWEEP_MIN: usize = 1 << 16;
@@ -212,43 +206,6 @@ impl Hierarchy {
             pending: Vec::new(),
             ready: IdMap::default(),
             ready_sweep_at: READY_SWEEP_MIN,
-        }
-    }
-
-    /// The workload numbers its objects `0..n`: every cache instance indexes them in
-    /// tables indexed by id (`EvictionPolicy::use_dense_ids`). A cluster-scope
-    /// instance's policy sees only its node's ids, renumbered ([`owned`]); the
-    /// instances of a node-scope level stay hashed when their tables together would
-    /// pass [`DENSE_SLOTS_MAX`] ids.
-    pub fn use_dense_ids(&mut self, n: u64) {
-        if self.topo.is_flat() {
-            for c in self.tiers.iter_mut().filter_map(|t| t.cache.as_mut()) {
-                c.use_dense_ids(n);
-            }
-            return;
-        }
-        let mut table = None;
-        for l in 0..self.topo.levels.len() {
-            let range = self.topo.level_range(l);
-            let per_node = range.len() > 1;
-            let scope = self.topo.levels[l].scope;
-            if scope == Scope::Node && n.saturating_mul(range.len() as u64) > DENSE_SLOTS_MAX {
-                continue;
-            }
-            for (k, i) in range.enumerate() {
-                let Some(c) = self.tiers[i].cache.take() else {
-                    continue;
-                };
-                self.tiers[i].cache = Some(if scope == Scope::Cluster && per_node {
-                    let nodes = self.topo.nodes;
-                    let t = table.get_or_insert_with(|| Arc::new(owned::LocalIds::new(n, nodes)));
-                    Box::new(owned::OwnedIds::new(c, t.clone(), k, nodes))
-                } else {
-                    let mut c = c;
-                    c.use_dense_ids(n);
-                    c
-                });
-            }
         }
     }
 

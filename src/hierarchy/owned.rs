@@ -1,5 +1,5 @@
-//! A cluster-scope cache instance over dense ids: its policy sees the ids its node
-//! owns renumbered `0..k` (k ~ n / nodes), so the policy's tables indexed by id (see
+//! Dense ids on a cluster ([`Hierarchy::use_dense_ids`]). A cluster-scope cache
+//! instance over dense ids: its policy sees the ids its node owns renumbered `0..k` (k ~ n / nodes), so the policy's tables indexed by id (see
 //! `EvictionPolicy::use_dense_ids`) take k entries rather than n, and a level of
 //! instances holds n in all, as one node's cache would, instead of n per node.
 //!
@@ -13,9 +13,55 @@
 //! ignored. Decisions are the policy's on the renumbered ids.
 
 use super::topology::owner_of;
+use super::Hierarchy;
+use crate::config::cluster::Scope;
 use crate::policy::eviction::{prefetch_ptr, EvictionPolicy, Victim};
 use crate::trace::Request;
 use std::sync::Arc;
+
+/// The most dense-id table entries the instances of one node-scope level may hold
+/// together (about 1 GiB at 8 bytes an entry); past it they stay hashed (same
+/// decisions, less memory).
+pub const DENSE_SLOTS_MAX: u64 = 1 << 27;
+
+impl Hierarchy {
+    /// The workload numbers its objects `0..n`: every cache instance indexes them in
+    /// tables indexed by id (`EvictionPolicy::use_dense_ids`). A cluster-scope
+    /// instance's policy sees only its node's ids, renumbered (see the module doc); the
+    /// instances of a node-scope level stay hashed when their tables together would
+    /// pass [`DENSE_SLOTS_MAX`] ids.
+    pub fn use_dense_ids(&mut self, n: u64) {
+        if self.topo.is_flat() {
+            for c in self.tiers.iter_mut().filter_map(|t| t.cache.as_mut()) {
+                c.use_dense_ids(n);
+            }
+            return;
+        }
+        let mut table = None;
+        for l in 0..self.topo.levels.len() {
+            let range = self.topo.level_range(l);
+            let per_node = range.len() > 1;
+            let scope = self.topo.levels[l].scope;
+            if scope == Scope::Node && n.saturating_mul(range.len() as u64) > DENSE_SLOTS_MAX {
+                continue;
+            }
+            for (k, i) in range.enumerate() {
+                let Some(c) = self.tiers[i].cache.take() else {
+                    continue;
+                };
+                self.tiers[i].cache = Some(if scope == Scope::Cluster && per_node {
+                    let nodes = self.topo.nodes;
+                    let t = table.get_or_insert_with(|| Arc::new(LocalIds::new(n, nodes)));
+                    Box::new(OwnedIds::new(c, t.clone(), k, nodes))
+                } else {
+                    let mut c = c;
+                    c.use_dense_ids(n);
+                    c
+                });
+            }
+        }
+    }
+}
 
 /// Every dense id's index among the ids of its owner node, and each node's ids.
 pub struct LocalIds {
