@@ -1,6 +1,6 @@
 //! The data-parallel training job: R ranks (GPUs) in lockstep, each fed by W loader
 //! workers, with gradient sync and a barrier after every iteration and optional
-//! checkpoints.
+//! checkpoints; or, with `barrier = false`, R independent ranks ([`independent`]).
 //!
 //! Per rank and iteration: the GPU waits for its next batch (the data stall, as
 //! DS-Analyzer defines it: GPU idle waiting for data), computes (per batch plus per
@@ -18,6 +18,14 @@
 //! is one access through the hierarchy. Optional CPU preprocessing per sample
 //! follows the reads.
 //!
+//! Fair turns: when every rank takes or issues a batch at the same instant, the ranks
+//! go in a rotating order, from rank i mod R when iteration i (counted over the run)
+//! starts after a barrier, and from rank e mod R at the start of epoch e. On a device
+//! saturated all the time each loader issues its next batch when its previous one
+//! arrives, so a FIFO device keeps the order of the epoch's first batches for the
+//! whole epoch (a convoy); rotating it per epoch gives every rank every place once in
+//! R epochs, so no rank is systematically served last.
+//!
 //! The job's whole read sequence, for clairvoyant prefetching, is replayed lazily from
 //! the seeded sampler by [`future`] (`Workload::future_accesses`).
 //!
@@ -27,6 +35,7 @@
 pub mod checkpoint;
 pub mod dataset;
 pub mod future;
+mod independent;
 pub mod params;
 mod report;
 pub mod sampler;
@@ -39,6 +48,7 @@ use crate::trace::{Op, Request, NO_NEXT_ACCESS};
 use checkpoint::CheckpointMode;
 use params::{Jitter, Resolved, WorkerIo};
 use rand_distr::Distribution;
+use sampler::Sampler;
 use std::collections::VecDeque;
 
 /// Worker tags: the batch's reads are done; its preprocessing is done; one sample read.
@@ -75,6 +85,8 @@ struct Rank {
     arrived_at: Time,
     /// Data stall in the current iteration.
     iteration_stall: Time,
+    /// Independent ranks only: the rank's own place in the run ([`independent`]).
+    own: independent::RankProgress,
 }
 
 struct Worker {
@@ -112,6 +124,13 @@ pub struct Training {
     stats: report::Stats,
     /// The whole job's reads, regenerated on demand for clairvoyant prefetching.
     future: future::TrainingFuture,
+    /// Independent ranks in different epochs read through more samplers than
+    /// `p.sampler` (sampler i > 0 is `extra_samplers[i - 1]`).
+    extra_samplers: Vec<Sampler>,
+    /// Ranks reading through each sampler (independent ranks).
+    sampler_users: Vec<u32>,
+    /// Ranks that finished their run (independent ranks).
+    finished: usize,
 }
 
 pub fn build(params: toml::Table, ctx: &super::BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
@@ -125,6 +144,7 @@ impl Training {
     /// A training job from resolved parameters.
     pub fn new(p: Resolved, seed: u64) -> Self {
         let slots = p.prefetch * p.workers;
+        let p_ranks = p.ranks;
         let per_rank = p.sampler.per_rank();
         let batches_per_epoch = if p.drop_last {
             per_rank / p.batch
@@ -139,6 +159,7 @@ impl Training {
                 waiting: None,
                 arrived_at: 0,
                 iteration_stall: 0,
+                own: independent::RankProgress::default(),
             })
             .collect();
         let workers = (0..p.ranks * p.workers)
@@ -178,12 +199,44 @@ impl Training {
             done: false,
             first_actor: 0,
             batch: Vec::new(),
+            extra_samplers: Vec::new(),
+            sampler_users: vec![p_ranks as u32],
+            finished: 0,
         }
     }
 
     /// Per-rank time accounting so far.
     pub fn rank_times(&self) -> impl Iterator<Item = &RankTimes> {
         self.ranks.iter().map(|r| &r.times)
+    }
+
+    /// The sampler rank `r` reads through (its epoch's order).
+    #[inline]
+    fn sampler_of(&self, r: usize) -> &Sampler {
+        match self.ranks[r].own.sampler {
+            0 => &self.p.sampler,
+            i => &self.extra_samplers[i - 1],
+        }
+    }
+
+    /// The `j`-th rank to take its batch when all ranks do at once: after a barrier
+    /// release the order rotates by one rank per iteration, and at the start of an
+    /// epoch (when every rank's loader issues its first batches) by one rank per
+    /// epoch (see the module doc).
+    #[inline]
+    fn rank_in_turn(&self, j: usize, epoch_start: bool) -> usize {
+        let ranks = self.p.ranks as u64;
+        let first = if epoch_start {
+            self.epoch % ranks
+        } else {
+            self.iterations % ranks
+        };
+        let r = first as usize + j;
+        if r >= self.p.ranks {
+            r - self.p.ranks
+        } else {
+            r
+        }
     }
 
     /// Samples in batch `k` of a rank's epoch.
@@ -203,13 +256,17 @@ impl Training {
             self.ranks[r].ready.fill(NOT_READY);
         }
         // Batch-major: every rank's batch 0 is issued before anyone's batch 1, as the
-        // ranks' loaders start side by side (rank-major order would favour rank 0).
+        // ranks' loaders start side by side (rank-major order would favour rank 0),
+        // starting from the iteration's first rank.
+        let ranks = self.p.ranks;
         for k in 0..self.slots.min(self.batches_per_epoch) {
-            for r in 0..self.p.ranks {
+            for j in 0..ranks {
+                let r = self.rank_in_turn(j, true);
                 self.dispatch(r, k, ctx);
             }
         }
-        for r in 0..self.p.ranks {
+        for j in 0..ranks {
+            let r = self.rank_in_turn(j, true);
             self.want_batch(r, 0, ctx);
         }
     }
@@ -264,8 +321,10 @@ impl Training {
                 let r = w / self.p.workers;
                 let now = ctx.now();
                 let mut batch = std::mem::take(&mut self.batch);
-                let ids = reads.map(|pos| self.p.sampler.index(r, pos));
-                self.stats.bytes_read += self.p.dataset.read_requests(ids, now, &mut batch);
+                let sampler = self.sampler_of(r);
+                let ids = reads.map(|pos| sampler.index(r, pos));
+                let bytes = self.p.dataset.read_requests(ids, now, &mut batch);
+                self.stats.bytes_read += bytes;
                 let slot = self.p.rank_slots[r] as usize;
                 let last = ctx.access_batch_on(slot, &mut batch, self.p.sampler.sequential_io());
                 self.batch = batch;
@@ -278,7 +337,7 @@ impl Training {
     /// One sample read through the hierarchy now; returns when its data is ready.
     #[inline]
     fn read(&mut self, r: usize, pos: usize, ctx: &mut Ctx) -> Time {
-        let id = self.p.sampler.index(r, pos);
+        let id = self.sampler_of(r).index(r, pos);
         let now = ctx.now();
         let req = Request {
             time: now,
@@ -503,7 +562,8 @@ impl Training {
         if self.iter == self.batches_per_epoch {
             self.begin_epoch(ctx);
         } else {
-            for r in 0..self.p.ranks {
+            for j in 0..self.p.ranks {
+                let r = self.rank_in_turn(j, false);
                 self.want_batch(r, self.iter, ctx);
             }
         }
@@ -524,7 +584,8 @@ impl Workload for Training {
         let local = (actor - self.first_actor) as usize;
         let (ranks, workers) = (self.p.ranks, self.workers.len());
         match local {
-            r if r < ranks => self.on_compute_done(r, ctx),
+            r if r < ranks && self.p.barrier => self.on_compute_done(r, ctx),
+            r if r < ranks => self.on_rank_compute_done(r, ctx),
             w if w < ranks + workers => self.on_worker(w - ranks, tag, ctx),
             s if s == ranks + workers && tag == SYNC_PHASE_DONE => self.sync_phase(ctx),
             s if s == ranks + workers => self.sync_step(tag, ctx),
@@ -543,7 +604,13 @@ impl Workload for Training {
     fn progress(&self) -> Option<(u64, u64)> {
         let all = (self.batches_per_epoch as u64).saturating_mul(self.p.epochs);
         let total = self.p.max_iterations.map_or(all, |m| m.min(all));
-        Some((self.iterations.min(total), total))
+        // Independent ranks count every rank's iterations: progress is their mean.
+        let done = if self.p.barrier {
+            self.iterations
+        } else {
+            self.iterations / self.p.ranks as u64
+        };
+        Some((done.min(total), total))
     }
 
     fn warnings(&self) -> Vec<String> {
