@@ -244,6 +244,8 @@ fn cases() -> Vec<Case> {
         Case::run_config("channels", cfg(&[("#T1", "channels = 4000000000")]), &["tiers[1].channels", "needs about"]),
         Case::run_config("training samples", training("").replace("samples = 1000, size = \"100KB\"", "samples = 4000000000, size = { dist = \"lognormal\", mean = \"100KB\", sd = \"50KB\" }"), &["workload.dataset.samples", "needs about"]),
         Case::run_config("prefetch factor", training("workers = 64\nprefetch_factor = 4000000000"), &["workload.prefetch_factor", "needs about"]),
+        Case::run_config("independent ranks with a gradient sync", training("ranks = 2\nbarrier = false\nsync = { kind = \"ring\", link = \"net\", bytes = \"1MB\" }\n[[links]]\nname = \"net\"\npreset = \"rdma-100g\""), &["workload.sync", "barrier = false"]),
+        Case::run_config("independent ranks with checkpoints", training("ranks = 2\nbarrier = false\ncheckpoint = { every = 10, tier = \"nvme\", bytes = \"1MB\" }"), &["workload.checkpoint", "barrier = true"]),
         Case::run_config("inference requests", "[[tiers]]\nname = \"dram\"\npreset = \"ddr4-3200\"\ncapacity = \"64GiB\"\n[[tiers]]\nname = \"nvme\"\npreset = \"nvme-tlc-pcie4\"\n[workload]\nkind = \"inference\"\nmodel = \"llama3-8b\"\nrate = 4.0\nrequests = 1000000000000\nprompt_tokens = 16\noutput_tokens = 4\nprefill_per_token = \"1us\"\ndecode_per_token = \"1us\"\n".into(), &["workload.requests", "needs about"]),
         Case::run_config("clairvoyant window", training("[prefetch]\nkind = \"clairvoyant\"\nlookahead = 1000000000000"), &["prefetch.lookahead", "needs about"]),
         // Degenerate parameters that cannot terminate.
