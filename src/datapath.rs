@@ -27,12 +27,7 @@ use crate::trace::{Op, Request};
 const BATCH_INDEX_AHEAD: usize = 16;
 const BATCH_NODE_AHEAD: usize = 6;
 
-/// Who makes an access: the requester's node and job (both 0 on one node with one job).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Origin {
-    pub node: u16,
-    pub job: u16,
-}
+pub use crate::hierarchy::Origin;
 
 /// One job's accesses per level (config tier): where they were served.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -174,8 +169,7 @@ impl DataPath {
         let mut a = if self.placement {
             self.placed_access(now, req, sequential)
         } else {
-            self.hier
-                .access_from(now, req, sequential, origin.node as usize)
+            self.hier.access_from(now, req, sequential, origin)
         };
         if self.track_jobs {
             self.count_job(origin.job, a.tier, req.size);

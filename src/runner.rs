@@ -33,6 +33,12 @@ pub fn run_config_watched(
     let start_wall = std::time::Instant::now();
     let wall_clock_start = manifest::now_rfc3339();
     let mut sim = model::build(cfg, seed)?;
+    if cfg.sim.run_jobs_alone && !cfg.jobs.is_empty() {
+        let alone = run_jobs_alone(cfg, seed, watch)?;
+        if let Some(jobs) = sim.workload.jobs_mut() {
+            jobs.set_alone(alone);
+        }
+    }
     let outcome = sim.try_run(watch)?;
     let manifest = Manifest {
         tiersim_version: env!("CARGO_PKG_VERSION"),
@@ -51,6 +57,28 @@ pub fn run_config_watched(
         wall_clock_seconds: start_wall.elapsed().as_secs_f64(),
     };
     report::write_run(out_dir, &sim, &outcome, &manifest)
+}
+
+/// Each job's run time alone: the same model and seed with only that job started
+/// (its namespace, seeds and any quota partition exactly as beside the others); run
+/// one after another.
+fn run_jobs_alone(
+    cfg: &Config,
+    seed: u64,
+    watch: &Watch,
+) -> anyhow::Result<Vec<crate::engine::Time>> {
+    (0..cfg.jobs.len())
+        .map(|j| {
+            let mut sim = model::build(cfg, seed)?;
+            if let Some(jobs) = sim.workload.jobs_mut() {
+                jobs.run_only(j);
+            }
+            let out = sim.try_run(watch)?;
+            let jobs = sim.workload.jobs().expect("a jobs config");
+            let job = &jobs.jobs()[j];
+            Ok(job.end.unwrap_or(out.end.max(job.start)) - job.start)
+        })
+        .collect()
 }
 
 /// The resolved config ([`Config::resolved`], what `tiersim check` prints) with the

@@ -76,18 +76,23 @@ pub struct Ctx<'a> {
     job: u16,
     /// The nodes this workload runs on: node slot k is node `nodes[k]`.
     nodes: &'a [u16],
+    /// The workload's time origin (its job's start): it sees time from there.
+    t0: Time,
 }
 
 impl<'a> Ctx<'a> {
     /// A context for job `job` running on `nodes`, its object ids offset by
     /// `object_base` and its random streams derived from `seed` (a composite workload
     /// hands each of its jobs one).
+    /// Its clock starts at `t0` (simulated time): every time it sees or gives is
+    /// from there, so a job that starts late runs as if it started at 0.
     pub fn for_job<'b>(
         &'b mut self,
         job: u16,
         nodes: &'b [u16],
         object_base: u64,
         seed: u64,
+        t0: Time,
     ) -> Ctx<'b> {
         Ctx {
             queue: self.queue,
@@ -97,7 +102,20 @@ impl<'a> Ctx<'a> {
             object_base,
             job,
             nodes,
+            t0: self.t0 + t0,
         }
+    }
+
+    /// The next actor id the engine will hand out (a composite workload routes the
+    /// ids its jobs allocate by it).
+    pub fn next_actor(&self) -> u32 {
+        self.actors.next
+    }
+
+    /// The simulation's clock (the data path's time).
+    #[inline]
+    fn abs_now(&self) -> Time {
+        self.queue.now()
     }
 
     /// The number of node slots this workload runs on (at least 1).
@@ -116,7 +134,7 @@ impl<'a> Ctx<'a> {
     /// The current simulated time.
     #[inline]
     pub fn now(&self) -> Time {
-        self.queue.now()
+        self.queue.now() - self.t0
     }
 
     /// `n` fresh actor ids for this workload; returns the first (the rest follow it).
@@ -127,7 +145,8 @@ impl<'a> Ctx<'a> {
     /// Wakes `actor` with `tag` at absolute time `at`.
     #[inline]
     pub fn wake_at(&mut self, at: Time, actor: u32, tag: u64) {
-        self.queue.schedule_at(at, Event::Actor { actor, tag });
+        self.queue
+            .schedule_at(at.saturating_add(self.t0), Event::Actor { actor, tag });
     }
 
     /// Wakes `actor` with `tag` after `delay`.
@@ -147,7 +166,7 @@ impl<'a> Ctx<'a> {
     /// tier index).
     #[inline]
     pub fn access_on(&mut self, slot: usize, req: &Request, sequential: bool) -> Access {
-        let now = self.now();
+        let now = self.abs_now();
         let origin = self.origin(slot);
         let mut a = if self.object_base == 0 {
             self.data.access_from(now, req, sequential, origin)
@@ -160,6 +179,7 @@ impl<'a> Ctx<'a> {
         if !topo.is_flat() {
             a.tier = topo.level(a.tier);
         }
+        a.done -= self.t0;
         a
     }
 
@@ -177,9 +197,9 @@ impl<'a> Ctx<'a> {
                 r.id = r.id.wrapping_add(self.object_base);
             }
         }
-        let now = self.now();
+        let now = self.abs_now();
         let origin = self.origin(slot);
-        self.data.access_batch(now, reqs, sequential, origin)
+        self.data.access_batch(now, reqs, sequential, origin) - self.t0
     }
 
     /// Reads or writes `req` now and wakes `actor` with `tag` when done. Returns
@@ -235,10 +255,11 @@ impl<'a> Ctx<'a> {
         bytes: u64,
         sequential: bool,
     ) -> Time {
-        let now = self.now();
+        let now = self.abs_now();
         let origin = self.origin(slot);
         self.data
             .pinned_on(now, tier, op, bytes, sequential, origin)
+            - self.t0
     }
 
     /// Sends `bytes` over link `link` now and wakes the actor when they arrive.
@@ -252,19 +273,19 @@ impl<'a> Ctx<'a> {
     /// index) now, as `steps` back-to-back messages of `bytes / steps` (each pays the
     /// link's latency; one reservation); returns when they arrive. Wakes no one.
     pub fn transfer_steps_on(&mut self, slot: usize, link: usize, steps: u32, bytes: u64) -> Time {
-        let now = self.now();
+        let now = self.abs_now();
         let node = self.origin(slot).node as usize;
         let l = self.data.hierarchy().topo.link_instance(link, node);
-        self.data.transfer_steps(now, l, steps, bytes)
+        self.data.transfer_steps(now, l, steps, bytes) - self.t0
     }
 
     /// Sends `bytes` over node slot `slot`'s instance of link `link` now; returns when
     /// they arrive. Wakes no one.
     pub fn transfer_on(&mut self, slot: usize, link: usize, bytes: u64) -> Time {
-        let now = self.now();
+        let now = self.abs_now();
         let node = self.origin(slot).node as usize;
         let l = self.data.hierarchy().topo.link_instance(link, node);
-        self.data.transfer(now, l, bytes)
+        self.data.transfer(now, l, bytes) - self.t0
     }
 
     /// Drops object `id` from every cache tier without writing it back (freed data,
@@ -334,6 +355,16 @@ pub trait Workload: Send {
     /// Units of work done and in all (requests, iterations, tokens), for progress
     /// displays; None when the workload does not count them.
     fn progress(&self) -> Option<(u64, u64)> {
+        None
+    }
+
+    /// The jobs, when this is several jobs' composite (`[[jobs]]`).
+    fn jobs(&self) -> Option<&crate::workload::jobs::Jobs> {
+        None
+    }
+
+    /// [`Self::jobs`], mutable.
+    fn jobs_mut(&mut self) -> Option<&mut crate::workload::jobs::Jobs> {
         None
     }
 }
@@ -421,6 +452,7 @@ impl Simulation {
             object_base: 0,
             job: 0,
             nodes: &self.all_nodes,
+            t0: 0,
         };
         if start {
             self.workload.start(&mut ctx);

@@ -129,7 +129,7 @@ fn a_tier_with_eviction_and_link_round_trips_as_toml() {
     let doc = Doc {
         tiers: resolve_all(&cfg.tiers, "tiers"),
         links: resolve_all(&cfg.links, "links"),
-        workload: &cfg.workload,
+        workload: cfg.workload.as_ref().unwrap(),
     };
     let out = toml::to_string(&doc).unwrap();
     let again = Config::parse(&out).unwrap_or_else(|e| panic!("{e}\n{out}"));

@@ -46,8 +46,11 @@ fn as_written(path: &Path) -> Config {
 
 /// The trace-replay example needs the shared data beside the crate.
 fn needs_missing_data(cfg: &Config) -> bool {
-    cfg.workload.get("kind").and_then(|k| k.as_str()) == Some("trace")
-        && !Path::new(cfg.workload["path"].as_str().unwrap()).is_file()
+    let Some(w) = &cfg.workload else {
+        return false;
+    };
+    w.get("kind").and_then(|k| k.as_str()) == Some("trace")
+        && !Path::new(w["path"].as_str().unwrap()).is_file()
 }
 
 #[test]

@@ -6,6 +6,7 @@
 
 pub mod cluster;
 mod device;
+pub mod jobs;
 pub mod resolve;
 pub mod units;
 
@@ -105,6 +106,10 @@ pub struct SimConfig {
     /// Interval of the per-tier time series (timeseries.csv); default 1 ms, doubled
     /// whenever the series would exceed 2,000 samples.
     pub sample_interval: Option<Duration>,
+    /// With `[[jobs]]`: also run each job alone (the same config without the other
+    /// jobs, the same seed) and report its slowdown and Jain's index over them.
+    #[serde(default)]
+    pub run_jobs_alone: bool,
 }
 
 /// The whole config file.
@@ -122,8 +127,12 @@ pub struct Config {
     /// Network links that tiers' data or workloads' messages cross.
     #[serde(default)]
     pub links: Vec<DeviceConfig>,
-    /// `kind = "..."` plus the workload's parameters.
-    pub workload: toml::Value,
+    /// `kind = "..."` plus the workload's parameters (absent with `[[jobs]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<toml::Value>,
+    /// Several jobs sharing the model (instead of `[workload]`; see [`jobs`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jobs: Vec<jobs::JobConfig>,
     /// Optional migration daemon: `kind = "..."` plus parameters.
     pub migration: Option<toml::Value>,
     /// Optional prefetcher: `kind = "..."` plus parameters.
@@ -249,6 +258,7 @@ impl Config {
             l.resolve(&path)?;
         }
         self.check_cluster()?;
+        jobs::check(self)?;
         for (key, d) in [
             ("sim.duration", self.sim.duration),
             ("sim.sample_interval", self.sim.sample_interval),

@@ -33,8 +33,15 @@ impl Config {
             let v = t.eviction.take().unwrap_or_else(|| DEFAULT_EVICTION.into());
             t.eviction = Some(to_toml(eviction::REGISTRY.resolve(v, &path, ctx)?, &path)?);
         }
-        let w = workload::REGISTRY.resolve(self.workload.clone(), "workload", ctx)?;
-        self.workload = to_toml(w, "workload")?;
+        if let Some(w) = self.workload.take() {
+            let w = workload::REGISTRY.resolve(w, "workload", ctx)?;
+            self.workload = Some(to_toml(w, "workload")?);
+        }
+        for (i, j) in self.jobs.iter_mut().enumerate() {
+            let path = format!("jobs[{i}].workload");
+            let w = workload::REGISTRY.resolve(j.workload.clone(), &path, ctx)?;
+            j.workload = to_toml(w, &path)?;
+        }
         if let Some(m) = self.migration.take() {
             self.migration = Some(to_toml(migration::resolve(m, ctx)?, "migration")?);
         }
@@ -74,8 +81,25 @@ impl Config {
         if let Some(c) = &self.cluster {
             out.insert("cluster".into(), Value::Object(to_map(c, "cluster")?));
         }
-        let w = workload::REGISTRY.resolve(self.workload.clone(), "workload", &ctx)?;
-        out.insert("workload".into(), Value::Object(w));
+        if let Some(w) = &self.workload {
+            let w = workload::REGISTRY.resolve(w.clone(), "workload", &ctx)?;
+            out.insert("workload".into(), Value::Object(w));
+        }
+        if !self.jobs.is_empty() {
+            let mut arr = Vec::with_capacity(self.jobs.len());
+            for (i, j) in self.jobs.iter().enumerate() {
+                let path = format!("jobs[{i}]");
+                let mut m = to_map(j, &path)?;
+                let w = workload::REGISTRY.resolve(
+                    j.workload.clone(),
+                    &format!("{path}.workload"),
+                    &ctx,
+                )?;
+                m.insert("workload".into(), Value::Object(w));
+                arr.push(Value::Object(m));
+            }
+            out.insert("jobs".into(), Value::Array(arr));
+        }
         if let Some(m) = &self.migration {
             out.insert(
                 "migration".into(),

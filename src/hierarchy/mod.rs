@@ -22,6 +22,7 @@
 //! at a time through [`TierPair`].
 
 mod pair;
+pub mod partition;
 mod placement;
 pub mod topology;
 
@@ -97,6 +98,13 @@ pub struct NodeStats {
     pub shared: u64,
 }
 
+/// Who makes an access: the requester's node and job (both 0 on one node with one job).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub node: u16,
+    pub job: u16,
+}
+
 /// A network link: a device without capacity.
 pub struct Link {
     pub name: String,
@@ -128,6 +136,12 @@ pub struct Hierarchy {
     /// When each demand-filled copy (instance, id) is ready (with `coalesce`).
     inflight: std::collections::HashMap<(u64, u32), Time, crate::policy::hash::IdBuildHasher>,
     inflight_sweep_at: usize,
+    /// Some cache tier is partitioned by job quotas (see [`partition`]).
+    partitioned: bool,
+    /// The job of the access in progress (for partitioned tiers).
+    requester: u16,
+    /// One node, no coalescing, no partitions: the compiled fast path.
+    simple: bool,
     victims: Vec<Victim>,
     pending: Vec<(usize, Victim)>,
     /// When each prefetched copy not yet accessed is ready.
@@ -171,6 +185,9 @@ impl Hierarchy {
             coalesce: false,
             inflight: Default::default(),
             inflight_sweep_at: READY_SWEEP_MIN,
+            partitioned: false,
+            requester: 0,
+            simple: true,
             victims: Vec::new(),
             pending: Vec::new(),
             ready: IdMap::default(),
@@ -181,6 +198,17 @@ impl Hierarchy {
     /// Makes hits wait for the demand fill in flight that brought their object in.
     pub fn set_coalesce(&mut self, on: bool) {
         self.coalesce = on;
+        self.update_simple();
+    }
+
+    /// Notes that some cache tier is a [`partition::Partitioned`] cache.
+    pub fn set_partitioned(&mut self) {
+        self.partitioned = true;
+        self.update_simple();
+    }
+
+    fn update_simple(&mut self) {
+        self.simple = self.topo.is_flat() && !self.coalesce && !self.partitioned;
     }
 
     /// Index of the home tier (the slowest, holding everything).
@@ -297,7 +325,7 @@ impl Hierarchy {
     /// the module doc). Placement mode is [`Hierarchy::placed_access`].
     #[inline]
     pub fn access(&mut self, now: Time, req: &Request, sequential: bool) -> Access {
-        self.access_from(now, req, sequential, 0)
+        self.access_from(now, req, sequential, Origin::default())
     }
 
     /// [`Self::access`] by a requester on node `node`: it sees its node's instances of
@@ -308,12 +336,14 @@ impl Hierarchy {
         now: Time,
         req: &Request,
         sequential: bool,
-        node: usize,
+        origin: Origin,
     ) -> Access {
+        let node = origin.node as usize;
+        self.requester = origin.job;
         let a = match req.op {
-            Op::Read if self.topo.is_flat() => self.read::<true>(now, req, sequential, node),
+            Op::Read if self.simple => self.read::<true>(now, req, sequential, node),
             Op::Read => self.read::<false>(now, req, sequential, node),
-            Op::Write if self.topo.is_flat() => self.write::<true>(now, req, sequential, node),
+            Op::Write if self.simple => self.write::<true>(now, req, sequential, node),
             Op::Write => self.write::<false>(now, req, sequential, node),
         };
         if !self.topo.is_flat() {
@@ -362,6 +392,9 @@ impl Hierarchy {
         let (mut k, mut kl) = (home, top);
         for l in 0..top {
             let i = self.inst::<FLAT>(node, l, req.id);
+            if !FLAT && self.partitioned {
+                self.select_requester(i);
+            }
             if self.tiers[i].cache.as_mut().is_some_and(|c| c.lookup(req)) {
                 (k, kl) = (i, l);
                 break;
@@ -388,7 +421,7 @@ impl Hierarchy {
                 Inclusion::Inclusive => {
                     for l in (0..kl).rev() {
                         let i = self.inst::<FLAT>(node, l, req.id);
-                        self.fill::<FLAT>(i, now, req, sequential, node);
+                        self.fill::<FLAT>(i, now, req, sequential, node, done);
                     }
                 }
                 Inclusion::Exclusive => {
@@ -401,7 +434,7 @@ impl Hierarchy {
                         self.tiers[k].cache.as_mut().map(|c| c.remove(req.id));
                     }
                     let top = self.inst::<FLAT>(node, 0, req.id);
-                    if self.fill::<FLAT>(top, now, req, sequential, node) && bits {
+                    if self.fill::<FLAT>(top, now, req, sequential, node, done) && bits {
                         self.set_dirty(req.id, top);
                     }
                 }
@@ -422,6 +455,9 @@ impl Hierarchy {
             return self.pinned(0, now, Op::Write, req.size as u64, sequential);
         }
         let top = self.inst::<FLAT>(node, 0, req.id);
+        if !FLAT && self.partitioned {
+            self.select_requester(top);
+        }
         let hit = self.tiers[top]
             .cache
             .as_mut()
@@ -451,8 +487,10 @@ impl Hierarchy {
     }
 
     /// Copies the object into tier instance `i` at `t` for a requester on `node` (a
-    /// fill); returns whether it was admitted. The object is known to be absent there
-    /// (its lookup just missed).
+    /// fill) of data that arrives from below at `arrived`; returns whether it was
+    /// admitted. The object is known to be absent there (its lookup just missed). With
+    /// coalescing, the copy is ready when both its write and the data are done.
+    #[allow(clippy::too_many_arguments)]
     fn fill<const FLAT: bool>(
         &mut self,
         i: usize,
@@ -460,6 +498,7 @@ impl Hierarchy {
         req: &Request,
         sequential: bool,
         node: usize,
+        arrived: Time,
     ) -> bool {
         let admitted = self.insert(i, t, req);
         if admitted {
@@ -473,7 +512,7 @@ impl Hierarchy {
                 node as u16,
             );
             if !FLAT && self.coalesce {
-                self.note_inflight(t, req.id, i, done);
+                self.note_inflight(t, req.id, i, done.max(arrived));
             }
         }
         admitted
@@ -531,6 +570,9 @@ impl Hierarchy {
     fn insert(&mut self, i: usize, t: Time, req: &Request) -> bool {
         let mut victims = std::mem::take(&mut self.victims);
         victims.clear();
+        if self.partitioned {
+            self.select_requester(i);
+        }
         let admitted = match self.tiers[i].cache.as_mut() {
             Some(c) => c.insert_admitted(req, &mut victims),
             None => false,
@@ -567,6 +609,7 @@ impl Hierarchy {
                 if !cache.contains(v.id) {
                     let mut victims = std::mem::take(&mut self.victims);
                     victims.clear();
+                    cache.set_requester(self.requester);
                     cache.insert(&vreq, &mut victims);
                     self.pending.extend(victims.drain(..).map(|x| (below, x)));
                     self.victims = victims;
@@ -659,6 +702,15 @@ impl Hierarchy {
         }
         for m in &mut self.dirty {
             m.remove(&id);
+        }
+    }
+
+    /// Tells instance `i`'s cache which job the next lookup or insert is for.
+    #[inline]
+    fn select_requester(&mut self, i: usize) {
+        let job = self.requester;
+        if let Some(c) = self.tiers[i].cache.as_mut() {
+            c.set_requester(job);
         }
     }
 

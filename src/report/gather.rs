@@ -4,7 +4,8 @@
 //! works from these.
 
 use super::summary::{
-    CacheSummary, DeviceKind, DeviceSummary, Named, NodeSummary, RunSummary, TierSummary,
+    CacheSummary, DeviceKind, DeviceSummary, JobSummary, JobTierSummary, Named, NodeSummary,
+    RunSummary, TierSummary,
 };
 use crate::device::{DeviceSpec, DeviceStats};
 use crate::engine::{secs, Time};
@@ -183,6 +184,79 @@ fn cluster_devices(
     (tiers, links, nodes)
 }
 
+/// Headline rates a workload's summary may carry, in order of preference.
+const RATES: &[&str] = &[
+    "samples_per_s",
+    "tokens_per_s",
+    "requests_per_s",
+    "throughput_requests_per_s",
+    "lookups_per_s",
+    "achieved_flops_per_s",
+];
+
+/// Every job's figures, with its data-path counters.
+fn jobs(sim: &Simulation, end: Time) -> Vec<JobSummary> {
+    let Some(jobs) = sim.workload.jobs() else {
+        return Vec::new();
+    };
+    let levels: Vec<String> = sim
+        .hier()
+        .topo
+        .levels
+        .iter()
+        .map(|l| l.name.clone())
+        .collect();
+    jobs.reports(end)
+        .into_iter()
+        .enumerate()
+        .map(|(j, r)| {
+            let traffic = sim.data.job_traffic(j);
+            let served = |l: usize| traffic.map_or(0, |t| t.served[l]);
+            let tiers = levels
+                .iter()
+                .enumerate()
+                .map(|(l, name)| {
+                    let reached: u64 = (l..levels.len()).map(served).sum();
+                    JobTierSummary {
+                        tier: name.clone(),
+                        served: served(l),
+                        bytes: traffic.map_or(0, |t| t.bytes[l]),
+                        hit_ratio: if reached > 0 {
+                            served(l) as f64 / reached as f64
+                        } else {
+                            0.0
+                        },
+                    }
+                })
+                .collect();
+            let rate = RATES
+                .iter()
+                .find_map(|k| Some((k, r.summary.get(*k)?.as_f64()?)));
+            let run_time = r.run_time;
+            JobSummary {
+                name: r.job.name.clone(),
+                kind: r.job.kind.clone(),
+                nodes: r.job.nodes.clone(),
+                shared_dataset: r.job.shared_dataset.clone(),
+                start_s: secs(r.job.start),
+                end_s: secs(r.job.start + run_time),
+                run_time_s: secs(run_time),
+                finished: r.job.end.is_some(),
+                throughput: rate.map(|x| x.1),
+                throughput_unit: rate.map(|x| x.0.to_string()),
+                stall_fraction: r.summary.get("stall_fraction").and_then(|v| v.as_f64()),
+                au: r.summary.get("au").and_then(|v| v.as_f64()),
+                tiers,
+                alone_run_time_s: r.alone.map(secs),
+                slowdown: r
+                    .alone
+                    .and_then(|a| crate::workload::jobs::slowdown(run_time, a)),
+                workload: r.summary,
+            }
+        })
+        .collect()
+}
+
 impl RunSummary {
     /// The summary of a finished simulation.
     pub fn from_sim(sim: &Simulation, out: &Outcome) -> RunSummary {
@@ -247,6 +321,7 @@ impl RunSummary {
             prefetch: sim.data.prefetcher().map(|p| p.summary()),
             warnings,
             nodes,
+            jobs: jobs(sim, end),
         }
     }
 }

@@ -14,7 +14,8 @@ pub use describe::describe;
 pub use gather::{aggregate, sim_tables};
 pub use manifest::{digest, Manifest};
 pub use summary::{
-    CacheSummary, DeviceKind, DeviceSummary, Named, NodeSummary, RunSummary, TierSummary,
+    CacheSummary, DeviceKind, DeviceSummary, JobSummary, JobTierSummary, Named, NodeSummary,
+    RunSummary, TierSummary,
 };
 
 use crate::atomic::write_atomic;
@@ -107,6 +108,65 @@ pub fn nodes_csv(s: &RunSummary) -> String {
     out
 }
 
+/// jobs.csv: one row per job: when it ran, its rate, stall and AU (training), its
+/// slowdown against running alone (with `sim.run_jobs_alone`), and per tier its hit
+/// ratio and bytes (`<tier>_hit_ratio`, `<tier>_bytes`).
+pub fn jobs_csv(s: &RunSummary) -> String {
+    let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut head: Vec<String> = [
+        "job",
+        "kind",
+        "nodes",
+        "shared_dataset",
+        "start_s",
+        "end_s",
+        "run_time_s",
+        "finished",
+        "throughput",
+        "throughput_unit",
+        "stall_fraction",
+        "au",
+        "alone_run_time_s",
+        "slowdown",
+    ]
+    .iter()
+    .map(|c| c.to_string())
+    .collect();
+    if let Some(j) = s.jobs.first() {
+        for t in &j.tiers {
+            head.push(format!("{}_hit_ratio", t.tier));
+            head.push(format!("{}_bytes", t.tier));
+        }
+    }
+    w.write_record(&head).expect("writing to memory");
+    for j in &s.jobs {
+        let nodes: Vec<String> = j.nodes.iter().map(|n| n.to_string()).collect();
+        let mut row = vec![
+            j.name.clone(),
+            j.kind.clone(),
+            nodes.join(" "),
+            j.shared_dataset.clone().unwrap_or_default(),
+            j.start_s.to_string(),
+            j.end_s.to_string(),
+            j.run_time_s.to_string(),
+            j.finished.to_string(),
+            opt(j.throughput),
+            j.throughput_unit.clone().unwrap_or_default(),
+            opt(j.stall_fraction),
+            opt(j.au),
+            opt(j.alone_run_time_s),
+            opt(j.slowdown),
+        ];
+        for t in &j.tiers {
+            row.push(t.hit_ratio.to_string());
+            row.push(t.bytes.to_string());
+        }
+        w.write_record(&row).expect("writing to memory");
+    }
+    String::from_utf8(w.into_inner().expect("writing to memory")).expect("UTF-8 cells")
+}
+
 /// latency.csv: percentiles per histogram, nanoseconds.
 pub fn latency_csv(s: &RunSummary) -> String {
     let mut out = String::from("name,count,mean_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns\n");
@@ -134,6 +194,9 @@ pub fn write_run(
     put("latency.csv", latency_csv(&s).as_bytes())?;
     if !s.nodes.is_empty() {
         put("nodes.csv", nodes_csv(&s).as_bytes())?;
+    }
+    if !s.jobs.is_empty() {
+        put("jobs.csv", jobs_csv(&s).as_bytes())?;
     }
     for (name, text) in sim_tables(sim, out) {
         put(&name, text.as_bytes())?;

@@ -41,6 +41,59 @@ pub struct RunSummary {
     /// Per node of a `[cluster]` with more than one node (absent otherwise): nodes.csv.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<NodeSummary>,
+    /// Per job of a `[[jobs]]` config (absent otherwise): jobs.csv.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jobs: Vec<JobSummary>,
+}
+
+/// One job's figures (a `[[jobs]]` entry).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobSummary {
+    pub name: String,
+    pub kind: String,
+    /// Node indices it ran on.
+    pub nodes: Vec<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_dataset: Option<String>,
+    pub start_s: f64,
+    /// When it finished (the run's end if it did not).
+    pub end_s: f64,
+    pub run_time_s: f64,
+    pub finished: bool,
+    /// The workload's headline rate (samples/s, requests/s, ...), if it has one, and
+    /// its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throughput_unit: Option<String>,
+    /// Training jobs: the job-level stall fraction and accelerator utilisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stall_fraction: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub au: Option<f64>,
+    /// Where its accesses were served, per tier.
+    pub tiers: Vec<JobTierSummary>,
+    /// Its run time alone and its slowdown (run time here over alone), with
+    /// `sim.run_jobs_alone`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alone_run_time_s: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slowdown: Option<f64>,
+    /// Its own figures (as the `workload` of a run of it alone).
+    pub workload: Value,
+}
+
+/// One job's accesses at one tier.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobTierSummary {
+    pub tier: String,
+    /// Accesses served here, their bytes, and hits over the accesses that reached
+    /// this tier (served here or below).
+    pub served: u64,
+    pub bytes: u64,
+    pub hit_ratio: f64,
 }
 
 /// One node's figures: where its accesses were served, its tier instances' hits, its
@@ -344,6 +397,7 @@ mod tests {
             prefetch: Some(serde_json::json!({"kind": "none"})),
             warnings: Vec::new(),
             nodes: Vec::new(),
+            jobs: Vec::new(),
         }
     }
 

@@ -59,12 +59,17 @@ pub fn binomial_tail(n: u64, p: f64, k: u64) -> f64 {
 /// builds it, with the config's (ranks, epochs).
 pub fn training_sampler(toml: &str) -> anyhow::Result<(Sampler, usize, u64, usize)> {
     let cfg = Config::parse(toml).map_err(|e| anyhow::anyhow!("validation config: {e}"))?;
-    let kt = KindTable::from_value(cfg.workload.clone(), "workload")?;
+    let w = cfg
+        .workload
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("not a one-job config"))?;
+    let kt = KindTable::from_value(w, "workload")?;
     anyhow::ensure!(kt.kind == "training", "not a training config");
     let tiers: Vec<String> = cfg.tiers.iter().map(|t| t.name.clone()).collect();
     let links: Vec<String> = cfg.links.iter().map(|l| l.name.clone()).collect();
     let ctx = BuildCtx {
         seed: cfg.seed,
+        dataset_seed: cfg.seed,
         tiers: &tiers,
         links: &links,
         base_dir: None,

@@ -5,6 +5,7 @@
 mod embedding;
 mod gemm;
 mod inference;
+pub mod jobs;
 mod llm;
 pub mod sizes;
 mod synthetic;
@@ -26,6 +27,9 @@ use crate::sim::Workload;
 /// What a workload constructor may know about the model it runs in.
 pub struct BuildCtx<'a> {
     pub seed: u64,
+    /// The seed of the workload's dataset (object sizes): the run seed for one job,
+    /// the shared dataset's own for jobs that share one (so they see the same sizes).
+    pub dataset_seed: u64,
     /// Tier names, fastest first.
     pub tiers: &'a [String],
     /// Link names.

@@ -151,7 +151,7 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
     let sizes = p.size.sampler("workload.size")?;
     let size_table = sizes.table(
         p.objects,
-        &mut crate::engine::stream(ctx.seed, "workload.sizes"),
+        &mut crate::engine::stream(ctx.dataset_seed, "workload.sizes"),
     );
     Ok(Box::new(Synthetic {
         actors: ClientActors::default(),

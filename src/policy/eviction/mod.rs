@@ -120,6 +120,10 @@ pub trait EvictionPolicy: Send {
     /// decisions). Set once, before the first access; most policies ignore it.
     fn expect_scattered_accesses(&mut self) {}
 
+    /// The job whose lookups and inserts follow (a cache partitioned by job quotas
+    /// puts that job's fills in its partition); unpartitioned policies ignore it.
+    fn set_requester(&mut self, _job: u16) {}
+
     /// Hints that `id` is about to be accessed (policies with an index may start
     /// loading its bucket into the CPU cache). Changes no state.
     #[inline]

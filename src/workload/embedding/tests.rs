@@ -27,6 +27,7 @@ fn rank_frequency_follows_the_configured_exponent() {
         .unwrap();
         let ctx = BuildCtx {
             seed: 7,
+            dataset_seed: 7,
             tiers: &tiers,
             links: &[],
             base_dir: None,

@@ -383,7 +383,7 @@ pub fn resolve(params: toml::Table, ctx: &BuildCtx) -> Result<Resolved, ConfigEr
             "must be at least 1",
         ));
     }
-    let dataset = Dataset::build(&raw.dataset, ctx.seed, "workload.dataset")?;
+    let dataset = Dataset::build(&raw.dataset, ctx.dataset_seed, "workload.dataset")?;
     let per_rank = dataset.samples.div_ceil(ranks as u64);
     if raw.drop_last && raw.batch_size > per_rank {
         return Err(ConfigError::new(

@@ -11,6 +11,8 @@ use crate::policy::{eviction, migration, prefetch};
 use crate::sim::Simulation;
 use crate::workload::{self, BuildCtx};
 
+mod jobs;
+
 /// The largest dense id space indexed by id rather than hashed.
 const DENSE_IDS_MAX: u64 = 1 << 24;
 
@@ -55,14 +57,23 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
     let tier_names: Vec<String> = cfg.tiers.iter().map(|t| t.name.clone()).collect();
     let link_names: Vec<String> = cfg.links.iter().map(|t| t.name.clone()).collect();
     let nodes = cfg.node_list();
-    let bctx = BuildCtx {
-        seed,
-        tiers: &tier_names,
-        links: &link_names,
-        base_dir: cfg.base_dir.as_deref(),
-        nodes: &nodes,
+    let workload = match &cfg.workload {
+        Some(w) => {
+            let bctx = BuildCtx {
+                seed,
+                dataset_seed: seed,
+                tiers: &tier_names,
+                links: &link_names,
+                base_dir: cfg.base_dir.as_deref(),
+                nodes: &nodes,
+            };
+            workload::build(w.clone(), &bctx)?
+        }
+        None => jobs::build(cfg, seed, &tier_names, &link_names, &nodes)?,
     };
-    let workload = workload::build(cfg.workload.clone(), &bctx)?;
+    if cfg.jobs.iter().any(|j| !j.quota.is_empty()) {
+        jobs::partition(cfg, &mut tiers, &topo, seed)?;
+    }
     // Dense object ids get tables indexed by id (one per cache tier, 4 bytes an id),
     // up to 2^24 ids (64 MiB a tier); larger or sparse id spaces stay hashed.
     let dense = workload.dense_ids().filter(|&n| n <= DENSE_IDS_MAX);
@@ -83,8 +94,14 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
     let mut hier = Hierarchy::with_topology(tiers, links, inclusion, topo);
     // Several nodes read one dataset: a read of an object whose fill is in flight
     // waits for it (see `Hierarchy::set_coalesce`).
-    hier.set_coalesce(!flat);
+    hier.set_coalesce(!flat || cfg.jobs.len() > 1);
+    if cfg.jobs.iter().any(|j| !j.quota.is_empty()) {
+        hier.set_partitioned();
+    }
     let mut data = DataPath::new(hier);
+    if !cfg.jobs.is_empty() {
+        data.track_jobs();
+    }
     if let Some(m) = &cfg.migration {
         data.set_migration(build_migration(m, &tier_specs, &tier_names, seed)?);
     }
