@@ -150,6 +150,7 @@ mod tests {
         .unwrap();
         let ctx = BuildCtx {
             seed: 3,
+            dataset_seed: 3,
             tiers: &["disk".to_string()],
             links: &[],
             base_dir: None,
