@@ -258,7 +258,7 @@ impl Training {
         }
         // Batch-major: every rank's batch 0 is issued before anyone's batch 1, as the
         // ranks' loaders start side by side (rank-major order would favour rank 0),
-        // starting from the iteration's first rank.
+        // starting from rank e mod R in epoch e.
         let ranks = self.p.ranks;
         for k in 0..self.slots.min(self.batches_per_epoch) {
             for j in 0..ranks {
