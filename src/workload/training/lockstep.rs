@@ -150,7 +150,7 @@ impl Training {
             self.begin_epoch(ctx);
         } else {
             for j in 0..self.p.ranks {
-                let r = self.rank_in_turn(j, false);
+                let r = self.rank_in_turn(j);
                 self.want_batch(r, self.iter, ctx);
             }
         }

@@ -19,13 +19,12 @@
 //! is one access through the hierarchy. Optional CPU preprocessing per sample
 //! follows the reads.
 //!
-//! Fair turns: when every rank takes or issues a batch at the same instant, the ranks
-//! go in a rotating order, from rank i mod R when iteration i (counted over the run)
-//! starts after a barrier, and from rank e mod R at the start of epoch e. On a device
-//! saturated all the time each loader issues its next batch when its previous one
-//! arrives, so a FIFO device keeps the order of the epoch's first batches for the
-//! whole epoch (a convoy); rotating it per epoch gives every rank every place once in
-//! R epochs, so no rank is systematically served last.
+//! Fair turns: when every rank takes or issues a batch at the same instant (at the
+//! start of an epoch, or after a barrier), the ranks go in order from rank e mod R in
+//! epoch e. On a device saturated all the time each loader issues its next batch when
+//! its previous one arrives, so a FIFO device keeps the order of the epoch's first
+//! batches for the whole epoch anyway (a convoy); rotating the order per epoch gives
+//! every rank every place once in R epochs, so no rank is systematically served last.
 //!
 //! The job's whole read sequence, for clairvoyant prefetching, is replayed lazily from
 //! the seeded sampler by [`future`] (`Workload::future_accesses`).
@@ -221,19 +220,11 @@ impl Training {
         }
     }
 
-    /// The `j`-th rank to take its batch when all ranks do at once: after a barrier
-    /// release the order rotates by one rank per iteration, and at the start of an
-    /// epoch (when every rank's loader issues its first batches) by one rank per
-    /// epoch (see the module doc).
+    /// The `j`-th rank to take or issue its batch when all ranks do at once: the
+    /// order starts from rank e mod R in epoch e (see the module doc).
     #[inline]
-    fn rank_in_turn(&self, j: usize, epoch_start: bool) -> usize {
-        let ranks = self.p.ranks as u64;
-        let first = if epoch_start {
-            self.epoch % ranks
-        } else {
-            self.iterations % ranks
-        };
-        let r = first as usize + j;
+    fn rank_in_turn(&self, j: usize) -> usize {
+        let r = (self.epoch % self.p.ranks as u64) as usize + j;
         if r >= self.p.ranks {
             r - self.p.ranks
         } else {
@@ -263,12 +254,12 @@ impl Training {
         let ranks = self.p.ranks;
         for k in 0..self.slots.min(self.batches_per_epoch) {
             for j in 0..ranks {
-                let r = self.rank_in_turn(j, true);
+                let r = self.rank_in_turn(j);
                 self.dispatch(r, k, ctx);
             }
         }
         for j in 0..ranks {
-            let r = self.rank_in_turn(j, true);
+            let r = self.rank_in_turn(j);
             self.want_batch(r, 0, ctx);
         }
     }
