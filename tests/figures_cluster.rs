@@ -94,7 +94,7 @@ fn job_stall_draws_each_training_jobs_epochs_on_the_run_clock() {
     let c = lines(&fig);
     // x: the job's start + the epoch's end; y: mean stall / duration in percent.
     assert_eq!(c.series.len(), 2, "the synthetic job has no epochs");
-    assert_eq!(c.series[0].name, "a (slowdown 1.25)");
+    assert_eq!(c.series[0].name, "a (slowdown 1.250)");
     assert_eq!(c.series[0].colour, Some(0));
     assert_points(
         &c.series[0].points,

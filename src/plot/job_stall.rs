@@ -53,7 +53,7 @@ pub fn figure(input: &Path) -> anyhow::Result<Figure> {
             })
             .collect();
         let name = match j.slowdown {
-            Some(s) => format!("{} (slowdown {s:.2})", j.job),
+            Some(s) => format!("{} (slowdown {s:.3})", j.job),
             None => j.job.clone(),
         };
         series.push(Series::line(name, points).coloured(k));
