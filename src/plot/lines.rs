@@ -13,7 +13,7 @@ use super::legend::{
 };
 use super::stroke::{
     band_polygons, bin, bin_spread, clip_polyline, inset_px, mean_runs, spread_steps, stroke,
-    Binned, PlotArea, Rect,
+    BandPoint, Binned, PlotArea, Rect,
 };
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -67,7 +67,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         })
         .collect();
     // Lines with a band: (x, y, low, high) per point.
-    let mut spreads: Vec<Option<Vec<(f64, f64, f64, f64)>>> = Vec::new();
+    let mut spreads: Vec<Option<Vec<BandPoint>>> = Vec::new();
     for s in &c.series {
         spreads.push(match &s.spread {
             None => None,

@@ -100,16 +100,19 @@ pub struct Binned {
     pub bins: Vec<(f64, f64, f64, f64)>,
 }
 
+/// A point of a line with its band: (x, y, low, high).
+pub type BandPoint = (f64, f64, f64, f64);
+
 /// Bins `points` (finite, any order) into `n` equal bins over [x0, x1]; points
 /// outside are left out.
 pub fn bin(points: &[(f64, f64)], span: (f64, f64), n: usize) -> Binned {
-    let lines: Vec<(f64, f64, f64, f64)> = points.iter().map(|&(x, y)| (x, y, y, y)).collect();
+    let lines: Vec<BandPoint> = points.iter().map(|&(x, y)| (x, y, y, y)).collect();
     bin_spread(&lines, span, n)
 }
 
 /// Bins a line with its band, points (x, y, low, high) in any order, into `n` equal
 /// bins over [x0, x1]: per bin the mean of y, the lowest low and the highest high.
-pub fn bin_spread(points: &[(f64, f64, f64, f64)], (x0, x1): (f64, f64), n: usize) -> Binned {
+pub fn bin_spread(points: &[BandPoint], (x0, x1): (f64, f64), n: usize) -> Binned {
     let n = n.max(1);
     let width = (x1 - x0) / n as f64;
     let mut acc = vec![(0.0f64, 0usize, f64::INFINITY, f64::NEG_INFINITY); n];
@@ -140,7 +143,7 @@ pub fn bin_spread(points: &[(f64, f64, f64, f64)], (x0, x1): (f64, f64), n: usiz
 /// A line with its band drawn as it is (points (x, y, low, high), any order): a bin
 /// per point, as wide as the median step between points, so the band is a step
 /// around each point (and a gap of more than 1.5 steps breaks the line).
-pub fn spread_steps(points: &[(f64, f64, f64, f64)]) -> Binned {
+pub fn spread_steps(points: &[BandPoint]) -> Binned {
     let mut bins = points.to_vec();
     bins.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut steps: Vec<f64> = bins
