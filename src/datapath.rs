@@ -42,7 +42,8 @@ pub struct JobTraffic {
 pub struct DataPath {
     hier: Hierarchy,
     migration: Option<PerPair>,
-    prefetch: Option<Box<dyn Prefetcher>>,
+    /// The prefetcher, or one per node on a cluster (each acting in its node's view).
+    prefetch: Vec<Box<dyn Prefetcher>>,
     /// Placement mode: no demand fills.
     placement: bool,
     /// Every page first-touch allocation has seen (placement mode with migration).
@@ -63,7 +64,7 @@ impl DataPath {
         DataPath {
             hier,
             migration: None,
-            prefetch: None,
+            prefetch: Vec::new(),
             placement: false,
             allocated: IdSet::default(),
             metrics,
@@ -81,8 +82,14 @@ impl DataPath {
 
     /// Installs a prefetcher (placement mode if it places data itself).
     pub fn set_prefetch(&mut self, prefetcher: Box<dyn Prefetcher>) {
-        self.placement |= prefetcher.places();
-        self.prefetch = Some(prefetcher);
+        self.set_prefetchers(vec![prefetcher]);
+    }
+
+    /// Installs one prefetcher per node (node n's sees node n's accesses and acts in
+    /// its view of the tiers; see `Hierarchy::set_view`).
+    pub fn set_prefetchers(&mut self, prefetchers: Vec<Box<dyn Prefetcher>>) {
+        self.placement |= prefetchers.iter().any(|p| p.places());
+        self.prefetch = prefetchers;
     }
 
     /// The hierarchy (tiers, links, their counters).
@@ -118,7 +125,12 @@ impl DataPath {
 
     /// The installed prefetcher.
     pub fn prefetcher(&self) -> Option<&dyn Prefetcher> {
-        self.prefetch.as_deref()
+        self.prefetch.first().map(|p| p.as_ref())
+    }
+
+    /// Every installed prefetcher (one per node on a cluster).
+    pub fn prefetchers(&self) -> &[Box<dyn Prefetcher>] {
+        &self.prefetch
     }
 
     /// One read or write of `req` at `now`, its latency recorded. See the module doc.
@@ -167,7 +179,15 @@ impl DataPath {
         origin: Origin,
     ) -> Access {
         let mut a = if self.placement {
-            self.placed_access(now, req, sequential)
+            self.hier.set_view(origin.node);
+            let mut a = self.placed_access(now, req, sequential);
+            if !self.hier.topo.is_flat() {
+                self.hier.count_node(origin.node as usize, a.tier, req.size);
+                if let Some(r) = self.hier.inflight_ready(req.id, a.tier) {
+                    a.done = a.done.max(r);
+                }
+            }
+            a
         } else {
             self.hier.access_from(now, req, sequential, origin)
         };
@@ -177,7 +197,12 @@ impl DataPath {
         if let Some(r) = self.hier.take_ready(req.id, a.tier) {
             a.done = a.done.max(r);
         }
-        if let Some(p) = self.prefetch.as_mut() {
+        let node = if self.prefetch.len() > 1 {
+            origin.node as usize
+        } else {
+            0
+        };
+        if let Some(p) = self.prefetch.get_mut(node) {
             p.after_access(now, req, a.tier, &mut self.hier);
         }
         self.metrics.record_op(req.op, a.done - now);

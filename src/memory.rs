@@ -167,7 +167,36 @@ pub fn for_config(cfg: &Config) -> Estimate {
             _ => t.capacity.saturating_mul(nodes),
         })
         .collect();
-    let w = &v["workload"];
+    // One workload, or every job's.
+    let gpus: u64 = cfg.node_list().iter().map(|n| n.gpus as u64).sum();
+    if v.get("workload").is_some() {
+        workload(&mut e, &v["workload"], "workload", &capacities, gpus);
+    }
+    if let Some(jobs) = v.get("jobs").and_then(Value::as_array) {
+        for (i, j) in jobs.iter().enumerate() {
+            workload(
+                &mut e,
+                &j["workload"],
+                &format!("jobs[{i}].workload"),
+                &capacities,
+                gpus,
+            );
+        }
+    }
+    if let Some(p) = v.get("prefetch") {
+        e.add(
+            "prefetch.lookahead",
+            num(p, "/lookahead"),
+            24,
+            "the clairvoyant window",
+        );
+    }
+    e
+}
+
+/// The large allocations of one workload (resolved table `w` at key `prefix`), its
+/// objects held in cache tiers of `capacities`; `gpus`: the default rank count.
+fn workload(e: &mut Estimate, w: &Value, prefix: &str, capacities: &[u64], gpus: u64) {
     // Objects the cache tiers may come to hold: the distinct objects, at most, and at
     // most as many as fit at the smallest object size.
     let cached = |e: &mut Estimate, key: &str, distinct: u64, min_size: u64| {
@@ -186,17 +215,17 @@ pub fn for_config(cfg: &Config) -> Estimate {
         "synthetic" => {
             let objects = num(w, "/objects");
             if !fixed_size(w.get("size")) {
-                e.add("workload.objects", objects, 4, "per-object sizes");
+                e.add(&format!("{prefix}.objects"), objects, 4, "per-object sizes");
             }
             let distinct = objects.min(num(w, "/requests"));
             cached(
-                &mut e,
-                "workload.objects",
+                e,
+                &format!("{prefix}.objects"),
                 distinct,
                 min_size(w.get("size")),
             );
             e.add(
-                "workload.clients",
+                &format!("{prefix}.clients"),
                 num(w, "/clients"),
                 64,
                 "clients' pending events",
@@ -204,19 +233,18 @@ pub fn for_config(cfg: &Config) -> Estimate {
         }
         "training" => {
             let samples = num(w, "/dataset/samples");
-            let key = "workload.dataset.samples";
+            let key = &format!("{prefix}.dataset.samples");
             if !fixed_size(w.pointer("/dataset/size")) {
                 e.add(key, samples, 4, "per-sample sizes");
             }
             e.add(key, samples, 8, "the sampler's order");
-            cached(&mut e, key, samples, min_size(w.pointer("/dataset/size")));
-            let gpus: u64 = cfg.node_list().iter().map(|n| n.gpus as u64).sum();
+            cached(e, key, samples, min_size(w.pointer("/dataset/size")));
             let ranks = w.get("ranks").and_then(|r| r.as_u64()).unwrap_or(gpus);
             let slots = ranks
                 .saturating_mul(num(w, "/workers"))
                 .saturating_mul(num(w, "/prefetch_factor"));
             e.add(
-                "workload.prefetch_factor",
+                &format!("{prefix}.prefetch_factor"),
                 slots,
                 16 + num(w, "/batch_size").saturating_mul(PER_REQUEST),
                 "loader slots (ranks x workers x prefetch_factor batches)",
@@ -224,7 +252,7 @@ pub fn for_config(cfg: &Config) -> Estimate {
         }
         "inference" => {
             e.add(
-                "workload.requests",
+                &format!("{prefix}.requests"),
                 num(w, "/requests"),
                 256,
                 "request state",
@@ -232,19 +260,10 @@ pub fn for_config(cfg: &Config) -> Estimate {
         }
         "embedding" => {
             let rows = num(w, "/rows").saturating_mul(num(w, "/tables").max(1));
-            cached(&mut e, "workload.rows", rows, 1);
+            cached(e, &format!("{prefix}.rows"), rows, 1);
         }
         _ => {}
     }
-    if let Some(p) = v.get("prefetch") {
-        e.add(
-            "prefetch.lookahead",
-            num(p, "/lookahead"),
-            24,
-            "the clairvoyant window",
-        );
-    }
-    e
 }
 
 /// The large allocations of a sweep plan of `runs` runs of a base config of

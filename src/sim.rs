@@ -346,6 +346,15 @@ pub trait Workload: Send {
         None
     }
 
+    /// The future accesses of the requesters on node slot `slot` only (a training
+    /// job's ranks on one node), for a prefetcher per node.
+    fn future_accesses_on(
+        &self,
+        _slot: usize,
+    ) -> Option<Box<dyn crate::policy::prefetch::FutureAccesses>> {
+        None
+    }
+
     /// Conditions a reader of the results should know of (a clamped value, a
     /// parameter that had no effect), for summary.json's `warnings`.
     fn warnings(&self) -> Vec<String> {

@@ -142,6 +142,9 @@ pub struct Hierarchy {
     requester: u16,
     /// One node, no coalescing, no partitions: the compiled fast path.
     simple: bool,
+    /// The node whose view placement mode and prefetchers act in (levels map to its
+    /// instances; see [`Hierarchy::set_view`]).
+    view: u16,
     victims: Vec<Victim>,
     pending: Vec<(usize, Victim)>,
     /// When each prefetched copy not yet accessed is ready.
@@ -188,6 +191,7 @@ impl Hierarchy {
             partitioned: false,
             requester: 0,
             simple: true,
+            view: 0,
             victims: Vec::new(),
             pending: Vec::new(),
             ready: IdMap::default(),
@@ -205,6 +209,42 @@ impl Hierarchy {
     pub fn set_partitioned(&mut self) {
         self.partitioned = true;
         self.update_simple();
+    }
+
+    /// Placement mode and prefetchers act for node `node` from now on: a tier index
+    /// they give is a level, mapped to that node's instance of it (the owner's for a
+    /// cluster-scope tier). One node: nothing changes.
+    #[inline]
+    pub fn set_view(&mut self, node: u16) {
+        self.view = node;
+    }
+
+    /// The instance of level `level` holding (or to hold) `id` in the current view.
+    #[inline]
+    pub fn viewed(&self, level: usize, id: u64) -> usize {
+        if self.topo.is_flat() {
+            level
+        } else {
+            self.topo.inst(self.view as usize, level, id)
+        }
+    }
+
+    /// Whether level `level` holds `id` in the current view (changes nothing).
+    pub fn holds(&self, level: usize, id: u64) -> bool {
+        self.tiers[self.viewed(level, id)]
+            .cache
+            .as_ref()
+            .is_some_and(|c| c.contains(id))
+    }
+
+    /// When a copy of `id` filled into instance `i` (demand or prefetch, with
+    /// coalescing) is ready, if recorded.
+    #[inline]
+    pub fn inflight_ready(&self, id: u64, i: usize) -> Option<Time> {
+        if self.inflight.is_empty() {
+            return None;
+        }
+        self.inflight.get(&(id, i as u32)).copied()
     }
 
     fn update_simple(&mut self) {
@@ -353,7 +393,7 @@ impl Hierarchy {
     }
 
     /// Node `node`'s counters for an access served by instance `i`.
-    fn count_node(&mut self, node: usize, i: usize, size: u32) {
+    pub(crate) fn count_node(&mut self, node: usize, i: usize, size: u32) {
         let at = self.topo.node_of(i);
         let s = &mut self.nodes[node];
         s.accesses += 1;
@@ -421,7 +461,7 @@ impl Hierarchy {
                 Inclusion::Inclusive => {
                     for l in (0..kl).rev() {
                         let i = self.inst::<FLAT>(node, l, req.id);
-                        self.fill::<FLAT>(i, now, req, sequential, node);
+                        self.fill::<FLAT>(i, now, req, sequential, node, done);
                     }
                 }
                 Inclusion::Exclusive => {
@@ -434,7 +474,7 @@ impl Hierarchy {
                         self.tiers[k].cache.as_mut().map(|c| c.remove(req.id));
                     }
                     let top = self.inst::<FLAT>(node, 0, req.id);
-                    if self.fill::<FLAT>(top, now, req, sequential, node) && bits {
+                    if self.fill::<FLAT>(top, now, req, sequential, node, done) && bits {
                         self.set_dirty(req.id, top);
                     }
                 }
@@ -487,8 +527,10 @@ impl Hierarchy {
     }
 
     /// Copies the object into tier instance `i` at `t` for a requester on `node` (a
-    /// fill); returns whether it was admitted. The object is known to be absent there
-    /// (its lookup just missed).
+    /// fill) of data that arrives from below at `arrived`; returns whether it was
+    /// admitted. The object is known to be absent there (its lookup just missed). With
+    /// coalescing, the copy is ready when both its write and the data are done.
+    #[allow(clippy::too_many_arguments)]
     fn fill<const FLAT: bool>(
         &mut self,
         i: usize,
@@ -496,6 +538,7 @@ impl Hierarchy {
         req: &Request,
         sequential: bool,
         node: usize,
+        arrived: Time,
     ) -> bool {
         let admitted = self.insert(i, t, req);
         if admitted {
@@ -509,7 +552,7 @@ impl Hierarchy {
                 node as u16,
             );
             if !FLAT && self.coalesce {
-                self.note_inflight(t, req.id, i, done);
+                self.note_inflight(t, req.id, i, done.max(arrived));
             }
         }
         admitted

@@ -22,6 +22,15 @@ impl Hierarchy {
     #[inline]
     pub fn find(&mut self, req: &Request) -> usize {
         let home = self.home();
+        if !self.topo.is_flat() {
+            for l in 0..self.topo.levels.len() - 1 {
+                let i = self.viewed(l, req.id);
+                if self.tiers[i].cache.as_mut().is_some_and(|c| c.lookup(req)) {
+                    return i;
+                }
+            }
+            return home;
+        }
         (0..home)
             .find(|&i| self.tiers[i].cache.as_mut().is_some_and(|c| c.lookup(req)))
             .unwrap_or(home)
@@ -40,6 +49,9 @@ impl Hierarchy {
     /// Serves `req` from tier `k` (placement mode) with the hit and miss counters of
     /// the tiers above.
     pub fn serve(&mut self, now: Time, req: &Request, sequential: bool, k: usize) -> Access {
+        if !self.topo.is_flat() {
+            return self.serve_viewed(now, req, sequential, k);
+        }
         for i in 0..k {
             self.tiers[i].stats.misses += 1;
         }
@@ -51,6 +63,32 @@ impl Hierarchy {
             self.set_dirty(req.id, k);
         }
         let done = self.charge(k, now, req.op, req.size as u64, sequential, Traffic::Served);
+        Access { tier: k, done }
+    }
+
+    /// [`Self::serve`] on a cluster: the levels above `k`'s missed in the view's
+    /// instances; the data crosses the route from the view's node.
+    fn serve_viewed(&mut self, now: Time, req: &Request, sequential: bool, k: usize) -> Access {
+        for l in 0..self.topo.level(k) {
+            let i = self.viewed(l, req.id);
+            self.tiers[i].stats.misses += 1;
+        }
+        self.tiers[k].stats.hits += 1;
+        if req.op == Op::Write
+            && k < self.home()
+            && self.inclusion == crate::config::Inclusion::Inclusive
+        {
+            self.set_dirty(req.id, k);
+        }
+        let done = self.charge_from(
+            k,
+            now,
+            req.op,
+            req.size as u64,
+            sequential,
+            Traffic::Served,
+            self.view,
+        );
         Access { tier: k, done }
     }
 
@@ -81,6 +119,9 @@ impl Hierarchy {
     /// is the home tier, or the tier did not admit it. A later access that finds this
     /// copy waits until it is ready.
     pub fn prefetch(&mut self, t: Time, id: u64, size: u32, to: usize) -> Option<Time> {
+        if !self.topo.is_flat() {
+            return self.prefetch_viewed(t, id, size, to);
+        }
         let home = self.home();
         if to >= home
             || self.tiers[to]
@@ -126,6 +167,41 @@ impl Hierarchy {
         Some(done)
     }
 
+    /// [`Self::prefetch`] on a cluster: level `to` in the view's node (the owner's
+    /// instance for a cluster-scope level), the source found along the view's levels,
+    /// both transfers crossing their routes from the view's node. The copy's ready
+    /// time is kept per instance (hits wait for it, as for coalesced demand fills).
+    fn prefetch_viewed(&mut self, t: Time, id: u64, size: u32, to: usize) -> Option<Time> {
+        let top = self.topo.levels.len() - 1;
+        if to >= top || self.holds(to, id) {
+            return None;
+        }
+        let dst = self.viewed(to, id);
+        let from = (to + 1..top)
+            .map(|l| self.viewed(l, id))
+            .find(|&i| self.tiers[i].cache.as_ref().is_some_and(|c| c.contains(id)))
+            .unwrap_or(self.home());
+        let req = Request::read(id, size);
+        self.insert(dst, t, &req);
+        if !self.holds(to, id) {
+            return None;
+        }
+        if self.inclusion == crate::config::Inclusion::Exclusive && from < self.home() {
+            let dirty = self.take_dirty(id, from);
+            self.tiers[from].cache.as_mut().map(|c| c.remove(id));
+            if dirty {
+                self.set_dirty(id, dst);
+            }
+        }
+        let view = self.view;
+        let read = self.charge_from(from, t, Op::Read, size as u64, true, Traffic::Source, view);
+        let done = self
+            .charge_from(dst, t, Op::Write, size as u64, true, Traffic::Fill, view)
+            .max(read);
+        self.note_inflight(t, id, dst, done);
+        Some(done)
+    }
+
     /// Passes a workload's importance score of `id` to every tier's eviction policy
     /// (SHADE-like admission uses it; other policies ignore it).
     pub fn set_importance(&mut self, id: u64, importance: f64) {
@@ -139,6 +215,29 @@ impl Hierarchy {
     /// Drops the copy of `id` in tier `tier` (not the home) at `t`, writing it one
     /// tier down first if it is dirty. Returns whether a copy was there.
     pub fn drop_copy(&mut self, t: Time, tier: usize, id: u64) -> bool {
+        if !self.topo.is_flat() {
+            if tier + 1 >= self.topo.levels.len() {
+                return false;
+            }
+            let i = self.viewed(tier, id);
+            let Some(size) = self.tiers[i].cache.as_mut().and_then(|c| c.remove(id)) else {
+                return false;
+            };
+            if self.take_dirty(id, i) {
+                let below = self.below(i, id);
+                let from = self.topo.node_of(i);
+                self.charge_from(
+                    below,
+                    t,
+                    Op::Write,
+                    size as u64,
+                    false,
+                    Traffic::WritebackIn,
+                    from,
+                );
+            }
+            return true;
+        }
         if tier >= self.home() {
             return false;
         }

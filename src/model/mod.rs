@@ -105,22 +105,25 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
     if let Some(m) = &cfg.migration {
         data.set_migration(build_migration(m, &tier_specs, &tier_names, seed)?);
     }
-    if let Some(p) = cfg.prefetch.as_ref().filter(|_| !flat) {
-        let kt = KindTable::from_value(p.clone(), "prefetch")?;
-        if kt.kind != "none" {
-            return Err(ConfigError::new(
-                "prefetch.kind",
-                "prefetching runs on one node; this [cluster] has more than one \
-                 (not modelled: see docs/cluster.md)",
-            ));
-        }
-    }
     if let Some(p) = &cfg.prefetch {
-        let capacities = tier_specs[..tier_specs.len() - 1]
+        let capacities: Vec<u64> = tier_specs[..tier_specs.len() - 1]
             .iter()
             .map(|s| s.capacity)
             .collect();
-        data.set_prefetch(build_prefetch(cfg, p, capacities, workload.as_ref())?);
+        if flat {
+            let future = workload.future_accesses();
+            data.set_prefetch(build_prefetch(cfg, p, capacities, future)?);
+        } else {
+            // One prefetcher per node, each knowing its node's ranks' future reads
+            // and planning for its node's instance of each tier.
+            let prefetchers = (0..nodes.len())
+                .map(|n| {
+                    let future = workload.future_accesses_on(n);
+                    build_prefetch(cfg, p, capacities.clone(), future.as_deref())
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            data.set_prefetchers(prefetchers);
+        }
     }
     Ok(Simulation::new(
         data,
@@ -230,12 +233,9 @@ fn build_prefetch(
     cfg: &Config,
     p: &toml::Value,
     capacities: Vec<u64>,
-    workload: &dyn crate::sim::Workload,
+    future: Option<&dyn prefetch::FutureAccesses>,
 ) -> Result<Box<dyn prefetch::Prefetcher>, ConfigError> {
-    let pctx = prefetch::BuildCtx {
-        capacities,
-        future: workload.future_accesses(),
-    };
+    let pctx = prefetch::BuildCtx { capacities, future };
     let p = prefetch::build(p.clone(), &pctx)?;
     if p.places() && cfg.migration.is_some() {
         return Err(ConfigError::new(

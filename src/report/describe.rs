@@ -5,7 +5,7 @@ use super::summary::RunSummary;
 use crate::config::units::{fmt_bytes, fmt_time};
 
 /// A short human summary: simulated time, a row per tier and link, the latency
-/// percentiles, the workload's figures.
+/// percentiles, the workload's figures, a row per job.
 pub fn describe(s: &RunSummary) -> String {
     let mut out = format!(
         "simulated time {:.6} s, {} events{}\n",
@@ -57,6 +57,26 @@ pub fn describe(s: &RunSummary) -> String {
     if let Some(w) = s.workload.as_object() {
         let parts: Vec<String> = w.iter().map(|(k, v)| format!("{k}={v}")).collect();
         out += &format!("workload: {}\n", parts.join(", "));
+    }
+    if !s.jobs.is_empty() {
+        out += &format!(
+            "{:<14} {:>10} {:>10} {:>12} {:>8} {:>8} {:>9}\n",
+            "job", "start", "run time", "rate", "stall%", "AU%", "slowdown"
+        );
+        let opt =
+            |v: Option<f64>, scale: f64| v.map_or("-".to_string(), |x| format!("{:.2}", x * scale));
+        for j in &s.jobs {
+            out += &format!(
+                "{:<14} {:>10} {:>10} {:>12} {:>8} {:>8} {:>9}\n",
+                j.name,
+                format!("{:.1} s", j.start_s),
+                format!("{:.1} s", j.run_time_s),
+                j.throughput.map_or("-".into(), |x| format!("{x:.1}/s")),
+                opt(j.stall_fraction, 100.0),
+                opt(j.au, 100.0),
+                opt(j.slowdown, 1.0),
+            );
+        }
     }
     out
 }

@@ -184,6 +184,18 @@ fn cluster_devices(
     (tiers, links, nodes)
 }
 
+/// The prefetcher's figures; on a cluster, every node's (`per_node`).
+fn prefetch_summary(sim: &Simulation) -> Option<serde_json::Value> {
+    match sim.data.prefetchers() {
+        [] => None,
+        [one] => Some(one.summary()),
+        all => Some(serde_json::json!({
+            "kind": all[0].name(),
+            "per_node": all.iter().map(|p| p.summary()).collect::<Vec<_>>(),
+        })),
+    }
+}
+
 /// Headline rates a workload's summary may carry, in order of preference.
 const RATES: &[&str] = &[
     "samples_per_s",
@@ -318,7 +330,7 @@ impl RunSummary {
             latency: Named(sim.metrics().summaries()),
             workload: sim.workload.summary(end),
             migration: sim.data.migration().map(|m| m.summary()),
-            prefetch: sim.data.prefetcher().map(|p| p.summary()),
+            prefetch: prefetch_summary(sim),
             warnings,
             nodes,
             jobs: jobs(sim, end),

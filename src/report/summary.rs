@@ -290,7 +290,8 @@ impl RunSummary {
     /// [`Self::RUN_HEADLINE`], per tier [`Self::TIER_HEADLINE`], per link
     /// [`Self::LINK_HEADLINE`], per histogram [`Self::LATENCY_HEADLINE`], then every
     /// number or boolean of the workload's figures as `workload.<key>` (nested objects
-    /// joined with dots).
+    /// joined with dots), then per job `job.<name>.<field>` (run time, throughput,
+    /// stall fraction, AU, slowdown, hit ratio per tier).
     pub fn headline(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let mut put = |col: String, x: f64| {
@@ -317,6 +318,21 @@ impl RunSummary {
             }
         }
         flatten("workload", &self.workload, &mut out);
+        for j in &self.jobs {
+            let mut put = |field: &str, x: Option<f64>| {
+                if let Some(c) = x.and_then(number) {
+                    out.push((format!("job.{}.{field}", j.name), c));
+                }
+            };
+            put("run_time_s", Some(j.run_time_s));
+            put("throughput", j.throughput);
+            put("stall_fraction", j.stall_fraction);
+            put("au", j.au);
+            put("slowdown", j.slowdown);
+            for t in &j.tiers {
+                put(&format!("{}_hit_ratio", t.tier), Some(t.hit_ratio));
+            }
+        }
         out
     }
 }

@@ -185,7 +185,7 @@ impl Clairvoyant {
             let Some(&(id, size)) = self.future.peek() else {
                 break;
             };
-            let in_fast = hier.tiers[0].cache.as_ref().is_some_and(|c| c.contains(id));
+            let in_fast = hier.holds(0, id);
             if self.placed0.contains(&id) {
                 if !in_fast && hier.prefetch(now, id, size, 0).is_some() {
                     self.loads += 1; // a placed sample needed before its turn

@@ -29,6 +29,9 @@ pub struct TrainingFuture {
     pub max_iterations: Option<u64>,
     pub batch: usize,
     pub batches_per_epoch: usize,
+    /// Only the reads of ranks `first..end` (a node's ranks), if set; every rank's
+    /// otherwise.
+    pub ranks: Option<(usize, usize)>,
 }
 
 impl TrainingFuture {
@@ -38,8 +41,10 @@ impl TrainingFuture {
         let limit = self.max_iterations.unwrap_or(u64::MAX);
         let empty = self.batches_per_epoch == 0 || self.epochs == 0 || limit == 0;
         let reads = sampler.batch_reads(0, self.batch);
+        let (first_rank, end_rank) = self.ranks.unwrap_or((0, self.sampler.ranks));
         FutureIter {
-            ranks: self.sampler.ranks,
+            ranks: end_rank,
+            first_rank,
             dataset: self.dataset.clone(),
             epochs: self.epochs,
             batch: self.batch,
@@ -47,7 +52,7 @@ impl TrainingFuture {
             iterations_left: limit,
             epoch: 0,
             k: 0,
-            rank: 0,
+            rank: first_rank,
             pos: reads.start,
             end: if empty { reads.start } else { reads.end },
             done: empty,
@@ -66,7 +71,9 @@ impl FutureAccesses for TrainingFuture {
 pub struct FutureIter {
     sampler: Sampler,
     dataset: Dataset,
+    /// The ranks read: `first_rank..ranks`.
     ranks: usize,
+    first_rank: usize,
     epochs: u64,
     batch: usize,
     batches_per_epoch: usize,
@@ -86,7 +93,7 @@ impl FutureIter {
     fn advance(&mut self) -> bool {
         self.rank += 1;
         if self.rank == self.ranks {
-            self.rank = 0;
+            self.rank = self.first_rank;
             self.k += 1;
             self.iterations_left -= 1;
             if self.iterations_left == 0 {
@@ -153,6 +160,7 @@ mod tests {
             max_iterations: None,
             batch,
             batches_per_epoch: per_rank.div_ceil(batch),
+            ranks: None,
         }
     }
 

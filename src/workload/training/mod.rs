@@ -157,6 +157,7 @@ impl Training {
             max_iterations: p.max_iterations,
             batch: p.batch,
             batches_per_epoch,
+            ranks: None,
         };
         Training {
             stats: report::Stats::new(p.ranks),
@@ -565,5 +566,20 @@ impl Workload for Training {
 
     fn future_accesses(&self) -> Option<&dyn crate::policy::prefetch::FutureAccesses> {
         Some(&self.future)
+    }
+
+    fn future_accesses_on(
+        &self,
+        slot: usize,
+    ) -> Option<Box<dyn crate::policy::prefetch::FutureAccesses>> {
+        let first = self.p.rank_slots.iter().position(|&s| s as usize == slot)?;
+        let end = first
+            + self.p.rank_slots[first..]
+                .iter()
+                .take_while(|&&s| s as usize == slot)
+                .count();
+        let mut f = self.future.clone();
+        f.ranks = Some((first, end));
+        Some(Box::new(f))
     }
 }
