@@ -293,6 +293,10 @@ fn cases() -> Vec<Case> {
         case("merge: into another sweep", "merge a --out b", &["--out b", "another sweep"]),
         case("merge: into a folder of other files", "merge a --out res", &["--out res", "no plan.json"]),
         case("plot: output below a file", "plot latency-cdf pr --out afile/x.png", &["afile", "is a file, not a folder"]),
+        case("plot: job-stall of a run without jobs", "plot job-stall pr --out x.png", &["jobs.csv: not found", "[[jobs]]"]),
+        case("plot: node-nic of a run without nodes", "plot node-nic pr --out x.png", &["nodes.csv: not found", "[cluster]"]),
+        case("plot: node-served with a bad count", "plot node-served cl --out x.png", &["nodes.csv", "line 3"]).file("cl/nodes.csv", "node,served_local,served_remote,served_shared,nic\n0,1,2,3,nic@0\n1,1,-2,3,nic@1\n"),
+        case("plot: node-nic with a NIC never sampled", "plot node-nic cl --out x.png", &["timeseries.csv", "no samples of 'nic@1'"]).file("cl/nodes.csv", "node,served_local,served_remote,served_shared,nic\n0,1,2,3,nic@0\n1,1,2,3,nic@1\n").file("cl/timeseries.csv", "time_s,tier,read_bytes,write_bytes,read_bw_bytes_per_s,write_bw_bytes_per_s,utilisation\n0.1,nic@0,1,0,10,0,0.1\n"),
         case("validate: unknown check", "validate --only nosuch --out v", &["--only", "nosuch"]),
     ];
     for c in v.iter_mut() {
