@@ -1,12 +1,14 @@
 #!/bin/bash
-# Loads the HTML report of the quickstart run and of the quickstart sweep in headless
+# Loads the HTML report of the quickstart run, of the quickstart sweep and of the
+# three jobs on a 4-node cluster (configs/jobs-shared-cache.toml) in headless
 # Chromium and fails if a page is blank, an image is broken, a figure did not render,
 # a script error is logged, or the page requests anything from the network.
 #
 #   scripts/check-report-browser.sh
 #
-# Builds tiersim (release), runs configs/quickstart.toml and
-# configs/sweeps/quickstart-sweep.toml with --report into target/report-check/, then
+# Builds tiersim (release), runs configs/quickstart.toml,
+# configs/sweeps/quickstart-sweep.toml and configs/jobs-shared-cache.toml (~8 s) with
+# --report into target/report-check/, then
 # runs scripts/check_report_browser.py (Python standard library only: it drives
 # Chromium over the DevTools protocol, records every request each page makes, and
 # checks a full-page screenshot, saved to target/report-check/shots/). It first checks
@@ -36,6 +38,8 @@ rm -rf "$out"
 mkdir -p "$out"
 "$bin" run configs/quickstart.toml --out "$out/quickstart" --quiet --report
 "$bin" sweep configs/sweeps/quickstart-sweep.toml --out "$out/quickstart-sweep" --quiet --report
+"$bin" run configs/jobs-shared-cache.toml --out "$out/jobs" --quiet --report
 echo "check-report-browser: $("$chromium" --version 2>/dev/null | tail -1)"
 python3 scripts/check_report_browser.py --chromium "$chromium" --self-test \
-    --shots "$out/shots" "$out/quickstart/report.html" "$out/quickstart-sweep/report.html"
+    --shots "$out/shots" "$out/quickstart/report.html" "$out/quickstart-sweep/report.html" \
+    "$out/jobs/report.html"

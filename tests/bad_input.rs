@@ -285,6 +285,8 @@ fn cases() -> Vec<Case> {
         Case::run_config("channels", cfg(&[("#T1", "channels = 4000000000")]), &["tiers[1].channels", "needs about"]),
         Case::run_config("training samples", training("").replace("samples = 1000, size = \"100KB\"", "samples = 4000000000, size = { dist = \"lognormal\", mean = \"100KB\", sd = \"50KB\" }"), &["workload.dataset.samples", "needs about"]),
         Case::run_config("prefetch factor", training("workers = 64\nprefetch_factor = 4000000000"), &["workload.prefetch_factor", "needs about"]),
+        Case::run_config("independent ranks with a gradient sync", training("ranks = 2\nbarrier = false\nsync = { kind = \"ring\", link = \"net\", bytes = \"1MB\" }\n[[links]]\nname = \"net\"\npreset = \"rdma-100g\""), &["workload.sync", "barrier = false"]),
+        Case::run_config("independent ranks with checkpoints", training("ranks = 2\nbarrier = false\ncheckpoint = { every = 10, tier = \"nvme\", bytes = \"1MB\" }"), &["workload.checkpoint", "barrier = true"]),
         Case::run_config("inference requests", "[[tiers]]\nname = \"dram\"\npreset = \"ddr4-3200\"\ncapacity = \"64GiB\"\n[[tiers]]\nname = \"nvme\"\npreset = \"nvme-tlc-pcie4\"\n[workload]\nkind = \"inference\"\nmodel = \"llama3-8b\"\nrate = 4.0\nrequests = 1000000000000\nprompt_tokens = 16\noutput_tokens = 4\nprefill_per_token = \"1us\"\ndecode_per_token = \"1us\"\n".into(), &["workload.requests", "needs about"]),
         Case::run_config("clairvoyant window", training("[prefetch]\nkind = \"clairvoyant\"\nlookahead = 1000000000000"), &["prefetch.lookahead", "needs about"]),
         // Degenerate parameters that cannot terminate.
@@ -356,6 +358,10 @@ fn cases() -> Vec<Case> {
         case("merge: into another sweep", "merge a --out b", &["--out b", "another sweep"]),
         case("merge: into a folder of other files", "merge a --out res", &["--out res", "no plan.json"]),
         case("plot: output below a file", "plot latency-cdf pr --out afile/x.png", &["afile", "is a file, not a folder"]),
+        case("plot: job-stall of a run without jobs", "plot job-stall pr --out x.png", &["jobs.csv: not found", "[[jobs]]"]),
+        case("plot: node-nic of a run without nodes", "plot node-nic pr --out x.png", &["nodes.csv: not found", "[cluster]"]),
+        case("plot: node-served with a bad count", "plot node-served cl --out x.png", &["nodes.csv", "line 3"]).file("cl/nodes.csv", "node,served_local,served_remote,served_shared,nic\n0,1,2,3,nic@0\n1,1,-2,3,nic@1\n"),
+        case("plot: node-nic with a NIC never sampled", "plot node-nic cl --out x.png", &["timeseries.csv", "no samples of 'nic@1'"]).file("cl/nodes.csv", "node,served_local,served_remote,served_shared,nic\n0,1,2,3,nic@0\n1,1,2,3,nic@1\n").file("cl/timeseries.csv", "time_s,tier,read_bytes,write_bytes,read_bw_bytes_per_s,write_bw_bytes_per_s,utilisation\n0.1,nic@0,1,0,10,0,0.1\n"),
         case("validate: unknown check", "validate --only nosuch --out v", &["--only", "nosuch"]),
     ];
     for c in v.iter_mut() {

@@ -2,7 +2,8 @@
 //! training run (written by `run --report`) and of a sweep with a failed run, each
 //! self-contained (nothing it could load), with the sections, tables and figures the
 //! folder allows, the same bytes when written twice, and one clear error for a folder
-//! that holds no result. The in-browser check is scripts/check-report-browser.sh.
+//! that holds no result; and the page of two jobs on a 3-node cluster, with its jobs
+//! and nodes tables and the per-job and per-node figures. The in-browser check is scripts/check-report-browser.sh.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -164,6 +165,129 @@ fn the_run_prints_the_report_command_and_mrc_curves_can_be_added() {
     assert_eq!(html.matches("<svg class=\"figure\"").count(), 4);
     assert!(html.contains("Miss-ratio curve"));
     assert_self_contained(&html);
+}
+
+/// Two training jobs on a 3-node cluster (a node-scope DRAM cache on each node, a
+/// shared storage server behind its NIC): `a` on nodes 0-1, 2 epochs of 2,000
+/// samples; `b` on node 2 from 20 ms, 3 epochs of 1,000; each also run alone.
+const JOBS: &str = r#"
+seed = 5
+[sim]
+run_jobs_alone = true
+[cluster]
+[[cluster.nodes]]
+name = "gpu"
+count = 3
+gpus = 1
+nic = "nic"
+[[tiers]]
+name = "dram"
+preset = "ddr4-3200"
+capacity = "64MiB"
+scope = "node"
+eviction = "lru"
+[[tiers]]
+name = "storage"
+preset = "nvme-tlc-pcie4"
+link = "storage-nic"
+[[links]]
+name = "nic"
+preset = "rdma-100g"
+scope = "node"
+[[links]]
+name = "storage-nic"
+preset = "rdma-100g"
+[[jobs]]
+name = "a"
+nodes = [0, 1]
+[jobs.workload]
+kind = "training"
+dataset = { samples = 2000, size = "100KB" }
+epochs = 2
+batch_size = 32
+workers = 2
+compute = { per_batch = "5ms" }
+params = 1_000_000
+sync = { kind = "ring" }
+[[jobs]]
+name = "b"
+nodes = [2]
+start = "20ms"
+[jobs.workload]
+kind = "training"
+dataset = { samples = 1000, size = "100KB" }
+epochs = 3
+batch_size = 32
+workers = 2
+compute = { per_batch = "5ms" }
+params = 1_000_000
+"#;
+
+#[test]
+fn a_jobs_run_on_a_cluster_gets_its_jobs_and_nodes_tables_and_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("jobs.toml");
+    std::fs::write(&cfg, JOBS).unwrap();
+    let out = tmp.path().join("jobs");
+    ok(&tiersim(&[
+        "run",
+        cfg.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--report",
+    ]));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_self_contained(&html);
+    for (id, section) in [("jobs", "Jobs"), ("nodes", "Nodes")] {
+        assert!(
+            html.contains(&format!("<h2 id=\"{id}\">{section}</h2>")),
+            "no section {section}"
+        );
+        assert!(html.contains(&format!("<a href=\"#{id}\">{section}</a>")));
+    }
+    let section = |from: &str, to: &str| {
+        let a = html.find(from).unwrap();
+        &html[a..a + html[a..].find(to).unwrap()]
+    };
+    // The jobs table: a row per job, in the figures' colours; b starts at 20 ms.
+    let jobs = section(">Jobs</h2>", ">Tiers</h2>");
+    assert_eq!(jobs.matches("<tr>").count(), 1 + 2);
+    assert!(
+        jobs.contains("background:#0072b2\"></span>a<"),
+        "a's swatch"
+    );
+    assert!(
+        jobs.contains("background:#d55e00\"></span>b<"),
+        "b's swatch"
+    );
+    assert!(jobs.contains("<td data-v=\"0.02\">"), "b's start");
+    // Only the shared dataset is unknown (neither names one): every other cell,
+    // slowdown included, is filled.
+    assert!(jobs.contains(">slowdown</th>"));
+    assert_eq!(jobs.matches("<td class=\"text\">-</td>").count(), 2);
+    // The nodes table: node 2 ran b's 3 epochs of 1,000 samples, nodes 0 and 1 each
+    // half of a's 2 epochs of 2,000; each names its NIC.
+    let nodes = section(">Nodes</h2>", ">Latency</h2>");
+    assert_eq!(nodes.matches("<tr>").count(), 1 + 3);
+    assert_eq!(nodes.matches("<td data-v=\"2000\">2,000</td>").count(), 2);
+    assert_eq!(nodes.matches("<td data-v=\"3000\">3,000</td>").count(), 1);
+    for nic in ["nic@0", "nic@1", "nic@2"] {
+        assert!(nodes.contains(&format!(">{nic}</td>")), "{nic}");
+    }
+    // Six figures: latency, tiers, data stall per job, time per job and rank, NIC
+    // bandwidth per node, where each node was served; each with its plot command.
+    assert_eq!(html.matches("<svg class=\"figure\"").count(), 6);
+    for (title, cmd) in [
+        ("Data stall per job and epoch", "tiersim plot job-stall"),
+        ("Training time per job and rank", "tiersim plot stall"),
+        ("NIC bandwidth per node", "tiersim plot node-nic"),
+        ("Where each node", "tiersim plot node-served"),
+    ] {
+        assert!(html.contains(title), "no figure '{title}'");
+        assert!(html.contains(cmd), "no command '{cmd}'");
+    }
+    assert!(!html.contains("not drawn"), "a figure failed");
 }
 
 /// A small two-tier base config (inline), runs of a few tens of milliseconds.

@@ -1,9 +1,13 @@
 //! `tiersim plot KIND ...`: paper-ready figures (PNG or SVG by the --out extension)
 //! from result files: miss-ratio curves, latency CDFs, tier time series, training
-//! stall breakdowns, and sweeps' runs.csv; one or two paper columns wide, with or
-//! without a title (see docs/figures.md).
+//! stall breakdowns, per-job stall, per-node NIC bandwidth and where nodes were
+//! served, and sweeps' runs.csv; one or two paper columns wide, with or without a
+//! title (see docs/figures.md).
 
-use crate::plot::{self, mrc::MrcOptions, runs::RunsOptions, timeseries::TimeseriesOptions};
+use crate::plot::{
+    self, mrc::MrcOptions, node_nic::NodeNicOptions, runs::RunsOptions,
+    timeseries::TimeseriesOptions,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -97,6 +101,49 @@ pub enum Kind {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Data stall per epoch of each training job over the run's time, from the folder
+    /// of a [[jobs]] run (jobs.csv and job-<name>.training_epochs.csv).
+    JobStall {
+        /// A run folder or its jobs.csv.
+        run: PathBuf,
+        /// The figure to write: .png or .svg.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// NIC bandwidth and utilisation per node over time, from the folder of a cluster
+    /// run (nodes.csv and timeseries.csv); with more than 8 nodes, the max, median and
+    /// min across nodes.
+    NodeNic {
+        /// A run folder or its nodes.csv.
+        run: PathBuf,
+        /// The figure to write: .png or .svg.
+        #[arg(long)]
+        out: PathBuf,
+        /// Draw these nodes, a line each (comma-separated), e.g. 0,5,17.
+        #[arg(long, value_delimiter = ',')]
+        nodes: Vec<u32>,
+        /// Start of the window to show, seconds of simulated time.
+        #[arg(long)]
+        from: Option<f64>,
+        /// End of the window to show, seconds of simulated time.
+        #[arg(long)]
+        to: Option<f64>,
+        /// Cut the bandwidth axis at this percentile of the values (e.g. 99).
+        #[arg(long, value_name = "P")]
+        y_percentile: Option<f64>,
+        /// Bin width in seconds for a long run [default: 4 pixels].
+        #[arg(long, value_name = "SECONDS")]
+        bin: Option<f64>,
+    },
+    /// Where each node's accesses were served (its own tiers, another node's, a shared
+    /// tier), stacked bars from a cluster run's folder or its nodes.csv.
+    NodeServed {
+        /// A run folder or its nodes.csv.
+        run: PathBuf,
+        /// The figure to write: .png or .svg.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// A line chart (or heatmap) from a sweep's runs.csv.
     Runs {
         /// A sweep's runs.csv.
@@ -171,6 +218,27 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             out,
         ),
         Kind::Stall { run, out } => (plot::stall::figure(&run)?, out),
+        Kind::JobStall { run, out } => (plot::job_stall::figure(&run)?, out),
+        Kind::NodeNic {
+            run,
+            out,
+            nodes,
+            from,
+            to,
+            y_percentile,
+            bin,
+        } => (
+            plot::node_nic::figure_with(&NodeNicOptions {
+                input: run,
+                from,
+                to,
+                y_percentile,
+                bin_s: bin,
+                nodes,
+            })?,
+            out,
+        ),
+        Kind::NodeServed { run, out } => (plot::node_served::figure(&run)?, out),
         Kind::Runs {
             csv,
             out,

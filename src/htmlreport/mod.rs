@@ -5,6 +5,7 @@
 //! figures use the same colours as `tiersim plot` (a tier, histogram or policy keeps
 //! its colour on every figure of the page).
 
+mod cluster;
 mod page;
 pub mod run;
 pub mod sweep;

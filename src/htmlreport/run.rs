@@ -1,8 +1,9 @@
 //! The report page of one run folder: what was simulated (the hierarchy in a line,
 //! the resolved config in a collapsible block, the inputs and their digests), the
-//! headline figures, a table per tier, link and latency histogram, every figure the
-//! folder's files allow (latency CDFs, tier time series, training time per rank,
-//! miss-ratio curves of replay CSVs given with `--mrc`), and the folder's files.
+//! headline figures, a table per tier, link and latency histogram (and per job and
+//! node, [`super::cluster`]), every figure the folder's files allow (latency CDFs,
+//! tier time series, training time per rank, per-job and per-node figures, miss-ratio
+//! curves of replay CSVs given with `--mrc`), and the folder's files.
 
 use super::page::{count, num, percent, swatched, Cell, Page};
 use super::{escape, Options};
@@ -25,11 +26,21 @@ pub fn page(dir: &Path, opts: &Options, links: bool) -> anyhow::Result<String> {
         "<p class=\"meta\">{}</p>\n",
         escape(&meta_line(&s, manifest.as_ref()))
     ));
-    p.raw(
-        "<nav><a href=\"#what\">What was simulated</a><a href=\"#headline\">Headline</a>\
-         <a href=\"#tiers\">Tiers</a><a href=\"#latency\">Latency</a>\
-         <a href=\"#figures\">Figures</a><a href=\"#files\">Files</a></nav>\n",
-    );
+    let (jobs, nodes) = (!s.jobs.is_empty(), !s.nodes.is_empty());
+    let mut nav = vec![("what", "What was simulated"), ("headline", "Headline")];
+    nav.extend(jobs.then_some(("jobs", "Jobs")));
+    nav.push(("tiers", "Tiers"));
+    nav.extend(nodes.then_some(("nodes", "Nodes")));
+    nav.extend([
+        ("latency", "Latency"),
+        ("figures", "Figures"),
+        ("files", "Files"),
+    ]);
+    let nav: String = nav
+        .iter()
+        .map(|(id, name)| format!("<a href=\"#{id}\">{name}</a>"))
+        .collect();
+    p.raw(&format!("<nav>{nav}</nav>\n"));
 
     p.section("what", "What was simulated");
     p.para(&hierarchy_line(&s, manifest.as_ref()));
@@ -87,6 +98,7 @@ pub fn page(dir: &Path, opts: &Options, links: bool) -> anyhow::Result<String> {
         }
     }
     p.table(&["figure", "value"], &[true, true], &rows, false);
+    super::cluster::jobs_section(&mut p, &s);
 
     p.section("tiers", "Tiers");
     let rows: Vec<Vec<Cell>> = s
@@ -115,6 +127,7 @@ pub fn page(dir: &Path, opts: &Options, links: bool) -> anyhow::Result<String> {
         let rows: Vec<Vec<Cell>> = s.links.iter().map(|l| device_cells(l, None)).collect();
         p.table(DEVICE_HEADER, &[true], &rows, false);
     }
+    super::cluster::nodes_section(&mut p, &s);
 
     p.section("latency", "Latency");
     let ns = |v: f64| Cell::Num(fmt_time((v * 1e3).round() as u64), v);
@@ -209,7 +222,7 @@ fn device_cells(d: &DeviceSummary, colour: Option<usize>) -> Vec<Cell> {
 }
 
 /// Seconds in a readable unit.
-fn secs(s: f64) -> String {
+pub(super) fn secs(s: f64) -> String {
     fmt_time((s * 1e12).round() as u64)
 }
 
@@ -322,51 +335,71 @@ fn hierarchy_line(s: &RunSummary, m: Option<&Value>) -> String {
     line + "."
 }
 
+/// The figures of a page as they are put on it.
+pub(super) struct Figures<'a> {
+    /// The run folder.
+    pub dir: &'a Path,
+    /// The folder as a shell argument, for the `tiersim plot` commands.
+    pub dir_arg: String,
+    /// Whether any figure (or a note why it is not drawn) was put.
+    pub any: bool,
+}
+
+impl Figures<'_> {
+    /// Puts `fig` with its label and the command that draws it for a paper, or, when
+    /// it could not be drawn, says why.
+    pub fn put(
+        &mut self,
+        p: &mut Page,
+        fig: anyhow::Result<Figure>,
+        label: &str,
+        cmd: String,
+    ) -> anyhow::Result<()> {
+        self.any = true;
+        match fig {
+            Ok(f) => {
+                let caption = format!(
+                    "{} For a paper: <code>{}</code> (see docs/figures.md).",
+                    escape(label),
+                    escape(&cmd)
+                );
+                p.figure(&f, label, &caption)
+            }
+            Err(e) => {
+                p.raw(&format!(
+                    "<figure><figcaption>{}: not drawn: {}</figcaption></figure>\n",
+                    escape(label),
+                    escape(&format!("{e:#}"))
+                ));
+                Ok(())
+            }
+        }
+    }
+}
+
 /// Draws each figure the folder allows; a figure that cannot be drawn says why.
 fn figures(p: &mut Page, dir: &Path, s: &RunSummary, opts: &Options) -> anyhow::Result<()> {
     let d = super::command(dir).replacen("tiersim report ", "", 1);
-    let mut any = false;
+    let mut f = Figures {
+        dir,
+        dir_arg: d.clone(),
+        any: false,
+    };
     p.figures_begin();
-    let mut put =
-        |p: &mut Page, file: &str, fig: anyhow::Result<Figure>, label: &str, cmd: String| {
-            if !dir.join(file).is_file() && !file.is_empty() {
-                return Ok(());
-            }
-            any = true;
-            match fig {
-                Ok(f) => {
-                    let caption = format!(
-                        "{} For a paper: <code>{}</code> (see docs/figures.md).",
-                        escape(label),
-                        escape(&cmd)
-                    );
-                    p.figure(&f, label, &caption)
-                }
-                Err(e) => {
-                    p.raw(&format!(
-                        "<figure><figcaption>{}: not drawn: {}</figcaption></figure>\n",
-                        escape(label),
-                        escape(&format!("{e:#}"))
-                    ));
-                    Ok(())
-                }
-            }
-        };
     let exists = |f: &str| dir.join(f).is_file();
     if exists("latency_cdf.csv") {
-        put(
+        f.put(
             p,
-            "latency_cdf.csv",
             plot::latency::figure(dir, &[]),
             "Latency CDF per histogram (latency_cdf.csv).",
             format!("tiersim plot latency-cdf {d} --out latency.svg"),
         )?;
     }
+    // A training run of many epochs: bins of one mean epoch show the trend.
+    let epoch = s.workload["epoch_time_s"]
+        .as_f64()
+        .filter(|e| *e > 0.0 && s.workload["epochs_completed"].as_u64().unwrap_or(0) >= 10);
     if exists("timeseries.csv") {
-        // A training run of many epochs: bins of one mean epoch show the trend.
-        let epoch = s.workload["epoch_time_s"]
-            .as_f64()
-            .filter(|e| *e > 0.0 && s.workload["epochs_completed"].as_u64().unwrap_or(0) >= 10);
         let fig = plot::timeseries::figure_with(&plot::timeseries::TimeseriesOptions {
             input: dir.to_path_buf(),
             bin_s: epoch,
@@ -379,9 +412,8 @@ fn figures(p: &mut Page, dir: &Path, s: &RunSummary, opts: &Options) -> anyhow::
             ),
             None => (String::new(), String::new()),
         };
-        put(
+        f.put(
             p,
-            "timeseries.csv",
             fig,
             &format!(
                 "Bandwidth and utilisation per tier over simulated time (timeseries.csv).{how}"
@@ -390,8 +422,9 @@ fn figures(p: &mut Page, dir: &Path, s: &RunSummary, opts: &Options) -> anyhow::
         )?;
     }
     if exists("training_ranks.csv") {
-        put(p, "training_ranks.csv", plot::stall::figure(dir), "Training time per rank: compute, data stall, barrier wait, gradient sync, checkpoint (training_ranks.csv).", format!("tiersim plot stall {d} --out stall.svg"))?;
+        f.put(p, plot::stall::figure(dir), "Training time per rank: compute, data stall, barrier wait, gradient sync, checkpoint (training_ranks.csv).", format!("tiersim plot stall {d} --out stall.svg"))?;
     }
+    super::cluster::figures(p, &mut f, s, epoch)?;
     if !opts.mrc.is_empty() {
         let fig = plot::mrc::figure(&plot::mrc::MrcOptions {
             inputs: opts.mrc.clone(),
@@ -400,17 +433,16 @@ fn figures(p: &mut Page, dir: &Path, s: &RunSummary, opts: &Options) -> anyhow::
             linear_x: false,
         });
         let names: Vec<String> = opts.mrc.iter().map(|m| m.display().to_string()).collect();
-        put(
+        f.put(
             p,
-            "",
             fig,
             &format!("Miss-ratio curves ({}).", names.join(", ")),
             format!("tiersim plot mrc {} --out mrc.svg", names.join(" ")),
         )?;
     }
     p.figures_end();
-    if !any {
-        p.para("No figure applies: the folder has no latency_cdf.csv, timeseries.csv or training_ranks.csv.");
+    if !f.any {
+        p.para("No figure applies: the folder has no latency_cdf.csv, timeseries.csv, training_ranks.csv, jobs.csv or nodes.csv.");
     }
     Ok(())
 }

@@ -55,7 +55,10 @@ pub(super) fn bars<DB: DrawingBackend>(
         legend: None,
     };
     let pw = chart.plotting_area().dim_in_pixel().0;
-    let step = n.div_ceil((f64::from(pw) / f64::from(l.px(90.0))).max(1.0) as usize);
+    // A label every `step` bars, so the widest (~0.62 em a character) never touch.
+    let widest = b.categories.iter().map(|c| c.chars().count()).max();
+    let label_px = (widest.unwrap_or(0) as f64 * 0.62 * TICK + 30.0).max(90.0);
+    let step = n.div_ceil((f64::from(pw) / f64::from(l.px(label_px))).max(1.0) as usize);
     let cats = b.categories.clone();
     chart
         .configure_mesh()

@@ -36,6 +36,9 @@ pub struct Series {
     pub points_only: bool,
     /// Palette index; the series' position in the chart when None.
     pub colour: Option<usize>,
+    /// A band around the line: what the legend calls it and (low, high) at each point
+    /// (the spread of the values the line summarises, such as min-max across nodes).
+    pub spread: Option<(String, Vec<(f64, f64)>)>,
 }
 
 impl Series {
@@ -46,6 +49,7 @@ impl Series {
             points,
             points_only: false,
             colour: None,
+            spread: None,
         }
     }
 
@@ -54,6 +58,16 @@ impl Series {
         Series {
             points_only: true,
             ..Series::line(name, points)
+        }
+    }
+
+    /// The same line with a band from `bounds[i].0` to `bounds[i].1` at point i,
+    /// named `label` in the legend. A long series is binned with its band: the mean of
+    /// the line, the lowest low and highest high per bin.
+    pub fn with_spread(self, label: impl Into<String>, bounds: Vec<(f64, f64)>) -> Self {
+        Series {
+            spread: Some((label.into(), bounds)),
+            ..self
         }
     }
 

@@ -1,7 +1,8 @@
 //! Drawing a [`LineChart`]: the axis ranges (the data's, a window, or a percentile cut
 //! marked at the top edge), every series clipped to the plot area, long series as a
 //! mean per bin with a min-max band, and a legend that states how the data were
-//! reduced, inside the plot where a corner is free of data, else above it.
+//! reduced, inside the plot where a corner is free of data, else above it. A line
+//! with a spread (min-max across nodes, say) is drawn with its band, binned with it.
 
 use super::chart::{colour, finite_range, plain, short, LineChart, PlotFrame};
 use super::de;
@@ -11,7 +12,8 @@ use super::legend::{
     Entry, Swatch,
 };
 use super::stroke::{
-    band_polygons, bin, clip_polyline, inset_px, mean_runs, stroke, Binned, PlotArea, Rect,
+    band_polygons, bin, bin_spread, clip_polyline, inset_px, mean_runs, spread_steps, stroke,
+    BandPoint, Binned, PlotArea, Rect,
 };
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -64,7 +66,42 @@ pub(super) fn draw<DB: DrawingBackend>(
                 .collect()
         })
         .collect();
-    let all: Vec<(f64, f64)> = data.iter().flatten().copied().collect();
+    // Lines with a band: (x, y, low, high) per point.
+    let mut spreads: Vec<Option<Vec<BandPoint>>> = Vec::new();
+    for s in &c.series {
+        spreads.push(match &s.spread {
+            None => None,
+            Some((label, bounds)) => {
+                anyhow::ensure!(
+                    bounds.len() == s.points.len(),
+                    "the band '{label}' has {} bounds for {} points",
+                    bounds.len(),
+                    s.points.len()
+                );
+                let all = s.points.iter().zip(bounds);
+                Some(
+                    all.filter(|((x, y), (lo, hi))| {
+                        [*x, *y, *lo, *hi].iter().all(|v| v.is_finite()) && (!c.x_log || *x > 0.0)
+                    })
+                    .map(|(&(x, y), &(lo, hi))| (tx(x), y, lo, hi))
+                    .collect(),
+                )
+            }
+        });
+    }
+    // Every point drawn: the lines' and their bands' edges.
+    let all: Vec<(f64, f64)> = data
+        .iter()
+        .flatten()
+        .copied()
+        .chain(
+            spreads
+                .iter()
+                .flatten()
+                .flatten()
+                .flat_map(|&(x, _, lo, hi)| [(x, lo), (x, hi)]),
+        )
+        .collect();
     anyhow::ensure!(!all.is_empty(), "nothing to plot: no data points");
 
     // x: a window as given; categories at their slots; else the data, padded.
@@ -132,14 +169,24 @@ pub(super) fn draw<DB: DrawingBackend>(
             )
         }
     };
-    let bins: Vec<Option<Binned>> = c
+    let dense: Vec<bool> = c
         .series
         .iter()
         .zip(&data)
         .map(|(s, d)| {
             let within = d.iter().filter(|p| p.0 >= bin_span.0 && p.0 <= bin_span.1);
-            let dense = c.bin_dense && !s.points_only && within.count() > n_bins;
-            dense.then(|| bin(d, bin_span, n_bins))
+            c.bin_dense && !s.points_only && within.count() > n_bins
+        })
+        .collect();
+    // Dense series as bins; a band drawn as it is is a bin per point.
+    let bins: Vec<Option<Binned>> = data
+        .iter()
+        .zip(&spreads)
+        .zip(&dense)
+        .map(|((d, sp), &dense)| match sp {
+            Some(sp) if dense => Some(bin_spread(sp, bin_span, n_bins)),
+            Some(sp) => Some(spread_steps(sp)),
+            None => dense.then(|| bin(d, bin_span, n_bins)),
         })
         .collect();
 
@@ -158,18 +205,37 @@ pub(super) fn draw<DB: DrawingBackend>(
                 text: s.name.clone(),
                 swatch,
             });
+            if let Some((label, _)) = &s.spread {
+                entries.push(Entry {
+                    text: label.clone(),
+                    swatch: Swatch::Band(col, l.px(3.0)),
+                });
+            }
         }
     }
-    if let Some(b) = bins.iter().flatten().next() {
-        let unit = if c.x_unit.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", c.x_unit)
-        };
-        let w = short(b.width);
+    let binned = |band: bool| {
+        bins.iter()
+            .zip(&dense)
+            .zip(&spreads)
+            .find(|((b, &d), sp)| b.is_some() && d && sp.is_some() == band)
+            .and_then(|((b, _), _)| b.as_ref())
+    };
+    let unit = if c.x_unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", c.x_unit)
+    };
+    // The bins of plain lines have a min-max band; those of a line with its own
+    // band take the band's extremes, and the line is the mean.
+    if let Some(b) = binned(false) {
         entries.push(Entry {
-            text: format!("mean, min–max per {w}{unit}"),
+            text: format!("mean, min–max per {}{unit}", short(b.width)),
             swatch: Swatch::Band(NOTE, l.px(3.0)),
+        });
+    } else if let Some(b) = binned(true) {
+        entries.push(Entry {
+            text: format!("mean per {}{unit}", short(b.width)),
+            swatch: Swatch::Line(NOTE, l.px(4.0)),
         });
     }
     if let Some((what, max)) = &cut {
@@ -276,11 +342,15 @@ pub(super) fn draw<DB: DrawingBackend>(
             )?;
         }
         if cut.is_some() {
-            // A mark every ~16 pixels where the series goes above the cut.
+            // A mark every ~16 pixels where the series (or its band) goes above the cut.
             let step = 16.0 * dx * l.scale();
             let mut last = f64::NEG_INFINITY;
             let mut marks = Vec::new();
-            for p in d
+            let tops: Vec<(f64, f64)> = match &spreads[i] {
+                Some(sp) => sp.iter().map(|p| (p.0, p.1.max(p.3))).collect(),
+                None => d.clone(),
+            };
+            for p in tops
                 .iter()
                 .filter(|p| p.1 > clip.y1 && p.0 >= clip.x0 && p.0 <= clip.x1)
             {

@@ -5,16 +5,23 @@
 //! resolution and the SVG its size in inches, so both go into a paper at their size.
 //! Every series is clipped to its plot area ([`stroke`]). The kinds read only result
 //! files: [`mrc`] (replay CSV), [`latency`] (latency_cdf.csv), [`timeseries`]
-//! (timeseries.csv), [`stall`] (training_ranks.csv), [`runs`] (a sweep's runs.csv).
+//! (timeseries.csv), [`stall`] (training_ranks.csv), [`runs`] (a sweep's runs.csv),
+//! and of clusters and several jobs: [`job_stall`] (jobs.csv and each job's
+//! training_epochs.csv), [`node_nic`] (nodes.csv and timeseries.csv), [`node_served`]
+//! (nodes.csv).
 
 mod bars;
 pub mod chart;
+pub mod job_stall;
 pub mod latency;
 pub mod layout;
 mod legend;
 mod lines;
 pub mod mrc;
+pub mod node_nic;
+pub mod node_served;
 mod png;
+pub mod run_files;
 pub mod runs;
 pub mod stall;
 pub mod stroke;

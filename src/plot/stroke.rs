@@ -100,14 +100,24 @@ pub struct Binned {
     pub bins: Vec<(f64, f64, f64, f64)>,
 }
 
+/// A point of a line with its band: (x, y, low, high).
+pub type BandPoint = (f64, f64, f64, f64);
+
 /// Bins `points` (finite, any order) into `n` equal bins over [x0, x1]; points
 /// outside are left out.
-pub fn bin(points: &[(f64, f64)], (x0, x1): (f64, f64), n: usize) -> Binned {
+pub fn bin(points: &[(f64, f64)], span: (f64, f64), n: usize) -> Binned {
+    let lines: Vec<BandPoint> = points.iter().map(|&(x, y)| (x, y, y, y)).collect();
+    bin_spread(&lines, span, n)
+}
+
+/// Bins a line with its band, points (x, y, low, high) in any order, into `n` equal
+/// bins over [x0, x1]: per bin the mean of y, the lowest low and the highest high.
+pub fn bin_spread(points: &[BandPoint], (x0, x1): (f64, f64), n: usize) -> Binned {
     let n = n.max(1);
     let width = (x1 - x0) / n as f64;
     let mut acc = vec![(0.0f64, 0usize, f64::INFINITY, f64::NEG_INFINITY); n];
-    for &(x, y) in points {
-        if !(x >= x0 && x <= x1 && y.is_finite()) {
+    for &(x, y, lo, hi) in points {
+        if !(x >= x0 && x <= x1 && y.is_finite() && lo.is_finite() && hi.is_finite()) {
             continue;
         }
         let k = if width > 0.0 {
@@ -118,8 +128,8 @@ pub fn bin(points: &[(f64, f64)], (x0, x1): (f64, f64), n: usize) -> Binned {
         let a = &mut acc[k];
         a.0 += y;
         a.1 += 1;
-        a.2 = a.2.min(y);
-        a.3 = a.3.max(y);
+        a.2 = a.2.min(lo);
+        a.3 = a.3.max(hi);
     }
     let bins = acc
         .iter()
@@ -128,6 +138,24 @@ pub fn bin(points: &[(f64, f64)], (x0, x1): (f64, f64), n: usize) -> Binned {
         .map(|(k, a)| (x0 + (k as f64 + 0.5) * width, a.0 / a.1 as f64, a.2, a.3))
         .collect();
     Binned { width, bins }
+}
+
+/// A line with its band drawn as it is (points (x, y, low, high), any order): a bin
+/// per point, as wide as the median step between points, so the band is a step
+/// around each point (and a gap of more than 1.5 steps breaks the line).
+pub fn spread_steps(points: &[BandPoint]) -> Binned {
+    let mut bins = points.to_vec();
+    bins.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut steps: Vec<f64> = bins
+        .windows(2)
+        .map(|w| w[1].0 - w[0].0)
+        .filter(|d| *d > 0.0)
+        .collect();
+    steps.sort_by(|a, b| a.total_cmp(b));
+    Binned {
+        width: steps.get(steps.len() / 2).copied().unwrap_or(1.0),
+        bins,
+    }
 }
 
 /// The polylines through the bins' means, broken where a bin is empty.

@@ -4,20 +4,23 @@
 //! line per tier in the run's tier order (so each tier keeps its colour). A long run
 //! is drawn as the mean per bin with a min-max band (bins of 4 pixels, or of a given
 //! width such as an epoch); `from`/`to` show a window, and a percentile cuts the
-//! bandwidth axis (the cut is marked).
+//! bandwidth axis (the cut is marked). A cluster's timeseries.csv also holds a row per
+//! link instance (`nic@3`, the fabric); with tiers.csv beside it, only the tiers are
+//! drawn here (the NICs are `node-nic`'s, [`super::node_nic`]).
 
-use super::{in_run_dir, read_rows, Figure, LineChart, Series};
+use super::{column, in_run_dir, read_csv, read_rows, Figure, LineChart, Series};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 /// The columns of timeseries.csv this figure draws.
 #[derive(Debug, Deserialize)]
-struct SampleRow {
-    time_s: f64,
-    tier: String,
-    read_bw_bytes_per_s: f64,
-    write_bw_bytes_per_s: f64,
-    utilisation: f64,
+pub(super) struct SampleRow {
+    pub time_s: f64,
+    /// The tier, or a link instance on a cluster.
+    pub tier: String,
+    pub read_bw_bytes_per_s: f64,
+    pub write_bw_bytes_per_s: f64,
+    pub utilisation: f64,
 }
 
 /// What to draw.
@@ -46,10 +49,14 @@ pub fn figure(input: &Path) -> anyhow::Result<Figure> {
 /// Builds the figure.
 pub fn figure_with(o: &TimeseriesOptions) -> anyhow::Result<Figure> {
     let path = in_run_dir(&o.input, "timeseries.csv");
+    let tiers = tier_names(&path)?;
     let mut bw: Vec<Series> = Vec::new();
     let mut ut: Vec<Series> = Vec::new();
     let (mut first, mut last) = (f64::INFINITY, f64::NEG_INFINITY);
     for row in read_rows::<SampleRow>(&path)? {
+        if tiers.as_ref().is_some_and(|t| !t.contains(&row.tier)) {
+            continue;
+        }
         let k = match bw.iter().position(|s| s.name == row.tier) {
             Some(k) => k,
             None => {
@@ -68,33 +75,7 @@ pub fn figure_with(o: &TimeseriesOptions) -> anyhow::Result<Figure> {
     if bw.is_empty() {
         anyhow::bail!("{}: no samples to plot", path.display());
     }
-    let window = match (o.from, o.to) {
-        (None, None) => None,
-        (from, to) => {
-            let (a, b) = (from.unwrap_or(first.min(0.0)), to.unwrap_or(last));
-            anyhow::ensure!(
-                a < b,
-                "--from {a} must be before --to {b} (the samples run from {first} to {last} s)"
-            );
-            anyhow::ensure!(
-                a <= last && b >= first,
-                "the window {a}..{b} s holds no sample (they run from {first} to {last} s)"
-            );
-            Some((a, b))
-        }
-    };
-    if let Some(b) = o.bin_s {
-        anyhow::ensure!(
-            b > 0.0 && b.is_finite(),
-            "--bin: expected a positive number of seconds, got {b}"
-        );
-    }
-    if let Some(p) = o.y_percentile {
-        anyhow::ensure!(
-            p > 0.0 && p <= 100.0,
-            "--y-percentile: expected a percentile in (0, 100], got {p}"
-        );
-    }
+    let window = checked(o, (first, last))?;
     let panel = |title: &str, y_label: &str, series: Vec<Series>, y_range| LineChart {
         title: Some(title.into()),
         x_label: "Simulated time (s)".into(),
@@ -122,4 +103,63 @@ pub fn figure_with(o: &TimeseriesOptions) -> anyhow::Result<Figure> {
             Some((0.0, 100.0)),
         ),
     ]))
+}
+
+/// The window to show (None: all of it), after checking the options against the
+/// samples, which run from `first` to `last` seconds.
+pub(super) fn checked(
+    o: &TimeseriesOptions,
+    (first, last): (f64, f64),
+) -> anyhow::Result<Option<(f64, f64)>> {
+    if let Some(b) = o.bin_s {
+        anyhow::ensure!(
+            b > 0.0 && b.is_finite(),
+            "--bin: expected a positive number of seconds, got {b}"
+        );
+    }
+    if let Some(p) = o.y_percentile {
+        anyhow::ensure!(
+            p > 0.0 && p <= 100.0,
+            "--y-percentile: expected a percentile in (0, 100], got {p}"
+        );
+    }
+    match (o.from, o.to) {
+        (None, None) => Ok(None),
+        (from, to) => {
+            let (a, b) = (from.unwrap_or(first.min(0.0)), to.unwrap_or(last));
+            anyhow::ensure!(
+                a < b,
+                "--from {a} must be before --to {b} (the samples run from {first} to {last} s)"
+            );
+            anyhow::ensure!(
+                a <= last && b >= first,
+                "the window {a}..{b} s holds no sample (they run from {first} to {last} s)"
+            );
+            Ok(Some((a, b)))
+        }
+    }
+}
+
+/// The tiers (not links) of the run whose timeseries.csv is `series`, from the
+/// tiers.csv beside it; None without one (or an old one without a kind column): then
+/// every row is a tier.
+fn tier_names(series: &Path) -> anyhow::Result<Option<Vec<String>>> {
+    let path = series.with_file_name("tiers.csv");
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let (header, rows) = read_csv(&path)?;
+    if !header.iter().any(|h| h == "kind") {
+        return Ok(None);
+    }
+    let (name, kind) = (
+        column(&path, &header, "name")?,
+        column(&path, &header, "kind")?,
+    );
+    Ok(Some(
+        rows.iter()
+            .filter(|r| r[kind] == "tier")
+            .map(|r| r[name].clone())
+            .collect(),
+    ))
 }

@@ -24,3 +24,5 @@ pub fn run_toml(text: &str, seed: u64) -> serde_json::Value {
     let out = sim.run();
     tiersim::report::summary(&sim, &out)
 }
+
+pub mod pixels;

@@ -3,7 +3,9 @@
 //! seed + epoch, so every read of the job is known before it starts.
 //!
 //! Order (canonical, as NoPFS assumes): epoch by epoch, iteration by iteration, and
-//! within an iteration rank-major: rank 0's reads for its batch k, then rank 1's, ...
+//! within an iteration rank-major: each rank's reads for its batch k, in the job's
+//! turns (see the module doc of [`super`]): in epoch e from rank e mod R to rank
+//! R - 1, then from rank 0 (with a node's ranks only, in that order).
 //! A batch's reads are the positions [`Sampler::batch_reads`] gives (with a shuffle
 //! buffer, the reads the buffer needs, not the emitted order), in read order. The job
 //! issues batches from several loader workers and ranks side by side, so the real
@@ -45,6 +47,8 @@ impl TrainingFuture {
         FutureIter {
             ranks: end_rank,
             first_rank,
+            all_ranks: self.sampler.ranks,
+            turn: 0,
             dataset: self.dataset.clone(),
             epochs: self.epochs,
             batch: self.batch,
@@ -71,9 +75,12 @@ impl FutureAccesses for TrainingFuture {
 pub struct FutureIter {
     sampler: Sampler,
     dataset: Dataset,
-    /// The ranks read: `first_rank..ranks`.
+    /// The ranks read: `first_rank..ranks`, of `all_ranks`.
     ranks: usize,
     first_rank: usize,
+    all_ranks: usize,
+    /// The current batch's place in the ranks' order (0 for the first rank read).
+    turn: usize,
     epochs: u64,
     batch: usize,
     batches_per_epoch: usize,
@@ -89,11 +96,27 @@ pub struct FutureIter {
 }
 
 impl FutureIter {
+    /// The first of the ranks read in the current epoch's turns: the turns start at
+    /// rank e mod R, so the ranks read go from there (if one of them) to the last,
+    /// then from the first.
+    fn first_in_turn(&self) -> usize {
+        let f = (self.epoch % self.all_ranks as u64) as usize;
+        if f > self.first_rank && f < self.ranks {
+            f
+        } else {
+            self.first_rank
+        }
+    }
+
     /// Moves to the next (rank, iteration, epoch); false at the end of the run.
     fn advance(&mut self) -> bool {
+        self.turn += 1;
         self.rank += 1;
         if self.rank == self.ranks {
             self.rank = self.first_rank;
+        }
+        if self.turn == self.ranks - self.first_rank {
+            self.turn = 0;
             self.k += 1;
             self.iterations_left -= 1;
             if self.iterations_left == 0 {
@@ -107,6 +130,7 @@ impl FutureIter {
                 }
                 self.sampler.set_epoch(self.epoch);
             }
+            self.rank = self.first_in_turn();
         }
         let reads = self.sampler.batch_reads(self.k, self.batch);
         self.pos = reads.start;
@@ -168,15 +192,20 @@ mod tests {
     fn distributed_future_is_iteration_then_rank_major_over_seed_plus_epoch_permutations() {
         // N = 10, R = 2, batch 3: each rank reads 5 samples per epoch, batches of 3
         // then 2. Independently: perm_e = shuffle(0..10) with the seed + e stream,
-        // rank r reads perm_e[r::2]; the job's order is, per epoch, batch 0 of rank
-        // 0, batch 0 of rank 1, batch 1 of rank 0, batch 1 of rank 1.
+        // rank r reads perm_e[r::2]; the ranks take turns from rank e mod 2, so the
+        // job's order is, in epoch 0, batch 0 of rank 0, batch 0 of rank 1, batch 1 of
+        // rank 0, batch 1 of rank 1, and in epoch 1 the same with rank 1 first.
         let f = future(SamplerKind::Distributed, 10, 2, 3);
         let mut want = Vec::new();
         for e in 0..2 {
             let mut perm: Vec<u64> = (0..10).collect();
             perm.shuffle(&mut epoch_stream(5, e));
             let rank = |r: usize| -> Vec<u64> { perm.iter().skip(r).step_by(2).copied().collect() };
-            let (r0, r1) = (rank(0), rank(1));
+            let (r0, r1) = if e == 0 {
+                (rank(0), rank(1))
+            } else {
+                (rank(1), rank(0))
+            };
             want.extend_from_slice(&r0[..3]);
             want.extend_from_slice(&r1[..3]);
             want.extend_from_slice(&r0[3..]);
@@ -192,6 +221,31 @@ mod tests {
         g.max_iterations = Some(3);
         let cut: Vec<u64> = g.future_accesses().map(|a| a.0).collect();
         assert_eq!(cut, want[..10 + 6]);
+    }
+
+    #[test]
+    fn a_node_s_future_follows_the_ranks_turns() {
+        // N = 40, R = 4, batch 2: 10 samples, 5 batches a rank per epoch, 4 epochs.
+        // The node holds ranks 1 and 2. In epoch e the ranks take turns from rank
+        // e mod 4, so the node's ranks come as 1, 2 except in epoch 2 (2, 3, 0, 1).
+        let mut f = future(SamplerKind::Distributed, 40, 4, 2);
+        f.epochs = 4;
+        f.ranks = Some((1, 3));
+        let mut want = Vec::new();
+        let mut s = Sampler::new(SamplerKind::Distributed, 40, 4, 5);
+        let mut reads = Vec::new();
+        for e in 0..4u64 {
+            s.set_epoch(e);
+            let order = if e == 2 { [2, 1] } else { [1, 2] };
+            for k in 0..5usize {
+                for r in order {
+                    s.rank_indices(r, &mut reads);
+                    want.extend(reads[2 * k..2 * k + 2].iter().map(|&x| x as u64));
+                }
+            }
+        }
+        let got: Vec<u64> = f.future_accesses().map(|a| a.0).collect();
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The data-parallel training job: R ranks (GPUs) in lockstep, each fed by W loader
 //! workers, with gradient sync and a barrier after every iteration and optional
-//! checkpoints.
+//! checkpoints ([`lockstep`]); or, with `barrier = false`, R independent ranks
+//! ([`independent`]).
 //!
 //! Per rank and iteration: the GPU waits for its next batch (the data stall, as
 //! DS-Analyzer defines it: GPU idle waiting for data), computes (per batch plus per
@@ -18,6 +19,13 @@
 //! is one access through the hierarchy. Optional CPU preprocessing per sample
 //! follows the reads.
 //!
+//! Fair turns: when every rank takes or issues a batch at the same instant (at the
+//! start of an epoch, or after a barrier), the ranks go in order from rank e mod R in
+//! epoch e. On a device saturated all the time each loader issues its next batch when
+//! its previous one arrives, so a FIFO device keeps the order of the epoch's first
+//! batches for the whole epoch anyway (a convoy); rotating the order per epoch gives
+//! every rank every place once in R epochs, so no rank is systematically served last.
+//!
 //! The job's whole read sequence, for clairvoyant prefetching, is replayed lazily from
 //! the seeded sampler by [`future`] (`Workload::future_accesses`).
 //!
@@ -27,6 +35,8 @@
 pub mod checkpoint;
 pub mod dataset;
 pub mod future;
+mod independent;
+mod lockstep;
 pub mod params;
 mod report;
 pub mod sampler;
@@ -36,9 +46,9 @@ use crate::config::ConfigError;
 use crate::engine::{Rng, Time};
 use crate::sim::{Ctx, Workload};
 use crate::trace::{Op, Request, NO_NEXT_ACCESS};
-use checkpoint::CheckpointMode;
 use params::{Jitter, Resolved, WorkerIo};
 use rand_distr::Distribution;
+use sampler::Sampler;
 use std::collections::VecDeque;
 
 /// Worker tags: the batch's reads are done; its preprocessing is done; one sample read.
@@ -75,6 +85,8 @@ struct Rank {
     arrived_at: Time,
     /// Data stall in the current iteration.
     iteration_stall: Time,
+    /// Independent ranks only: the rank's own place in the run ([`independent`]).
+    own: independent::RankProgress,
 }
 
 struct Worker {
@@ -112,6 +124,13 @@ pub struct Training {
     stats: report::Stats,
     /// The whole job's reads, regenerated on demand for clairvoyant prefetching.
     future: future::TrainingFuture,
+    /// Independent ranks in different epochs read through more samplers than
+    /// `p.sampler` (sampler i > 0 is `extra_samplers[i - 1]`).
+    extra_samplers: Vec<Sampler>,
+    /// Ranks reading through each sampler (independent ranks).
+    sampler_users: Vec<u32>,
+    /// Ranks that finished their run (independent ranks).
+    finished: usize,
 }
 
 pub fn build(params: toml::Table, ctx: &super::BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
@@ -125,6 +144,7 @@ impl Training {
     /// A training job from resolved parameters.
     pub fn new(p: Resolved, seed: u64) -> Self {
         let slots = p.prefetch * p.workers;
+        let p_ranks = p.ranks;
         let per_rank = p.sampler.per_rank();
         let batches_per_epoch = if p.drop_last {
             per_rank / p.batch
@@ -139,6 +159,7 @@ impl Training {
                 waiting: None,
                 arrived_at: 0,
                 iteration_stall: 0,
+                own: independent::RankProgress::default(),
             })
             .collect();
         let workers = (0..p.ranks * p.workers)
@@ -179,12 +200,36 @@ impl Training {
             done: false,
             first_actor: 0,
             batch: Vec::new(),
+            extra_samplers: Vec::new(),
+            sampler_users: vec![p_ranks as u32],
+            finished: 0,
         }
     }
 
     /// Per-rank time accounting so far.
     pub fn rank_times(&self) -> impl Iterator<Item = &RankTimes> {
         self.ranks.iter().map(|r| &r.times)
+    }
+
+    /// The sampler rank `r` reads through (its epoch's order).
+    #[inline]
+    fn sampler_of(&self, r: usize) -> &Sampler {
+        match self.ranks[r].own.sampler {
+            0 => &self.p.sampler,
+            i => &self.extra_samplers[i - 1],
+        }
+    }
+
+    /// The `j`-th rank to take or issue its batch when all ranks do at once: the
+    /// order starts from rank e mod R in epoch e (see the module doc).
+    #[inline]
+    fn rank_in_turn(&self, j: usize) -> usize {
+        let r = (self.epoch % self.p.ranks as u64) as usize + j;
+        if r >= self.p.ranks {
+            r - self.p.ranks
+        } else {
+            r
+        }
     }
 
     /// Samples in batch `k` of a rank's epoch.
@@ -204,13 +249,17 @@ impl Training {
             self.ranks[r].ready.fill(NOT_READY);
         }
         // Batch-major: every rank's batch 0 is issued before anyone's batch 1, as the
-        // ranks' loaders start side by side (rank-major order would favour rank 0).
+        // ranks' loaders start side by side (rank-major order would favour rank 0),
+        // starting from rank e mod R in epoch e.
+        let ranks = self.p.ranks;
         for k in 0..self.slots.min(self.batches_per_epoch) {
-            for r in 0..self.p.ranks {
+            for j in 0..ranks {
+                let r = self.rank_in_turn(j);
                 self.dispatch(r, k, ctx);
             }
         }
-        for r in 0..self.p.ranks {
+        for j in 0..ranks {
+            let r = self.rank_in_turn(j);
             self.want_batch(r, 0, ctx);
         }
     }
@@ -265,8 +314,10 @@ impl Training {
                 let r = w / self.p.workers;
                 let now = ctx.now();
                 let mut batch = std::mem::take(&mut self.batch);
-                let ids = reads.map(|pos| self.p.sampler.index(r, pos));
-                self.stats.bytes_read += self.p.dataset.read_requests(ids, now, &mut batch);
+                let sampler = self.sampler_of(r);
+                let ids = reads.map(|pos| sampler.index(r, pos));
+                let bytes = self.p.dataset.read_requests(ids, now, &mut batch);
+                self.stats.bytes_read += bytes;
                 let slot = self.p.rank_slots[r] as usize;
                 let last = ctx.access_batch_on(slot, &mut batch, self.p.sampler.sequential_io());
                 self.batch = batch;
@@ -279,7 +330,7 @@ impl Training {
     /// One sample read through the hierarchy now; returns when its data is ready.
     #[inline]
     fn read(&mut self, r: usize, pos: usize, ctx: &mut Ctx) -> Time {
-        let id = self.p.sampler.index(r, pos);
+        let id = self.sampler_of(r).index(r, pos);
         let now = ctx.now();
         let req = Request {
             time: now,
@@ -367,148 +418,6 @@ impl Training {
         self.stats.samples += n;
         ctx.wake_in(c, self.rank_actor(r), 0);
     }
-
-    /// Rank `r` finished computing: wait at the barrier; the last one starts the sync.
-    fn on_compute_done(&mut self, r: usize, ctx: &mut Ctx) {
-        let now = ctx.now();
-        self.ranks[r].arrived_at = now;
-        self.arrived += 1;
-        if self.arrived < self.p.ranks {
-            return;
-        }
-        self.arrived = 0;
-        // Rank r arrived last: it held the iteration back, and its wait for data is
-        // the iteration's data stall on the critical path (the others' barrier wait
-        // is compute imbalance or their own earlier data).
-        self.stats.critical_stall += self.ranks[r].iteration_stall;
-        for rank in &mut self.ranks {
-            rank.times.barrier += now - rank.arrived_at;
-            rank.iteration_stall = 0;
-        }
-        self.sync_start = now;
-        match &self.p.sync.cluster {
-            Some(_) => {
-                self.sync_steps_left = 3;
-                self.sync_phase(ctx);
-            }
-            None => {
-                self.sync_steps_left = self.p.sync.steps;
-                self.sync_step(SYNC_MESSAGE_DONE, ctx);
-            }
-        }
-    }
-
-    /// The hierarchical ring's next phase on every node (see [`sync`]); wakes the
-    /// sync actor when the slowest node is done, or finishes the collective.
-    fn sync_phase(&mut self, ctx: &mut Ctx) {
-        let ring = self.p.sync.cluster.as_ref().expect("a cluster ring");
-        while self.sync_steps_left > 0 {
-            let (intra, steps, bytes) =
-                ring.phases(self.p.sync.bytes)[3 - self.sync_steps_left as usize];
-            self.sync_steps_left -= 1;
-            let link = if intra { ring.intra } else { Some(ring.nic) };
-            let (Some(link), true) = (link, steps > 0) else {
-                continue;
-            };
-            let start = ctx.now() + self.p.sync.overhead * steps as Time;
-            let mut done = start;
-            for slot in 0..ring.nodes as usize {
-                done =
-                    done.max(ctx.transfer_steps_on(slot, link, steps, bytes) + start - ctx.now());
-            }
-            ctx.wake_at(done, self.sync_actor(), SYNC_PHASE_DONE);
-            return;
-        }
-        self.sync_done(ctx);
-    }
-
-    /// The collective's next message (after its software overhead, if any).
-    fn sync_step(&mut self, tag: u64, ctx: &mut Ctx) {
-        if self.sync_steps_left == 0 {
-            self.sync_done(ctx);
-            return;
-        }
-        if tag == SYNC_MESSAGE_DONE && self.p.sync.overhead > 0 {
-            ctx.wake_in(self.p.sync.overhead, self.sync_actor(), SYNC_OVERHEAD_DONE);
-            return;
-        }
-        self.sync_steps_left -= 1;
-        let link = self.p.sync.link.expect("a sync with steps has a link");
-        let sync = self.sync_actor();
-        ctx.transfer(link, self.p.sync.step_bytes, sync, SYNC_MESSAGE_DONE);
-    }
-
-    fn sync_done(&mut self, ctx: &mut Ctx) {
-        let now = ctx.now();
-        let d = now - self.sync_start;
-        for rank in &mut self.ranks {
-            rank.times.sync += d;
-        }
-        self.stats
-            .record_iteration(now - self.last_iteration_end, d, ctx);
-        self.last_iteration_end = now;
-        self.iterations += 1;
-        match self.p.checkpoint.clone() {
-            Some(c) if self.iterations.is_multiple_of(c.every) => {
-                self.ckpt_blocked_since = now;
-                match c.mode {
-                    CheckpointMode::Blocking => {
-                        let done = self.write_checkpoint(ctx);
-                        ctx.wake_at(done, self.ckpt_actor(), CKPT_DONE);
-                    }
-                    CheckpointMode::Background if self.ckpt_busy_until > now => {
-                        ctx.wake_at(self.ckpt_busy_until, self.ckpt_actor(), CKPT_START);
-                    }
-                    CheckpointMode::Background => {
-                        self.write_checkpoint(ctx);
-                        self.next_iteration(ctx);
-                    }
-                }
-            }
-            _ => self.next_iteration(ctx),
-        }
-    }
-
-    fn write_checkpoint(&mut self, ctx: &mut Ctx) -> Time {
-        let c = self.p.checkpoint.as_ref().expect("checkpointing");
-        let now = ctx.now();
-        let done = ctx.pinned(c.tier, Op::Write, c.bytes, true);
-        self.stats.checkpoints += 1;
-        self.stats.checkpoint_write += done - now;
-        self.ckpt_busy_until = done;
-        done
-    }
-
-    fn on_checkpoint(&mut self, tag: u64, ctx: &mut Ctx) {
-        if tag == CKPT_START {
-            self.write_checkpoint(ctx);
-        }
-        let blocked = ctx.now() - self.ckpt_blocked_since;
-        for rank in &mut self.ranks {
-            rank.times.checkpoint += blocked;
-        }
-        self.next_iteration(ctx);
-    }
-
-    fn next_iteration(&mut self, ctx: &mut Ctx) {
-        self.iter += 1;
-        if self.iter == self.batches_per_epoch {
-            self.stats.epoch_end(ctx.now(), self.p.ranks);
-            self.epoch += 1;
-        }
-        let limit = self.p.max_iterations.unwrap_or(u64::MAX);
-        if self.epoch == self.p.epochs || self.iterations >= limit {
-            self.done = true;
-            return;
-        }
-        if self.iter == self.batches_per_epoch {
-            self.begin_epoch(ctx);
-        } else {
-            for r in 0..self.p.ranks {
-                self.want_batch(r, self.iter, ctx);
-            }
-        }
-    }
 }
 
 impl Workload for Training {
@@ -525,7 +434,8 @@ impl Workload for Training {
         let local = (actor - self.first_actor) as usize;
         let (ranks, workers) = (self.p.ranks, self.workers.len());
         match local {
-            r if r < ranks => self.on_compute_done(r, ctx),
+            r if r < ranks && self.p.barrier => self.on_compute_done(r, ctx),
+            r if r < ranks => self.on_rank_compute_done(r, ctx),
             w if w < ranks + workers => self.on_worker(w - ranks, tag, ctx),
             s if s == ranks + workers && tag == SYNC_PHASE_DONE => self.sync_phase(ctx),
             s if s == ranks + workers => self.sync_step(tag, ctx),
@@ -544,7 +454,13 @@ impl Workload for Training {
     fn progress(&self) -> Option<(u64, u64)> {
         let all = (self.batches_per_epoch as u64).saturating_mul(self.p.epochs);
         let total = self.p.max_iterations.map_or(all, |m| m.min(all));
-        Some((self.iterations.min(total), total))
+        // Independent ranks count every rank's iterations: progress is their mean.
+        let done = if self.p.barrier {
+            self.iterations
+        } else {
+            self.iterations / self.p.ranks as u64
+        };
+        Some((done.min(total), total))
     }
 
     fn warnings(&self) -> Vec<String> {

@@ -76,6 +76,10 @@ pub struct Raw {
     /// `batch` or `sample`; default batch.
     #[serde(default)]
     worker_io: WorkerIo,
+    /// Ranks wait for each other after every iteration (default true); false: each
+    /// rank computes batch after batch on its own (DLIO, MLPerf Storage), no sync.
+    #[serde(default = "yes")]
+    barrier: bool,
     /// Sampler kind and parameters; default `distributed`.
     sampler: Option<toml::Value>,
     compute: ComputeSpec,
@@ -168,6 +172,9 @@ fn one_u64() -> u64 {
 fn two() -> u32 {
     2
 }
+fn yes() -> bool {
+    true
+}
 
 /// Straggler jitter added to every compute phase, in picoseconds.
 #[derive(Clone, Debug)]
@@ -191,6 +198,9 @@ pub struct Resolved {
     pub workers: usize,
     pub prefetch: usize,
     pub worker_io: WorkerIo,
+    /// Whether ranks wait for each other after every iteration (false: independent
+    /// ranks, no sync and no checkpoints).
+    pub barrier: bool,
     pub per_batch: Time,
     pub per_sample: Time,
     pub jitter: Jitter,
@@ -405,10 +415,27 @@ pub fn resolve(params: toml::Table, ctx: &BuildCtx) -> Result<Resolved, ConfigEr
         }
     };
     let sync = SyncPlan::build_on(raw.sync, ranks, raw.params, ctx.links, ctx.nodes)?;
+    if !raw.barrier && sync.kind != "none" {
+        return Err(ConfigError::new(
+            "workload.sync",
+            format!(
+                "kind = \"{}\", but independent ranks (barrier = false) exchange no \
+                 gradients: leave sync out or set kind = \"none\"",
+                sync.kind
+            ),
+        ));
+    }
     let checkpoint = match raw.checkpoint {
         Some(v) => Some(CheckpointPlan::build(v, raw.params, ctx.tiers)?),
         None => None,
     };
+    if !raw.barrier && checkpoint.is_some() {
+        return Err(ConfigError::new(
+            "workload.checkpoint",
+            "checkpoints need the ranks in step (barrier = true); with independent ranks \
+             they are not modelled",
+        ));
+    }
     Ok(Resolved {
         dataset,
         sampler,
@@ -421,6 +448,7 @@ pub fn resolve(params: toml::Table, ctx: &BuildCtx) -> Result<Resolved, ConfigEr
         workers: raw.workers as usize,
         prefetch: raw.prefetch_factor as usize,
         worker_io: raw.worker_io,
+        barrier: raw.barrier,
         per_batch: raw.compute.per_batch.0,
         per_sample: raw.compute.per_sample.0,
         jitter,

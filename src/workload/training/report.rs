@@ -1,9 +1,15 @@
 //! The training job's figures: summary.json's `workload` object (epoch time,
 //! samples/s, per-rank data stall, the job's critical-path stall fraction and AU,
 //! sync, checkpoint time) and the tables `training_ranks.csv` (per rank: compute,
-//! stall, barrier, sync, checkpoint seconds) and `training_epochs.csv`. Iteration and
-//! sync times also go to the histograms `training.iteration` and `training.sync`
-//! (latency.csv).
+//! stall, barrier, sync, checkpoint seconds, run time, stall fraction and AU) and
+//! `training_epochs.csv`. Iteration and sync times also go to the histograms
+//! `training.iteration` and `training.sync` (latency.csv).
+//!
+//! Independent ranks (`barrier = false`) run to their own finish: a rank's run time
+//! is its own, its AU is compute over that, the job's `au` and `stall_fraction` are
+//! the means over ranks of compute and data stall over each rank's run time, and the
+//! critical data stall is that of the rank that finished last. An epoch's row spans
+//! from the first rank starting it to the last rank finishing it.
 
 use super::Training;
 use crate::engine::{secs, Time};
@@ -26,10 +32,15 @@ pub struct Stats {
     epoch_started: Time,
     /// (start, end, mean stall per rank) of each finished epoch.
     pub epochs: Vec<(Time, Time, Time)>,
+    /// Independent ranks: per epoch not yet finished by every rank, (first start,
+    /// last end, stall summed over ranks, ranks done), from epoch `epochs.len()` on.
+    rank_epochs: std::collections::VecDeque<(Time, Time, Time, usize)>,
     iteration_sum: Time,
     iteration_count: u64,
     sync_sum: Time,
     hists: Option<(HistId, HistId)>,
+    /// Independent ranks record iterations only (no sync).
+    iteration_hist: Option<HistId>,
 }
 
 impl Stats {
@@ -43,10 +54,12 @@ impl Stats {
             critical_stall: 0,
             epoch_started: 0,
             epochs: Vec::new(),
+            rank_epochs: Default::default(),
             iteration_sum: 0,
             iteration_count: 0,
             sync_sum: 0,
             hists: None,
+            iteration_hist: None,
         }
     }
 
@@ -58,6 +71,45 @@ impl Stats {
     pub fn epoch_end(&mut self, now: Time, ranks: usize) {
         self.epochs
             .push((self.epoch_started, now, self.epoch_stall / ranks as Time));
+    }
+
+    /// Independent ranks: one rank ended `epoch` (begun at `start`, with `stall` of
+    /// data stall in it); the epoch is finished when all `ranks` have ended it.
+    pub fn rank_epoch_end(
+        &mut self,
+        epoch: u64,
+        start: Time,
+        end: Time,
+        stall: Time,
+        ranks: usize,
+    ) {
+        // Ranks end their epochs in order, so epochs finish in order.
+        let i = (epoch as usize) - self.epochs.len();
+        if i == self.rank_epochs.len() {
+            self.rank_epochs.push_back((start, end, 0, 0));
+        }
+        let e = &mut self.rank_epochs[i];
+        e.0 = e.0.min(start);
+        e.1 = e.1.max(end);
+        e.2 += stall;
+        e.3 += 1;
+        while let Some(&(a, b, stall, done)) = self.rank_epochs.front() {
+            if done < ranks {
+                break;
+            }
+            self.epochs.push((a, b, stall / ranks as Time));
+            self.rank_epochs.pop_front();
+        }
+    }
+
+    /// Independent ranks: one rank's iteration (end of compute to end of compute).
+    pub fn record_rank_iteration(&mut self, iteration: Time, ctx: &mut Ctx) {
+        let hi = *self
+            .iteration_hist
+            .get_or_insert_with(|| ctx.histogram("training.iteration"));
+        ctx.record(hi, iteration);
+        self.iteration_sum += iteration;
+        self.iteration_count += 1;
     }
 
     /// One iteration (barrier release to barrier release) and its sync time.
@@ -99,7 +151,31 @@ pub fn summary(t: &Training, end: Time) -> serde_json::Value {
     let mean = |f: fn(&super::RankTimes) -> Time| {
         t.ranks.iter().map(|x| secs(f(&x.times))).sum::<f64>() / r
     };
-    let stall_fractions: Vec<f64> = t.ranks.iter().map(|x| ratio(x.times.stall, end)).collect();
+    // Each rank's share of its own run time (the run's, with a barrier).
+    let per_rank = |f: fn(&super::RankTimes) -> Time| -> Vec<f64> {
+        (0..t.ranks.len())
+            .map(|i| ratio(f(&t.ranks[i].times), t.rank_run_time(i, end)))
+            .collect()
+    };
+    let stall_fractions = per_rank(|x| x.stall);
+    let mean_of = |v: &[f64]| v.iter().sum::<f64>() / r;
+    let (iterations, stall_fraction, au) = if t.p.barrier {
+        (
+            s.iteration_count,
+            ratio(s.critical_stall, end),
+            if end > 0 {
+                mean(|x| x.compute) / secs(end)
+            } else {
+                0.0
+            },
+        )
+    } else {
+        (
+            t.ranks.iter().map(|x| x.own.iterations).max().unwrap_or(0),
+            mean_of(&stall_fractions),
+            mean_of(&per_rank(|x| x.compute)),
+        )
+    };
     let epoch_times: Vec<f64> = s.epochs.iter().map(|e| secs(e.1 - e.0)).collect();
     let epochs_mean = if epoch_times.is_empty() {
         0.0
@@ -115,7 +191,7 @@ pub fn summary(t: &Training, end: Time) -> serde_json::Value {
         "sampler_sequential_io": t.p.sampler.sequential_io(),
         "batches_per_epoch": t.batches_per_epoch,
         "epochs_completed": s.epochs.len(),
-        "iterations": s.iteration_count,
+        "iterations": iterations,
         "samples": s.samples,
         "bytes_read": s.bytes_read,
         "samples_per_s": if end > 0 { s.samples as f64 / secs(end) } else { 0.0 },
@@ -129,9 +205,9 @@ pub fn summary(t: &Training, end: Time) -> serde_json::Value {
         "sync_s": mean(|x| x.sync),
         "checkpoint_s": mean(|x| x.checkpoint),
         "critical_data_stall_s": secs(s.critical_stall),
-        "stall_fraction": ratio(s.critical_stall, end),
-        "au": if end > 0 { mean(|x| x.compute) / secs(end) } else { 0.0 },
-        "mean_rank_stall_fraction": stall_fractions.iter().sum::<f64>() / r,
+        "stall_fraction": stall_fraction,
+        "au": au,
+        "mean_rank_stall_fraction": mean_of(&stall_fractions),
         "max_rank_stall_fraction": stall_fractions.iter().cloned().fold(0.0, f64::max),
         "sync_kind": t.p.sync.kind,
         "mean_sync_ms": if s.iteration_count > 0 { secs(s.sync_sum) * 1e3 / s.iteration_count as f64 } else { 0.0 },
@@ -142,19 +218,21 @@ pub fn summary(t: &Training, end: Time) -> serde_json::Value {
 
 pub fn tables(t: &Training, end: Time) -> Vec<(String, String)> {
     let mut ranks = String::from(
-        "rank,compute_s,stall_s,barrier_s,sync_s,checkpoint_s,total_s,stall_fraction\n",
+        "rank,compute_s,stall_s,barrier_s,sync_s,checkpoint_s,total_s,stall_fraction,au\n",
     );
     for (i, r) in t.ranks.iter().enumerate() {
         let x = &r.times;
+        let total = t.rank_run_time(i, end);
         ranks += &format!(
-            "{i},{:.9},{:.9},{:.9},{:.9},{:.9},{:.9},{:.6}\n",
+            "{i},{:.9},{:.9},{:.9},{:.9},{:.9},{:.9},{:.6},{:.6}\n",
             secs(x.compute),
             secs(x.stall),
             secs(x.barrier),
             secs(x.sync),
             secs(x.checkpoint),
-            secs(end),
-            ratio(x.stall, end)
+            secs(total),
+            ratio(x.stall, total),
+            ratio(x.compute, total)
         );
     }
     let mut epochs = String::from("epoch,start_s,end_s,duration_s,mean_stall_s,stall_fraction\n");

@@ -120,6 +120,11 @@ impl Sampler {
         }
     }
 
+    /// The epoch whose order the sampler holds.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
     /// Samples each rank reads per epoch: ceil(N / R).
     #[inline]
     pub fn per_rank(&self) -> usize {
