@@ -7,6 +7,7 @@
 use super::{Access, Hierarchy, Origin, Traffic, INFLIGHT_SWEEP_MIN, SHARED};
 use crate::config::Inclusion;
 use crate::engine::Time;
+use crate::policy::eviction::EvictionPolicy;
 use crate::trace::{Op, Request};
 
 impl Hierarchy {
@@ -222,35 +223,30 @@ impl Hierarchy {
     /// (a hint: changes nothing). A batch of accesses issues it some requests ahead.
     #[inline]
     pub fn prefetch_index(&self, id: u64, node: usize) {
-        if self.topo.is_flat() {
-            for t in &self.tiers[..self.home()] {
-                if let Some(c) = &t.cache {
-                    c.prefetch(id);
-                }
-            }
-            return;
-        }
-        for l in 0..self.topo.levels.len() - 1 {
-            if let Some(c) = &self.tiers[self.topo.inst(node, l, id)].cache {
-                c.prefetch(id);
-            }
-        }
+        self.each_cache(id, node, |c| c.prefetch(id));
     }
 
     /// Starts loading the policy nodes of `id` (after [`Self::prefetch_index`]).
     #[inline]
     pub fn prefetch_node(&self, id: u64, node: usize) {
+        self.each_cache(id, node, |c| c.prefetch_node(id));
+    }
+
+    /// Calls `f` on the cache of every level above the home that node `node` would
+    /// look `id` up in.
+    #[inline(always)]
+    fn each_cache(&self, id: u64, node: usize, f: impl Fn(&dyn EvictionPolicy)) {
         if self.topo.is_flat() {
             for t in &self.tiers[..self.home()] {
                 if let Some(c) = &t.cache {
-                    c.prefetch_node(id);
+                    f(c.as_ref());
                 }
             }
             return;
         }
         for l in 0..self.topo.levels.len() - 1 {
             if let Some(c) = &self.tiers[self.topo.inst(node, l, id)].cache {
-                c.prefetch_node(id);
+                f(c.as_ref());
             }
         }
     }
