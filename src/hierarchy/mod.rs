@@ -275,22 +275,6 @@ impl Hierarchy {
             .unwrap_or(self.home())
     }
 
-    /// The one place bytes move on a tier: reserves tier `i`'s device at `t` (streamed
-    /// through the tier's link if it has one) and counts the traffic by `kind`.
-    /// Returns when the data is done.
-    #[inline]
-    fn charge(
-        &mut self,
-        i: usize,
-        t: Time,
-        op: Op,
-        bytes: u64,
-        sequential: bool,
-        kind: Traffic,
-    ) -> Time {
-        self.charge_flat(i, t, op, bytes, sequential, kind)
-    }
-
     /// [`Self::charge_from`], with `FLAT` (one node: no routes) known at compile time.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
@@ -305,7 +289,7 @@ impl Hierarchy {
         from: u16,
     ) -> Time {
         if FLAT {
-            self.charge_flat(i, t, op, bytes, sequential, kind)
+            self.charge(i, t, op, bytes, sequential, kind)
         } else {
             self.charge_from(i, t, op, bytes, sequential, kind, from)
         }
@@ -329,12 +313,15 @@ impl Hierarchy {
         for l in self.topo.route(from, i).into_iter().flatten() {
             done = done.max(self.links[l].device.submit(t, op, bytes, sequential));
         }
-        done.max(self.charge_flat(i, t, op, bytes, sequential, kind))
+        done.max(self.charge(i, t, op, bytes, sequential, kind))
     }
 
-    /// The tier's own part of a charge: its counters, its device, its link.
+    /// The one place bytes move on a tier: reserves tier `i`'s device at `t` (streamed
+    /// through the tier's link if it has one) and counts the traffic by `kind`.
+    /// Returns when the data is done. Data crossing a node's route is
+    /// [`Self::charge_from`], which adds the route's links to this.
     #[inline]
-    fn charge_flat(
+    fn charge(
         &mut self,
         i: usize,
         t: Time,
