@@ -260,9 +260,11 @@ fn node_nic_draws_a_line_per_node_and_tier_timeseries_leaves_the_nics_out() {
     }
     // Picked nodes keep their colours.
     let fig = node_nic::figure_with(&node_nic::NodeNicOptions {
-        input: tmp.path().into(),
+        series: timeseries::TimeseriesOptions {
+            input: tmp.path().into(),
+            ..Default::default()
+        },
         nodes: vec![3, 1],
-        ..Default::default()
     })
     .unwrap();
     let names: Vec<(&str, Option<usize>)> = panels(&fig)[0]
@@ -272,9 +274,11 @@ fn node_nic_draws_a_line_per_node_and_tier_timeseries_leaves_the_nics_out() {
         .collect();
     assert_eq!(names, [("node 3", Some(3)), ("node 1", Some(1))]);
     let e = node_nic::figure_with(&node_nic::NodeNicOptions {
-        input: tmp.path().into(),
+        series: timeseries::TimeseriesOptions {
+            input: tmp.path().into(),
+            ..Default::default()
+        },
         nodes: vec![7],
-        ..Default::default()
     })
     .unwrap_err()
     .to_string();

@@ -229,11 +229,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             bin,
         } => (
             plot::node_nic::figure_with(&NodeNicOptions {
-                input: run,
-                from,
-                to,
-                y_percentile,
-                bin_s: bin,
+                series: TimeseriesOptions {
+                    input: run,
+                    from,
+                    to,
+                    y_percentile,
+                    bin_s: bin,
+                },
                 nodes,
             })?,
             out,

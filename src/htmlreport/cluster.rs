@@ -207,8 +207,11 @@ pub(super) fn figures(
             None => (String::new(), String::new()),
         };
         let fig = plot::node_nic::figure_with(&plot::node_nic::NodeNicOptions {
-            input: dir.to_path_buf(),
-            bin_s,
+            series: plot::timeseries::TimeseriesOptions {
+                input: dir.to_path_buf(),
+                bin_s,
+                ..Default::default()
+            },
             ..Default::default()
         });
         f.put(

@@ -12,7 +12,7 @@ use super::run_files::{read_nodes, run_folder, NODES_RUN};
 use super::timeseries::{checked, SampleRow, TimeseriesOptions};
 use super::{read_rows, Figure, LineChart, Series};
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Up to this many nodes get a line each (the palette's distinct colours).
 pub const MAX_LINES: usize = 8;
@@ -20,16 +20,9 @@ pub const MAX_LINES: usize = 8;
 /// What to draw.
 #[derive(Debug, Clone, Default)]
 pub struct NodeNicOptions {
-    /// A run folder or its nodes.csv.
-    pub input: PathBuf,
-    /// Start of the window, seconds of simulated time.
-    pub from: Option<f64>,
-    /// End of the window.
-    pub to: Option<f64>,
-    /// Cut the bandwidth axis at this percentile of the values shown.
-    pub y_percentile: Option<f64>,
-    /// Bin width of a long run, seconds [default: 4 pixels' worth].
-    pub bin_s: Option<f64>,
+    /// A run folder or its nodes.csv (`input`), and the window, axis cut and bin width
+    /// as the tiers' time series takes them.
+    pub series: TimeseriesOptions,
     /// Draw these nodes, a line each (default: every node, or the spread across
     /// nodes when there are more than [`MAX_LINES`]).
     pub nodes: Vec<u32>,
@@ -38,7 +31,10 @@ pub struct NodeNicOptions {
 /// Builds the figure from a run folder or its nodes.csv, all of it.
 pub fn figure(input: &Path) -> anyhow::Result<Figure> {
     figure_with(&NodeNicOptions {
-        input: input.to_path_buf(),
+        series: TimeseriesOptions {
+            input: input.to_path_buf(),
+            ..Default::default()
+        },
         ..Default::default()
     })
 }
@@ -56,7 +52,7 @@ fn median(v: &mut [f64]) -> f64 {
 
 /// Builds the figure.
 pub fn figure_with(o: &NodeNicOptions) -> anyhow::Result<Figure> {
-    let dir = run_folder(&o.input, "nodes.csv", "node-nic", NODES_RUN)?;
+    let dir = run_folder(&o.series.input, "nodes.csv", "node-nic", NODES_RUN)?;
     let nodes = read_nodes(&dir)?;
     let nodes_csv = dir.join("nodes.csv");
     // (palette index, node, NIC instance) of every node with a NIC.
@@ -119,10 +115,7 @@ pub fn figure_with(o: &NodeNicOptions) -> anyhow::Result<Figure> {
     let window = checked(
         &TimeseriesOptions {
             input: series_csv.clone(),
-            from: o.from,
-            to: o.to,
-            y_percentile: o.y_percentile,
-            bin_s: o.bin_s,
+            ..o.series.clone()
         },
         (first, last),
     )?;
@@ -151,9 +144,9 @@ pub fn figure_with(o: &NodeNicOptions) -> anyhow::Result<Figure> {
         series,
         x_range: window,
         y_range,
-        y_percentile: o.y_percentile,
+        y_percentile: o.series.y_percentile,
         bin_dense: true,
-        bin_width: o.bin_s,
+        bin_width: o.series.bin_s,
         x_unit: "s".into(),
         ..Default::default()
     };
