@@ -88,11 +88,6 @@ impl<'a> Ctx<'a> {
         self.queue.now()
     }
 
-    /// The number of node slots this workload runs on (at least 1).
-    pub fn node_slots(&self) -> usize {
-        self.nodes.len().max(1)
-    }
-
     /// The origin of a request from node slot `slot`.
     #[inline]
     fn origin(&self, slot: usize) -> Origin {
