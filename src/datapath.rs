@@ -329,8 +329,17 @@ impl DataPath {
     }
 
     /// Runs the migration daemons due at `now`; returns the delay to the next tick.
+    /// Their page copies are one stream ([`crate::device::DAEMON_STREAM`]).
     pub fn migration_tick(&mut self, now: Time) -> Option<Time> {
+        self.hier.stream = crate::device::DAEMON_STREAM;
         self.migration.as_mut()?.tick(now, &mut self.hier)
+    }
+
+    /// Who issues the accesses that follow (an actor id): see
+    /// [`crate::device::DeviceModel::submit_by`].
+    #[inline]
+    pub fn set_stream(&mut self, stream: u32) {
+        self.hier.stream = stream;
     }
 }
 

@@ -146,6 +146,9 @@ pub struct Hierarchy {
     partitioned: bool,
     /// The job of the access in progress (for partitioned tiers).
     requester: u16,
+    /// Who issues the data movement in progress (the requesting actor, or the
+    /// migration daemon): a device whose speed depends on concurrent writers sees it.
+    pub(crate) stream: u32,
     /// One node, no coalescing, no partitions: the compiled fast path.
     simple: bool,
     /// The node whose view placement mode and prefetchers act in (levels map to its
@@ -201,6 +204,7 @@ impl Hierarchy {
             inflight_until: 0,
             partitioned: false,
             requester: 0,
+            stream: 0,
             simple: true,
             view: 0,
             victims: Vec::new(),
@@ -338,7 +342,7 @@ impl Hierarchy {
             Traffic::MigrationIn => tier.stats.migrations_in += 1,
             Traffic::Source => {}
         }
-        let done = tier.device.submit(t, op, bytes, sequential);
+        let done = tier.device.submit_by(t, op, bytes, sequential, self.stream);
         match tier.link {
             Some(l) => done.max(self.links[l].device.submit(t, op, bytes, sequential)),
             None => done,

@@ -1,8 +1,8 @@
-//! The synthetic stream: K closed-loop clients, each issuing its next request when the
-//! previous one completes (after an optional think time), or open-loop Poisson
-//! arrivals at `rate` requests per second (`arrival = "poisson"`), over `objects` objects
-//! chosen sequentially, uniformly or by Zipf popularity, with a read/write mix and a
-//! per-object size distribution.
+//! The synthetic stream: K closed-loop clients, each keeping `depth` requests in
+//! flight and issuing the next when one completes (after an optional think time), or
+//! open-loop Poisson arrivals at `rate` requests per second (`arrival = "poisson"`),
+//! over `objects` objects chosen sequentially, uniformly or by Zipf popularity, with a
+//! read/write mix and a per-object size distribution.
 
 use super::sizes::{SizeSampler, SizeSpec};
 use super::BuildCtx;
@@ -52,6 +52,10 @@ pub struct Params {
     /// Closed-loop clients, >= 1; default 1.
     #[serde(default = "one")]
     clients: u32,
+    /// Requests each closed-loop client keeps in flight (its queue depth, like fio's
+    /// `iodepth`: a new one on each completion), >= 1; default 1.
+    #[serde(default = "one")]
+    depth: u32,
     /// Share of reads, in [0, 1]; default 1.
     #[serde(default = "one_f")]
     read_fraction: f64,
@@ -77,6 +81,9 @@ fn one() -> u32 {
 fn one_f() -> f64 {
     1.0
 }
+
+/// Streams of open-loop requests (see [`Ctx::io_by`]): apart from actor ids.
+const OPEN_LOOP_STREAMS: u32 = 1 << 31;
 
 enum Chooser {
     Sequential(u64),
@@ -113,6 +120,15 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
     }
     if p.clients == 0 {
         return Err(ConfigError::new("workload.clients", "must be at least 1"));
+    }
+    if p.depth == 0 {
+        return Err(ConfigError::new("workload.depth", "must be at least 1"));
+    }
+    if p.depth > 1 && p.arrival == Arrival::Poisson {
+        return Err(ConfigError::new(
+            "workload.depth",
+            "only for closed-loop clients (arrival = \"closed\")",
+        ));
     }
     if !(0.0..=1.0).contains(&p.read_fraction) {
         return Err(ConfigError::new(
@@ -208,7 +224,13 @@ impl Synthetic {
             op,
             next_access: u64::MAX,
         };
-        ctx.io(&req, sequential, client, 0);
+        if client == self.actors.sink {
+            // Open loop: every request is its own stream (an independent writer).
+            let stream = OPEN_LOOP_STREAMS | (self.issued as u32 & 0x3FFF_FFFF);
+            ctx.io_by(&req, sequential, stream, client, 0);
+        } else {
+            ctx.io(&req, sequential, client, 0);
+        }
     }
 }
 
@@ -218,8 +240,10 @@ impl Workload for Synthetic {
         match self.interarrival {
             Some(_) => ctx.wake_in(0, self.actors.generator, 1),
             None => {
-                for c in 0..self.p.clients {
-                    self.issue(self.actors.first + c, ctx);
+                for _ in 0..self.p.depth {
+                    for c in 0..self.p.clients {
+                        self.issue(self.actors.first + c, ctx);
+                    }
                 }
             }
         }
