@@ -12,6 +12,7 @@ pub mod config;
 pub mod datapath;
 pub mod device;
 pub mod engine;
+pub mod fault;
 pub mod hierarchy;
 pub mod htmlreport;
 pub mod huge;

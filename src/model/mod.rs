@@ -88,7 +88,9 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
         None => cfg.sim.inclusion,
     };
     let flat = topo.is_flat();
+    let faults = crate::fault::FaultState::resolve(cfg, &topo, seed)?;
     let mut hier = Hierarchy::with_topology(tiers, links, inclusion, topo);
+    hier.set_faults(faults);
     if let Some(n) = dense {
         hier.use_dense_ids(n);
     }

@@ -44,6 +44,9 @@ pub struct RunSummary {
     /// Per job of a `[[jobs]]` config (absent otherwise): jobs.csv.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub jobs: Vec<JobSummary>,
+    /// The fault schedule's figures, when `[[faults]]` is configured: faults.csv.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faults: Option<Value>,
 }
 
 /// One job's figures (a `[[jobs]]` entry).
@@ -414,6 +417,7 @@ mod tests {
             warnings: Vec::new(),
             nodes: Vec::new(),
             jobs: Vec::new(),
+            faults: None,
         }
     }
 

@@ -3,6 +3,7 @@
 //! the data path, link transfers, histograms, random streams and fresh actor ids.
 
 mod ctx;
+mod fault_ctx;
 
 pub use ctx::{ClientActors, Ctx};
 

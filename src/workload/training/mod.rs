@@ -37,6 +37,7 @@ pub mod dataset;
 pub mod future;
 mod independent;
 mod lockstep;
+mod loss;
 pub mod params;
 mod report;
 pub mod sampler;
@@ -131,6 +132,8 @@ pub struct Training {
     sampler_users: Vec<u32>,
     /// Ranks that finished their run (independent ranks).
     finished: usize,
+    /// Samples lost to faults ([`loss`]).
+    loss: loss::Loss,
 }
 
 pub fn build(params: toml::Table, ctx: &super::BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
@@ -203,6 +206,7 @@ impl Training {
             extra_samplers: Vec::new(),
             sampler_users: vec![p_ranks as u32],
             finished: 0,
+            loss: loss::Loss::default(),
         }
     }
 
@@ -245,6 +249,7 @@ impl Training {
         }
         self.iter = 0;
         self.stats.epoch_start(ctx.now());
+        self.loss_new_epoch(ctx);
         for r in 0..self.p.ranks {
             self.ranks[r].ready.fill(NOT_READY);
         }
@@ -319,7 +324,9 @@ impl Training {
                 let bytes = self.p.dataset.read_requests(ids, now, &mut batch);
                 self.stats.bytes_read += bytes;
                 let slot = self.p.rank_slots[r] as usize;
+                let mark = self.loss_mark(ctx);
                 let last = ctx.access_batch_on(slot, &mut batch, self.p.sampler.sequential_io());
+                self.loss_note(r, k, mark, ctx);
                 self.batch = batch;
                 ctx.wake_at(last, actor, READS_DONE);
             }
@@ -354,7 +361,10 @@ impl Training {
             return;
         }
         self.workers[w].cursor += 1;
-        let done = self.read(w / self.p.workers, cursor, ctx);
+        let (r, k) = (w / self.p.workers, self.workers[w].batch);
+        let mark = self.loss_mark(ctx);
+        let done = self.read(r, cursor, ctx);
+        self.loss_note(r, k, mark, ctx);
         ctx.wake_at(done, actor, SAMPLE_DONE);
     }
 
@@ -397,11 +407,13 @@ impl Training {
     }
 
     fn start_compute(&mut self, r: usize, k: usize, ctx: &mut Ctx) {
+        // Before the slot is handed to batch k + slots: its lost samples are k's.
+        let lost = self.loss_take(r, k);
         self.ranks[r].ready[k % self.slots] = NOT_READY;
         if k + self.slots < self.batches_per_epoch {
             self.dispatch(r, k + self.slots, ctx);
         }
-        let n = self.batch_len(k) as Time;
+        let n = self.batch_len(k).saturating_sub(lost) as Time;
         let rank = &mut self.ranks[r];
         let jitter = match &self.p.jitter {
             Jitter::None => 0,
@@ -423,6 +435,7 @@ impl Training {
 impl Workload for Training {
     fn start(&mut self, ctx: &mut Ctx) {
         self.first_actor = ctx.new_actors((self.p.ranks + self.workers.len() + 2) as u32);
+        self.loss_start(ctx);
         if self.batches_per_epoch == 0 {
             self.done = true;
             return;
