@@ -115,6 +115,13 @@ impl Schedule {
         self.windows.get(k).map(|w| w.start).filter(|&s| s < before)
     }
 
+    /// The first window starting after `after`, if any (its index).
+    pub fn next_after(&mut self, after: Time) -> Option<usize> {
+        self.extend_past(after);
+        let k = self.windows.partition_point(|w| w.start <= after);
+        (k < self.windows.len()).then_some(k)
+    }
+
     /// The windows that started before `end` (for reports).
     pub fn until(&mut self, end: Time) -> &[Window] {
         self.extend_past(end);

@@ -99,6 +99,12 @@ pub trait Workload: Send {
         None
     }
 
+    /// Iterations safe in the last checkpoint completed by `now` (a job restarted
+    /// after a node failure resumes from there); 0 without checkpoints.
+    fn checkpointed_iterations(&self, _now: Time) -> u64 {
+        0
+    }
+
     /// The jobs, when this is several jobs' composite (`[[jobs]]`).
     fn jobs(&self) -> Option<&crate::workload::jobs::Jobs> {
         None

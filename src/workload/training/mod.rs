@@ -134,6 +134,8 @@ pub struct Training {
     finished: usize,
     /// Samples lost to faults ([`loss`]).
     loss: loss::Loss,
+    /// The last two checkpoints: (when written, iterations they hold).
+    ckpt_written: [(Time, u64); 2],
 }
 
 pub fn build(params: toml::Table, ctx: &super::BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
@@ -207,6 +209,7 @@ impl Training {
             sampler_users: vec![p_ranks as u32],
             finished: 0,
             loss: loss::Loss::default(),
+            ckpt_written: [(0, 0); 2],
         }
     }
 
@@ -495,6 +498,15 @@ impl Workload for Training {
 
     fn future_accesses(&self) -> Option<&dyn crate::policy::prefetch::FutureAccesses> {
         Some(&self.future)
+    }
+
+    fn checkpointed_iterations(&self, now: Time) -> u64 {
+        let [older, last] = self.ckpt_written;
+        if last.0 <= now {
+            last.1
+        } else {
+            older.1
+        }
     }
 
     fn future_accesses_on(
