@@ -11,6 +11,7 @@
 //! [`Simulation::run`]: crate::sim::Simulation::run
 
 mod distributed;
+mod faults;
 pub mod libcachesim;
 mod memory;
 mod nopfs;
@@ -236,6 +237,7 @@ pub const REGISTRY: &[Check] = &[
     Check { name: "libcachesim-arc", group: "libcachesim", about: "ARC miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "arc") },
     Check { name: "libcachesim-s3fifo", group: "libcachesim", about: "S3-FIFO (variant v0, libCacheSim's S3FIFOv0) miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "s3fifo") },
     Check { name: "libcachesim-belady", group: "libcachesim", about: "Belady miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "belady") },
+    Check { name: "checkpoint-interval", group: "faults", about: "node failures (MTBF M) and checkpoint cost C: the best-goodput checkpoint interval is within 10% of Young's sqrt(2CM) and in Daly's range (REFERENCES s5)", run: faults::checkpoint_interval },
     Check { name: "nopfs-skew", group: "distributed", about: "NoPFS access skew from the training sampler: samples one worker reads > 10 times, Binomial tail (REFERENCES s4.2)", run: nopfs::skew },
 ];
 
