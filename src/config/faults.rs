@@ -45,7 +45,8 @@ pub struct FaultEntry {
     /// A link by name: every instance of it, or node `node`'s with `node`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
-    /// A node index: the node itself (`node_failure`) or its instance of `tier`/`link`.
+    /// A node index: the node that fails (`node_failure`; absent: every node, each
+    /// on its own), or that node's instance of `tier`/`link`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<u16>,
     /// One copy of a tier declared in `[replicas]` (absent: every copy).
@@ -120,9 +121,6 @@ pub fn check_entry(e: &FaultEntry, i: usize) -> Result<(), ConfigError> {
     match (node_failure, &e.tier, &e.link) {
         (true, Some(_), _) => return err("tier", "a node_failure names a node, not a tier"),
         (true, _, Some(_)) => return err("link", "a node_failure names a node, not a link"),
-        (true, None, None) if e.node.is_none() => {
-            return err("node", "a node_failure needs the node index that fails")
-        }
         (false, Some(_), Some(_)) => return err("link", "give a tier or a link, not both"),
         (false, None, None) => {
             return Err(ConfigError::new(
@@ -272,8 +270,8 @@ mod tests {
         assert_eq!(e.path, "faults[0].probability");
         let e = entry("kind='slow'\ntier='nvme'\nstart='1s'\nlatency_factor=0.5").unwrap_err();
         assert_eq!(e.path, "faults[0].latency_factor");
-        let e = entry("kind='node_failure'\nmtbf='1h'").unwrap_err();
-        assert_eq!(e.path, "faults[0].node");
+        let e = entry("kind='node_failure'\nmtbf='1h'\nmttr='1s'").unwrap_err();
+        assert_eq!(e.path, "faults[0].mttr");
         let e = entry("kind='outage'\ntier='x'\nmtbf='1h'").unwrap_err();
         assert_eq!(e.path, "faults[0].mttr");
         let e = entry("kind='outage'\ntier='x'\nstart='1s'\nduration='2s'\nretries=2").unwrap_err();

@@ -25,6 +25,8 @@ use schedule::{Repair, Schedule};
 #[derive(Clone, Debug)]
 pub struct Fault {
     pub kind: FaultKind,
+    /// Its `[[faults]]` entry (a node failure of every node is one fault per node).
+    pub entry: usize,
     /// What it targets, as written (`tier storage`, `link nic[3]`, `node 5`).
     pub target: String,
     /// Target indices (empty for a node failure).
@@ -118,11 +120,39 @@ impl FaultState {
         let mut by_target = vec![Vec::new(); targets_all];
         let mut faults = Vec::with_capacity(cfg.faults.len());
         for (i, e) in cfg.faults.iter().enumerate() {
-            let f = resolve_one(e, i, topo, &tier_names, &link_names, &copies, seed)?;
-            for &t in &f.targets {
-                by_target[t as usize].push(i as u16);
+            // A node failure without a node: one independent fault per node.
+            let each: Vec<Option<u16>> = match (e.kind, e.node) {
+                (FaultKind::NodeFailure, None) => (0..topo.nodes as u16).map(Some).collect(),
+                _ => vec![e.node],
+            };
+            for node in each {
+                let mut one = e.clone();
+                one.node = node;
+                let stream = if node == e.node {
+                    i as u64
+                } else {
+                    // Streams apart from every listed entry's.
+                    ((i as u64 + 1) << 32) | node.unwrap_or(0) as u64
+                };
+                let k = faults.len();
+                if k > u16::MAX as usize {
+                    return Err(ConfigError::new("faults", "at most 65,536 faults"));
+                }
+                let f = resolve_one(
+                    &one,
+                    i,
+                    stream,
+                    topo,
+                    &tier_names,
+                    &link_names,
+                    &copies,
+                    seed,
+                )?;
+                for &t in &f.targets {
+                    by_target[t as usize].push(k as u16);
+                }
+                faults.push(f);
             }
-            faults.push(f);
         }
         Ok(Some(FaultState {
             faults,
@@ -237,9 +267,11 @@ impl FaultState {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn resolve_one(
     e: &FaultEntry,
     i: usize,
+    stream: u64,
     topo: &Topology,
     tier_names: &[&str],
     link_names: &[&str],
@@ -307,7 +339,7 @@ fn resolve_one(
         None => target,
     };
     let start = e.start.map_or(0, |d| d.0);
-    let rng = crate::engine::stream_indexed(seed, "faults", i as u64);
+    let rng = crate::engine::stream_indexed(seed, "faults", stream);
     let restart_delay = e.restart_delay.map_or(0, |d| d.0);
     let schedule = match (e.mtbf, e.kind) {
         (Some(m), FaultKind::NodeFailure) => {
@@ -331,11 +363,12 @@ fn resolve_one(
             e.probability.expect("checked"),
             e.retries.unwrap_or(3),
             e.backoff.map_or(0, |d| d.0),
-            crate::engine::stream_indexed(seed, "faults.errors", i as u64),
+            crate::engine::stream_indexed(seed, "faults.errors", stream),
         )),
         _ => None,
     };
     Ok(Fault {
+        entry: i,
         kind: e.kind,
         target,
         targets,

@@ -46,7 +46,8 @@ pub fn csv(state: &FaultState, end: Time) -> String {
     for (i, start, stop, hits) in windows(state, end) {
         let f = &state.faults[i];
         out += &format!(
-            "{i},{},{},{:.6},{:.6},{}\n",
+            "{},{},{},{:.6},{:.6},{}\n",
+            f.entry,
             f.target,
             f.kind.name(),
             secs(start),

@@ -321,6 +321,9 @@ impl RunSummary {
             }
         }
         flatten("workload", &self.workload, &mut out);
+        if let Some(f) = &self.faults {
+            flatten("faults", f, &mut out);
+        }
         for j in &self.jobs {
             let mut put = |field: &str, x: Option<f64>| {
                 if let Some(c) = x.and_then(number) {
