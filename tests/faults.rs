@@ -279,3 +279,23 @@ fn bad_fault_entries_name_their_key() {
     let e = err("[[faults]]\nkind = \"node_failure\"\nnode = 4\nstart = \"1s\"\n");
     assert!(e.starts_with("faults[0].node"), "{e}");
 }
+
+#[test]
+fn a_run_with_faults_writes_faults_csv_and_plots_throughput_with_the_windows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = Config::parse(&job(3_000, &outage(100 * MS, 50 * MS, "wait"))).unwrap();
+    tiersim::runner::run_config(&cfg, cfg.seed, tmp.path(), &[]).unwrap();
+    let csv = std::fs::read_to_string(tmp.path().join("faults.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "fault,target,kind,start_s,end_s,effect");
+    assert!(
+        lines[1].starts_with("0,tier storage,outage,0.100000,0.150000,1 reads failed"),
+        "{csv}"
+    );
+    let fig = tiersim::plot::fault_throughput::figure(tmp.path()).unwrap();
+    let out = tmp.path().join("ft.svg");
+    tiersim::plot::save(&fig, &out).unwrap();
+    assert!(std::fs::read_to_string(&out)
+        .unwrap()
+        .contains("outage (tier storage)"));
+}
