@@ -16,8 +16,9 @@
 //! is re-created), so the first batches of an epoch stall. With `worker_io = "batch"`
 //! (default) a worker issues all reads of a batch back to back and wakes once, when
 //! the last completes; `"sample"` reads one sample at a time. Either way every sample
-//! is one access through the hierarchy. Optional CPU preprocessing per sample
-//! follows the reads.
+//! is one access through the hierarchy, or, when samples live in files, the chunks of
+//! its file it needs ([`files`]). Optional CPU preprocessing per sample follows the
+//! reads.
 //!
 //! Fair turns: when every rank takes or issues a batch at the same instant (at the
 //! start of an epoch, or after a barrier), the ranks go in order from rank e mod R in
@@ -34,6 +35,8 @@
 
 pub mod checkpoint;
 pub mod dataset;
+mod file_reads;
+pub mod files;
 pub mod future;
 mod independent;
 mod lockstep;
@@ -96,6 +99,8 @@ struct Worker {
     /// Sample mode: next read position and end of the batch's reads.
     cursor: usize,
     end: usize,
+    /// The file the worker has open (samples in files).
+    stream: files::Stream,
 }
 
 /// See the module doc.
@@ -169,6 +174,7 @@ impl Training {
                 batch: 0,
                 cursor: 0,
                 end: 0,
+                stream: files::Stream::default(),
             })
             .collect();
         let future = future::TrainingFuture {
@@ -248,6 +254,10 @@ impl Training {
         for r in 0..self.p.ranks {
             self.ranks[r].ready.fill(NOT_READY);
         }
+        // A fresh pipeline opens its files anew.
+        for w in &mut self.workers {
+            w.stream = files::Stream::default();
+        }
         // Batch-major: every rank's batch 0 is issued before anyone's batch 1, as the
         // ranks' loaders start side by side (rank-major order would favour rank 0),
         // starting from rank e mod R in epoch e.
@@ -309,6 +319,10 @@ impl Training {
             return;
         }
         match self.p.worker_io {
+            WorkerIo::Batch if self.p.dataset.files.is_some() => {
+                let last = self.file_reads(w, reads, ctx);
+                ctx.wake_at(last, actor, READS_DONE);
+            }
             WorkerIo::Batch => {
                 // The whole batch at once: the data path overlaps the lookups.
                 let r = w / self.p.workers;
@@ -354,7 +368,11 @@ impl Training {
             return;
         }
         self.workers[w].cursor += 1;
-        let done = self.read(w / self.p.workers, cursor, ctx);
+        let done = if self.p.dataset.files.is_some() {
+            self.file_reads(w, cursor..cursor + 1, ctx)
+        } else {
+            self.read(w / self.p.workers, cursor, ctx)
+        };
         ctx.wake_at(done, actor, SAMPLE_DONE);
     }
 
@@ -448,7 +466,10 @@ impl Workload for Training {
     }
 
     fn dense_ids(&self) -> Option<u64> {
-        Some(self.p.dataset.samples)
+        match &self.p.dataset.files {
+            Some(f) => Some(f.chunks()),
+            None => Some(self.p.dataset.samples),
+        }
     }
 
     fn progress(&self) -> Option<(u64, u64)> {
@@ -464,7 +485,8 @@ impl Workload for Training {
     }
 
     fn warnings(&self) -> Vec<String> {
-        self.p.dataset.clamp_warning.iter().cloned().collect()
+        let clamp = self.p.dataset.clamp_warning.iter();
+        clamp.chain(&self.p.notes).cloned().collect()
     }
 
     fn scattered_accesses(&self) -> bool {
@@ -481,13 +503,15 @@ impl Workload for Training {
     }
 
     fn future_accesses(&self) -> Option<&dyn crate::policy::prefetch::FutureAccesses> {
-        Some(&self.future)
+        // Reads of samples in files depend on what each worker's open file holds.
+        self.p.dataset.files.is_none().then_some(&self.future as _)
     }
 
     fn future_accesses_on(
         &self,
         slot: usize,
     ) -> Option<Box<dyn crate::policy::prefetch::FutureAccesses>> {
+        self.p.dataset.files.as_ref().map_or(Some(()), |_| None)?;
         let first = self.p.rank_slots.iter().position(|&s| s as usize == slot)?;
         let end = first
             + self.p.rank_slots[first..]
