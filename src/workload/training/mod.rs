@@ -35,12 +35,12 @@
 
 pub mod checkpoint;
 pub mod dataset;
-mod file_reads;
 pub mod files;
 pub mod future;
 mod independent;
 mod lockstep;
 pub mod params;
+mod reads;
 mod report;
 pub mod sampler;
 pub mod sync;
@@ -48,7 +48,7 @@ pub mod sync;
 use crate::config::ConfigError;
 use crate::engine::{Rng, Time};
 use crate::sim::{Ctx, Workload};
-use crate::trace::{Op, Request, NO_NEXT_ACCESS};
+use crate::trace::Request;
 use params::{Jitter, Resolved, WorkerIo};
 use rand_distr::Distribution;
 use sampler::Sampler;
@@ -339,41 +339,6 @@ impl Training {
             }
             WorkerIo::Sample => self.sample_step(w, ctx),
         }
-    }
-
-    /// One sample read through the hierarchy now; returns when its data is ready.
-    #[inline]
-    fn read(&mut self, r: usize, pos: usize, ctx: &mut Ctx) -> Time {
-        let id = self.sampler_of(r).index(r, pos);
-        let now = ctx.now();
-        let req = Request {
-            time: now,
-            id: id as u64,
-            size: self.p.dataset.size(id),
-            op: Op::Read,
-            next_access: NO_NEXT_ACCESS,
-        };
-        let slot = self.p.rank_slots[r] as usize;
-        let a = ctx.access_on(slot, &req, self.p.sampler.sequential_io());
-        self.stats.bytes_read += req.size as u64;
-        a.done
-    }
-
-    /// Sample mode: issue the worker's next read, or finish the batch's reads.
-    fn sample_step(&mut self, w: usize, ctx: &mut Ctx) {
-        let actor = self.worker_actor(w);
-        let (cursor, end) = (self.workers[w].cursor, self.workers[w].end);
-        if cursor == end {
-            ctx.wake_in(0, actor, READS_DONE);
-            return;
-        }
-        self.workers[w].cursor += 1;
-        let done = if self.p.dataset.files.is_some() {
-            self.file_reads(w, cursor..cursor + 1, ctx)
-        } else {
-            self.read(w / self.p.workers, cursor, ctx)
-        };
-        ctx.wake_at(done, actor, SAMPLE_DONE);
     }
 
     fn on_worker(&mut self, w: usize, tag: u64, ctx: &mut Ctx) {
