@@ -77,6 +77,9 @@ pub struct NodeGroup {
     /// `scope = "node"`, used by the intra-node steps of a collective.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intra_link: Option<String>,
+    /// CPU cores per node (overrides `[cpu] cores`; absent: that, or unlimited).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_cores: Option<u32>,
 }
 
 fn one() -> u32 {
@@ -94,6 +97,8 @@ pub struct NodeInfo {
     /// Config link index of the NIC and intra-node link.
     pub nic: Option<usize>,
     pub intra_link: Option<usize>,
+    /// CPU cores (None: unlimited).
+    pub cpu_cores: Option<u32>,
 }
 
 impl Config {
@@ -103,6 +108,7 @@ impl Config {
             n.as_ref()
                 .and_then(|n| self.links.iter().position(|l| &l.name == n))
         };
+        let cores = self.cpu.as_ref().and_then(|c| c.cores);
         match &self.cluster {
             Some(c) if !c.nodes.is_empty() => c
                 .nodes
@@ -114,6 +120,7 @@ impl Config {
                         gpus: g.gpus,
                         nic: link(&g.nic),
                         intra_link: link(&g.intra_link),
+                        cpu_cores: g.cpu_cores.or(cores),
                     };
                     std::iter::repeat_n(info, g.count as usize)
                 })
@@ -123,6 +130,7 @@ impl Config {
                 gpus: 1,
                 nic: None,
                 intra_link: None,
+                cpu_cores: cores,
             }],
         }
     }
@@ -213,6 +221,12 @@ impl Config {
                 return Err(ConfigError::new(
                     format!("{path}.count"),
                     "must be at least 1",
+                ));
+            }
+            if g.cpu_cores == Some(0) {
+                return Err(ConfigError::new(
+                    format!("{path}.cpu_cores"),
+                    "must be at least 1 (leave it out for unlimited cores)",
                 ));
             }
             if g.gpus == 0 {

@@ -362,12 +362,13 @@ impl Training {
         match tag {
             SAMPLE_DONE => self.sample_step(w, ctx),
             READS_DONE if self.p.preprocess > 0 => {
+                // The worker (one process) preprocesses its batch on one core of its
+                // rank's node, waiting for one if all are busy.
                 let n = self.batch_len(self.workers[w].batch) as Time;
-                ctx.wake_in(
-                    n.saturating_mul(self.p.preprocess),
-                    self.worker_actor(w),
-                    PREP_DONE,
-                );
+                let slot = self.p.rank_slots[w / self.p.workers] as usize;
+                let work = n.saturating_mul(self.p.preprocess);
+                let done = ctx.cpu_on(slot, crate::cpu::Work::Preprocess, work);
+                ctx.wake_at(done, self.worker_actor(w), PREP_DONE);
             }
             _ => {
                 let (r, k) = (w / self.p.workers, self.workers[w].batch);
