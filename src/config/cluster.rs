@@ -11,6 +11,7 @@
 //! gpus = 8
 //! nic = "nic"               # a [[links]] entry with scope = "node": one per node
 //! intra_link = "nvlink"     # optional node-scope link for the intra-node collective
+//! cpu_cores = 64            # optional: cores per node (see `crate::cpu`)
 //! ```
 //!
 //! `[[tiers]]` and `[[links]]` entries carry `scope`: `shared` (default: one
