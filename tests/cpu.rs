@@ -334,3 +334,125 @@ fn bad_cpu_keys_are_errors_naming_the_key() {
     let e = parse_err(&base(link, ""));
     assert!(e.contains("links[0].cpu.server_cores"), "{e}");
 }
+
+#[test]
+fn a_nic_s_protocol_cost_is_charged_on_the_reading_node() {
+    // Two nodes of one core, each with a NIC costing 10 us of CPU a request, reading a
+    // shared disk; one independent rank per node, no preprocessing, no compute: each
+    // node's core caps its rank at 1 / 10 us = 100,000 samples/s, and each node's
+    // core-seconds are its own reads' (12,000 x 10 us).
+    let text = r#"
+        seed = 3
+        [cpu]
+        cores = 1
+        [cluster]
+        [[cluster.nodes]]
+        count = 2
+        nic = "nic"
+        [[links]]
+        name = "nic"
+        scope = "node"
+        read_latency = "1us"
+        read_bandwidth = "100GB/s"
+        channels = 64
+        cpu = { per_request = "10us" }
+        [[tiers]]
+        name = "disk"
+        read_latency = "1us"
+        read_bandwidth = "100GB/s"
+        channels = 64
+        [workload]
+        kind = "training"
+        dataset = { samples = 24000, size = "1KB" }
+        batch_size = 10
+        workers = 4
+        barrier = false
+        compute = { per_batch = "0s" }
+    "#;
+    let (s, tables) = run(text);
+    let ranks = &tables
+        .iter()
+        .find(|(n, _)| n == "training_ranks.csv")
+        .unwrap()
+        .1;
+    for l in ranks.lines().skip(1) {
+        let total: f64 = l.split(',').nth(6).unwrap().parse().unwrap();
+        close(total, 12_000.0 * 10e-6, 0.02, "rank run time");
+    }
+    for n in 0..2 {
+        let node = &s["cpu"]["nodes"][n];
+        close(
+            f(node, "protocol_core_s"),
+            0.12,
+            1e-9,
+            "node protocol core-s",
+        );
+    }
+}
+
+#[test]
+fn result_files_carry_the_cpu_figures() {
+    // Two nodes of 2 and unlimited cores, 4 workers each at 1 ms a sample.
+    let text = r#"
+        seed = 3
+        [cluster]
+        [[cluster.nodes]]
+        name = "a"
+        count = 1
+        cpu_cores = 2
+        [[cluster.nodes]]
+        name = "b"
+        count = 1
+        [[tiers]]
+        name = "disk"
+        read_latency = "1us"
+        read_bandwidth = "100GB/s"
+        channels = 64
+        [workload]
+        kind = "training"
+        dataset = { samples = 4000, size = "1KB" }
+        batch_size = 10
+        workers = 4
+        compute = { per_batch = "0s" }
+        preprocess_per_sample = "1ms"
+    "#;
+    let cfg = Config::parse(text).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    tiersim::runner::run_config(&cfg, cfg.seed, &out, &[]).unwrap();
+    let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap();
+    let cpu = read("cpu.csv");
+    let rows: Vec<Vec<&str>> = cpu.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 3, "{cpu}");
+    assert_eq!(&rows[1][..4], ["node", "node0", "a", "2"]);
+    // Node b: unlimited cores, no utilisation.
+    assert_eq!(&rows[2][..4], ["node", "node1", "b", ""]);
+    assert_eq!(rows[2][9], "");
+    // 2,000 samples a node at 1 ms: 2 core-seconds each.
+    for r in &rows[1..] {
+        close(r[4].parse().unwrap(), 2.0, 1e-9, "busy core-s");
+    }
+    let nodes = read("nodes.csv");
+    assert!(
+        nodes
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(",cpu_cores,cpu_busy_core_s,cpu_utilisation"),
+        "{nodes}"
+    );
+    let summary = tiersim::report::RunSummary::read(&out.join("summary.json")).unwrap();
+    let c = summary.cpu.expect("a cpu section");
+    // Node a is busy on both cores (the barrier waits for it): utilisation ~1.
+    close(
+        c.nodes[0].utilisation.unwrap(),
+        1.0,
+        0.02,
+        "node a utilisation",
+    );
+    assert!(
+        c.describe().contains("core-s preprocess 4.000"),
+        "{}",
+        c.describe()
+    );
+}
