@@ -17,7 +17,7 @@
 //! (default) a worker issues all reads of a batch back to back and wakes once, when
 //! the last completes; `"sample"` reads one sample at a time. Either way every sample
 //! is one access through the hierarchy. Optional CPU preprocessing per sample
-//! follows the reads.
+//! follows the reads, on one of the node's cores (`crate::cpu`).
 //!
 //! Fair turns: when every rank takes or issues a batch at the same instant (at the
 //! start of an epoch, or after a barrier), the ranks go in order from rank e mod R in
@@ -362,8 +362,7 @@ impl Training {
         match tag {
             SAMPLE_DONE => self.sample_step(w, ctx),
             READS_DONE if self.p.preprocess > 0 => {
-                // The worker (one process) preprocesses its batch on one core of its
-                // rank's node, waiting for one if all are busy.
+                // A worker (one process) preprocesses on one core of its rank's node.
                 let n = self.batch_len(self.workers[w].batch) as Time;
                 let slot = self.p.rank_slots[w / self.p.workers] as usize;
                 let work = n.saturating_mul(self.p.preprocess);
