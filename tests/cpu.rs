@@ -325,6 +325,13 @@ fn bad_cpu_keys_are_errors_naming_the_key() {
     );
     let e = parse_err(&base("", "cpu = { server_cores = 0 }"));
     assert!(e.contains("tiers[0].cpu.server_cores"), "{e}");
+    let e = parse_err(&base("[cpu]\ncores = 5000", ""));
+    assert!(e.contains("cpu.cores") && e.contains("at most 4096"), "{e}");
+    let e = parse_err(&base(
+        "[cluster]\n[[cluster.nodes]]\ncount = 2\ncpu_cores = 0",
+        "",
+    ));
+    assert!(e.contains("cluster.nodes[0].cpu_cores"), "{e}");
     let e = parse_err(&base("", "cpu = { per_request = \"fast\" }"));
     assert!(e.contains("per_request"), "{e}");
     let e = parse_err(&base("", "cpu = { per_reqest = \"1us\" }"));

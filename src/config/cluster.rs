@@ -224,12 +224,6 @@ impl Config {
                     "must be at least 1",
                 ));
             }
-            if g.cpu_cores == Some(0) {
-                return Err(ConfigError::new(
-                    format!("{path}.cpu_cores"),
-                    "must be at least 1 (leave it out for unlimited cores)",
-                ));
-            }
             if g.gpus == 0 {
                 return Err(ConfigError::new(
                     format!("{path}.gpus"),

@@ -8,6 +8,24 @@ use crate::config::{ConfigError, Duration};
 use crate::engine::Time;
 use serde::{Deserialize, Serialize};
 
+/// The most cores a node or server may have (a pool holds a free time per core).
+pub const MAX_CORES: u32 = 4096;
+
+/// Checks a core count at `path`: 1 to [`MAX_CORES`].
+pub fn check_cores(cores: Option<u32>, path: &str) -> Result<(), ConfigError> {
+    match cores {
+        Some(0) => Err(ConfigError::new(
+            path,
+            "must be at least 1 (leave it out for unlimited cores)",
+        )),
+        Some(c) if c > MAX_CORES => Err(ConfigError::new(
+            path,
+            format!("{c} cores; at most {MAX_CORES} (leave it out for unlimited cores)"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// `[cpu]`: the host CPUs.
 #[derive(Clone, Debug, Deserialize, Serialize, Default, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -193,12 +211,7 @@ impl CpuCostConfig {
                 ));
             }
         }
-        if self.server_cores == Some(0) {
-            return Err(ConfigError::new(
-                format!("{path}.server_cores"),
-                "must be at least 1 (leave it out for unlimited cores)",
-            ));
-        }
+        check_cores(self.server_cores, &format!("{path}.server_cores"))?;
         let or = |v: Option<Duration>, d: Time| v.map_or(d, |x| x.0);
         let client = Cost {
             per_request: or(self.per_request, base.client.per_request),
@@ -221,11 +234,11 @@ impl CpuCostConfig {
 impl crate::config::Config {
     /// Checks `[cpu]` and every tier's and link's `cpu` table (called by `check`).
     pub(crate) fn check_cpu(&self) -> Result<(), ConfigError> {
-        if self.cpu.as_ref().and_then(|c| c.cores) == Some(0) {
-            return Err(ConfigError::new(
-                "cpu.cores",
-                "must be at least 1 (leave it out for unlimited cores)",
-            ));
+        check_cores(self.cpu.as_ref().and_then(|c| c.cores), "cpu.cores")?;
+        if let Some(c) = &self.cluster {
+            for (i, g) in c.nodes.iter().enumerate() {
+                check_cores(g.cpu_cores, &format!("cluster.nodes[{i}].cpu_cores"))?;
+            }
         }
         for (i, t) in self.tiers.iter().enumerate() {
             if let Some(c) = &t.cpu {
