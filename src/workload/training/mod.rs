@@ -18,7 +18,7 @@
 //! the last completes; `"sample"` reads one sample at a time. Either way every sample
 //! is one access through the hierarchy, or, when samples live in files, the chunks of
 //! its file it needs ([`files`]). Optional CPU preprocessing per sample follows the
-//! reads.
+//! reads, on one of the node's cores (`crate::cpu`).
 //!
 //! Fair turns: when every rank takes or issues a batch at the same instant (at the
 //! start of an epoch, or after a barrier), the ranks go in order from rank e mod R in
@@ -345,12 +345,12 @@ impl Training {
         match tag {
             SAMPLE_DONE => self.sample_step(w, ctx),
             READS_DONE if self.p.preprocess > 0 => {
+                // A worker (one process) preprocesses on one core of its rank's node.
                 let n = self.batch_len(self.workers[w].batch) as Time;
-                ctx.wake_in(
-                    n.saturating_mul(self.p.preprocess),
-                    self.worker_actor(w),
-                    PREP_DONE,
-                );
+                let slot = self.p.rank_slots[w / self.p.workers] as usize;
+                let work = n.saturating_mul(self.p.preprocess);
+                let done = ctx.cpu_on(slot, crate::cpu::Work::Preprocess, work);
+                ctx.wake_at(done, self.worker_actor(w), PREP_DONE);
             }
             _ => {
                 let (r, k) = (w / self.p.workers, self.workers[w].batch);
