@@ -114,3 +114,95 @@ fn calibrated_device_reproduces_fio_bandwidth_and_latency() {
     }
     println!("{}", report.join("\n"));
 }
+
+/// Runs `tiersim calibrate` on `files`; returns (success, stderr).
+fn calibrate(files: &[&Path], out: &Path) -> (bool, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_tiersim"))
+        .args(["calibrate", "--name", "d", "--out"])
+        .arg(out)
+        .args(files)
+        .output()
+        .unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bad_fio_json_is_a_one_line_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("d.toml");
+    let cases: &[(&str, &str, &str)] = &[
+        ("text.json", "not json at all", "no JSON object found"),
+        ("cut.json", "{\"jobs\": [", "not valid JSON"),
+        (
+            "nojobs.json",
+            "{\"fio version\": \"fio-3.33\"}",
+            "no `jobs` array",
+        ),
+        (
+            "nolat.json",
+            r#"{"jobs": [{"jobname": "j", "job options": {"rw": "randread", "bs": "4k"},
+               "read": {"io_bytes": 4096, "bw_bytes": 4096, "iops": 1.0}}]}"#,
+            "jobs[0].read.lat_ns.mean: expected a mean latency > 0",
+        ),
+        (
+            "mixed.json",
+            r#"{"jobs": [{"jobname": "j", "job options": {"rw": "randrw"}}]}"#,
+            "no fio job to fit",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let (ok, err) = calibrate(&[&path], &out);
+        assert!(!ok, "{name}: accepted");
+        assert!(
+            err.contains(expected) && (err.contains(name) || *name == "mixed.json"),
+            "{name}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(!out.exists());
+    }
+    let (ok, err) = calibrate(&[&dir.path().join("missing.json")], &out);
+    assert!(!ok && err.contains("missing.json"), "{err}");
+}
+
+#[test]
+fn a_fio_job_becomes_a_table_point_with_its_figures() {
+    // A hand-written fio result: 16 KiB random reads at iodepth 8 x numjobs 2, 400 MB/s,
+    // 640 us mean (Little: 16 x 16384 B / 640 us = 409.6 MB/s, within fio's rounding).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.json");
+    std::fs::write(
+        &path,
+        r#"{"global options": {"ioengine": "libaio", "group_reporting": "1", "size": "1G"},
+            "jobs": [{"jobname": "rr16k", "error": 0,
+              "job options": {"rw": "randread", "bs": "16k", "iodepth": "8", "numjobs": "2"},
+              "read": {"io_bytes": 1000, "bw_bytes": 400000000, "iops": 24414.0625,
+                       "lat_ns": {"mean": 640000.0}},
+              "write": {"io_bytes": 0}}]}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("d.toml");
+    let (ok, err) = calibrate(&[&path], &out);
+    assert!(ok, "{err}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("job \"rr16k\""), "{text}");
+    assert!(
+        text.contains("{ op = \"read\", pattern = \"random\", size = \"16KiB\", qd = 16, bandwidth = \"400MB/s\", latency = \"640us\" }"),
+        "{text}"
+    );
+    assert!(text.contains("capacity = \"1GiB\""), "{text}");
+    // Simulated as the job ran: 16 clients of 16 KiB random reads.
+    let s = common::run_toml(
+        &format!(
+            "{text}\n[workload]\nkind = \"synthetic\"\npattern = \"uniform\"\n\
+             objects = 65536\nrequests = 20000\nclients = 16\nsize = \"16KiB\"\n"
+        ),
+        1,
+    );
+    let lat_us = s["latency"]["read"]["mean_ns"].as_f64().unwrap() / 1e3;
+    assert!((lat_us / 640.0 - 1.0).abs() < 0.01, "{lat_us} us");
+}

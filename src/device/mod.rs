@@ -250,7 +250,7 @@ pub const MODELS: &[(&str, Constructor)] = &[
 
 /// Each model's known limits, for reports (`tiersim validate` lists them).
 pub const MODEL_LIMITS: &[(&str, &str)] = &[
-    ("basic", "latency + bytes over a shared data path, FIFO queueing only: no loaded-latency curve, no read/write interference, no wear-levelling stalls"),
+    ("basic", "latency + bytes over a shared data path (at least 1 / IOPS per request), FIFO queueing only: throughput against queue depth is a hard knee (a measured curve needs model = table), no loaded-latency curve, no read/write interference, no wear-levelling stalls"),
     ("optane", optane::LIMITS),
     ("loaded-latency", loaded_latency::LIMITS),
     ("table", table::LIMITS),

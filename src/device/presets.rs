@@ -182,8 +182,8 @@ pub fn preset(name: &str) -> Result<DeviceSpec, String> {
             source: "REFERENCES.md s1: CXL expander load latency DRAM + 70-90 ns (Pond ASPLOS'23); bandwidth 46% of 38.4 GB/s (Sun et al. MICRO'23 device A)".into(),
         },
         // Micron 9200: QD1 4 KB read 92 us (92-150), write ~21 us (buffered); 3.5 GB/s
-        // sequential; 840 K random-read IOPS: 78 in flight x 4 KB / 93.2 us = 840 K.
-        // Writes: 285 K IOPS x 4 KB = 1.17 GB/s.
+        // sequential; 840 K random-read IOPS (the IOPS limit, and 78 in flight x 4 KB /
+        // 93.2 us = 840 K). Writes: 285 K IOPS x 4 KB = 1.17 GB/s.
         "nvme-tlc-pcie3" => DeviceSpec {
             model: "basic".into(),
             capacity: 3840 * 1_000_000_000,
@@ -195,8 +195,8 @@ pub fn preset(name: &str) -> Result<DeviceSpec, String> {
             write_bandwidth: 285e3 * 4096.0,
             granularity: 4096,
             channels: 78,
-            read_iops: 0.0,
-            write_iops: 0.0,
+            read_iops: 840e3,
+            write_iops: 285e3,
             max_transfer: 0,
             table: Vec::new(),
             endurance_bytes: 0.0,
@@ -205,7 +205,8 @@ pub fn preset(name: &str) -> Result<DeviceSpec, String> {
             cost_per_gb: 0.1,
             source: "REFERENCES.md s1: Micron 9200 datasheet: QD1 4 KB read 92 us, write ~21 us, 840K/285K IOPS, 3.5 GB/s; energy approx.".into(),
         },
-        // Samsung PM9A3: 6.5 GB/s sequential read, 900 K / 200 K IOPS, 1.3 DWPD over 5 years.
+        // Samsung PM9A3: 6.5 GB/s sequential read, 900 K / 200 K IOPS (the IOPS limits),
+        // 1.3 DWPD over 5 years.
         // Its QD1 latency is not in the references: NAND page read 40-75 us plus
         // controller time, taken as 80 us (approx.); 900 K x 81.7 us = 74 in flight.
         "nvme-tlc-pcie4" => DeviceSpec {
@@ -219,8 +220,8 @@ pub fn preset(name: &str) -> Result<DeviceSpec, String> {
             write_bandwidth: 200e3 * 4096.0,
             granularity: 4096,
             channels: 74,
-            read_iops: 0.0,
-            write_iops: 0.0,
+            read_iops: 900e3,
+            write_iops: 200e3,
             max_transfer: 0,
             table: Vec::new(),
             endurance_bytes: dwpd_bytes(3840 * 1_000_000_000, 1.3, 5.0),
@@ -257,8 +258,8 @@ pub fn preset(name: &str) -> Result<DeviceSpec, String> {
             cost_per_gb: 0.1,
             source: "Micron 9400 datasheet: 7,000 MB/s sequential read and write, 1,600K 4 KB random-read IOPS; 940K write IOPS, 80/20 us QD1 latency, channels, 1 DWPD approx.".into(),
         },
-        // P4800X: QD1 4 KB random read 8.9 us; 585 K IOPS at QD16 (25.5 us):
-        // 585 K x 4 KB = 2.4 GB/s of reads. Writes (not in the references): ~2.2 GB/s, 10 us.
+        // P4800X: QD1 4 KB random read 8.9 us; 585 K IOPS at QD16 (25.5 us), the IOPS
+        // limit: 585 K x 4 KB = 2.4 GB/s of reads (the same cost per 4 KB request). Writes (not in the references): ~2.2 GB/s, 10 us.
         // The 8.9 us QD1 figure includes the transfer: 4 KiB at 2.4 GB/s = 1.709 us, so
         // the latency field is 8.9 - 1.709 = 7.191 us (tiersim validate, ssd-optane).
         "optane-ssd" => DeviceSpec {
@@ -272,7 +273,7 @@ pub fn preset(name: &str) -> Result<DeviceSpec, String> {
             write_bandwidth: 2.2 * GB,
             granularity: 4096,
             channels: 8,
-            read_iops: 0.0,
+            read_iops: 585e3,
             write_iops: 0.0,
             max_transfer: 0,
             table: Vec::new(),
