@@ -48,43 +48,50 @@ pub fn read_files(paths: &[std::path::PathBuf]) -> Result<Measurements, String> 
 /// The table points: one per (op, pattern, block size, queue depth), averaged over
 /// repeated jobs, in a stable order.
 pub fn points(jobs: &[FioJob]) -> Vec<TablePoint> {
-    let mut keyed: Vec<((u8, u8, u64, u32), f64, f64, u32)> = Vec::new();
+    /// Sums of the jobs measured at one point.
+    struct Sum {
+        key: (PointOp, PointPattern, u64, u32),
+        bandwidth: f64,
+        latency_ns: f64,
+        jobs: u32,
+    }
+    let mut sums: Vec<Sum> = Vec::new();
     for j in jobs {
-        let key = (j.op as u8, j.pattern as u8, j.block_size, j.qd);
-        match keyed.iter_mut().find(|k| k.0 == key) {
-            Some(k) => {
-                k.1 += j.bandwidth;
-                k.2 += j.mean_latency_ns;
-                k.3 += 1;
+        let key = (j.op, j.pattern, j.block_size, j.qd);
+        match sums.iter_mut().find(|s| s.key == key) {
+            Some(s) => {
+                s.bandwidth += j.bandwidth;
+                s.latency_ns += j.mean_latency_ns;
+                s.jobs += 1;
             }
-            None => keyed.push((key, j.bandwidth, j.mean_latency_ns, 1)),
+            None => sums.push(Sum {
+                key,
+                bandwidth: j.bandwidth,
+                latency_ns: j.mean_latency_ns,
+                jobs: 1,
+            }),
         }
     }
-    keyed.sort_by_key(|k| k.0);
-    keyed
-        .into_iter()
-        .map(|((op, pattern, size, qd), bw, lat, n)| TablePoint {
-            op: if op == PointOp::Read as u8 {
-                PointOp::Read
-            } else {
-                PointOp::Write
-            },
-            pattern: if pattern == PointPattern::Random as u8 {
-                PointPattern::Random
-            } else {
-                PointPattern::Sequential
-            },
-            size,
-            qd,
-            // Whole bytes per second and picoseconds: exact in the written units.
-            bandwidth: (bw / n as f64).round().max(1.0),
-            latency: ((lat / n as f64) * 1e3).round().max(1.0) as Time,
+    sums.sort_by_key(|s| s.key);
+    sums.into_iter()
+        .map(|s| {
+            let (op, pattern, size, qd) = s.key;
+            let n = s.jobs as f64;
+            TablePoint {
+                op,
+                pattern,
+                size,
+                qd,
+                // Whole bytes per second and picoseconds: exact in the written units.
+                bandwidth: (s.bandwidth / n).round().max(1.0),
+                latency: ((s.latency_ns / n) * 1e3).round().max(1.0) as Time,
+            }
         })
         .collect()
 }
 
 /// The point of `op` (and `pattern`, if any has it) at the smallest queue depth and size.
-fn lowest<'a>(pts: &'a [TablePoint], op: PointOp, pattern: PointPattern) -> Option<&'a TablePoint> {
+fn lowest(pts: &[TablePoint], op: PointOp, pattern: PointPattern) -> Option<&TablePoint> {
     let of_op = || pts.iter().filter(move |p| p.op == op);
     of_op()
         .filter(|p| p.pattern == pattern)

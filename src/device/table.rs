@@ -37,7 +37,7 @@ use std::collections::BinaryHeap;
 pub const LIMITS: &str = "load-dependent delay from measured (size, queue depth) points: mean latency only, requests may overtake, interpolated linearly between points and held at the measured bandwidth beyond the largest queue depth; reads and writes in flight count alike";
 
 /// Read or write, as a table point names it.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
 pub enum PointOp {
     Read,
@@ -45,7 +45,7 @@ pub enum PointOp {
 }
 
 /// Random or sequential access, as a table point names it.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
 pub enum PointPattern {
     Random,
