@@ -328,9 +328,44 @@ impl DataPath {
         self.migration.as_ref()?.first_tick()
     }
 
-    /// Runs the migration daemons due at `now`; returns the delay to the next tick.
+    /// Runs the migration daemons due at `now` and the mover's next copy; returns the
+    /// delay to the next of either. Their page copies are one stream
+    /// ([`crate::device::DAEMON_STREAM`]).
     pub fn migration_tick(&mut self, now: Time) -> Option<Time> {
-        self.migration.as_mut()?.tick(now, &mut self.hier)
+        self.hier.stream = crate::device::DAEMON_STREAM;
+        let policies = self.migration.as_mut()?;
+        if let Some(m) = self.hier.mover.as_mut() {
+            m.active = true;
+        }
+        let tick = policies.tick(now, &mut self.hier).map(|d| now + d);
+        if let Some(m) = self.hier.mover.as_mut() {
+            m.active = false;
+        }
+        self.hier.run_mover(now);
+        let copy = self.hier.mover.as_ref().and_then(|m| m.next_due());
+        let next = match (tick, copy) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        next.map(|t| t.saturating_sub(now))
+    }
+
+    /// Paces migration daemons' copies through a mover of `rate` bytes per second
+    /// (0: uncapped; one copy at a time either way).
+    pub fn set_mover(&mut self, rate: f64) {
+        self.hier.mover = Some(crate::hierarchy::mover::Mover::new(rate));
+    }
+
+    /// What the mover did, if migration runs.
+    pub fn pacing(&self) -> Option<crate::hierarchy::mover::Pacing> {
+        self.hier.mover.as_ref().map(|m| m.summary())
+    }
+
+    /// Who issues the accesses that follow (an actor id): see
+    /// [`crate::device::DeviceModel::submit_by`].
+    #[inline]
+    pub fn set_stream(&mut self, stream: u32) {
+        self.hier.stream = stream;
     }
 }
 
@@ -388,7 +423,9 @@ fn placed<P: Placer + ?Sized>(
             k = t;
         }
     }
-    let mut a = hier.serve(now, req, sequential, k);
+    // A page whose copy waits for the mover is still served where it was.
+    let from = hier.mover.as_mut().and_then(|m| m.source(req.id));
+    let mut a = hier.serve(now, req, sequential, from.unwrap_or(k));
     a.done += placer.observe(now, req, k, hier);
     a
 }

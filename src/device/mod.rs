@@ -233,9 +233,19 @@ pub struct DeviceStats {
 pub trait DeviceModel: Send {
     /// Submits a request; returns the time its last byte is done.
     fn submit(&mut self, now: Time, op: Op, bytes: u64, sequential: bool) -> Time;
+    /// [`Self::submit`] by `stream`: who issues it (the requesting actor, or
+    /// [`DAEMON_STREAM`] for a migration daemon). Only a model whose speed depends on
+    /// how many independent streams write at once (Optane) looks at it.
+    #[inline]
+    fn submit_by(&mut self, now: Time, op: Op, bytes: u64, sequential: bool, _stream: u32) -> Time {
+        self.submit(now, op, bytes, sequential)
+    }
     fn spec(&self) -> &DeviceSpec;
     fn stats(&self) -> &DeviceStats;
 }
+
+/// The stream of a migration daemon's page copies (one kernel thread).
+pub const DAEMON_STREAM: u32 = u32::MAX;
 
 /// Builds a device model from its spec.
 pub type Constructor = fn(&DeviceSpec) -> Box<dyn DeviceModel>;

@@ -22,6 +22,7 @@
 //! at a time through [`TierPair`].
 
 mod cache_path;
+pub mod mover;
 mod owned;
 mod pair;
 pub mod partition;
@@ -146,6 +147,11 @@ pub struct Hierarchy {
     partitioned: bool,
     /// The job of the access in progress (for partitioned tiers).
     requester: u16,
+    /// Who issues the data movement in progress (the requesting actor, or the
+    /// migration daemon): a device whose speed depends on concurrent writers sees it.
+    pub(crate) stream: u32,
+    /// Carries out migration daemons' page copies one at a time ([`mover`]).
+    pub(crate) mover: Option<mover::Mover>,
     /// One node, no coalescing, no partitions: the compiled fast path.
     simple: bool,
     /// The node whose view placement mode and prefetchers act in (levels map to its
@@ -201,6 +207,8 @@ impl Hierarchy {
             inflight_until: 0,
             partitioned: false,
             requester: 0,
+            stream: 0,
+            mover: None,
             simple: true,
             view: 0,
             victims: Vec::new(),
@@ -338,7 +346,7 @@ impl Hierarchy {
             Traffic::MigrationIn => tier.stats.migrations_in += 1,
             Traffic::Source => {}
         }
-        let done = tier.device.submit(t, op, bytes, sequential);
+        let done = tier.device.submit_by(t, op, bytes, sequential, self.stream);
         match tier.link {
             Some(l) => done.max(self.links[l].device.submit(t, op, bytes, sequential)),
             None => done,
@@ -362,11 +370,55 @@ impl Hierarchy {
     /// Moves an object from tier `from` to tier `to` at `t` (a migration policy's
     /// page move): reads it from `from`, writes it to `to`, updates both caches, and
     /// settles any victims. Both transfers are charged at `t`; returns when the later
-    /// of the two is done.
-    pub fn migrate(&mut self, t: Time, id: u64, size: u32, from: usize, to: usize) -> Time {
+    /// of the two is done. During a daemon tick with a [`mover`] the caches change now
+    /// and the copy is queued (`cost`: its OS time); returns `t`.
+    pub fn migrate(
+        &mut self,
+        t: Time,
+        id: u64,
+        size: u32,
+        from: usize,
+        to: usize,
+        cost: Time,
+    ) -> Time {
+        if self.mover.as_ref().is_some_and(|m| m.active) {
+            self.relocate(t, id, size, from, to);
+            let m = mover::Move {
+                page: id,
+                size,
+                from,
+                to,
+                decided: t,
+                cost,
+            };
+            self.mover.as_mut().expect("checked").push(m);
+            return t;
+        }
+        let read_done = self.charge(from, t, Op::Read, size as u64, true, Traffic::Source);
+        self.relocate(t, id, size, from, to);
+        self.charge(to, t, Op::Write, size as u64, true, Traffic::MigrationIn)
+            .max(read_done)
+    }
+
+    /// Carries out the mover's next copy if it is free at `t`: a read on the tier the
+    /// page leaves, a write on the one it joins, both at `t`.
+    pub fn run_mover(&mut self, t: Time) {
+        let Some(m) = self.mover.as_mut().and_then(|m| m.pop_due(t)) else {
+            return;
+        };
+        let bytes = m.size as u64;
+        let read_done = self.charge(m.from, t, Op::Read, bytes, true, Traffic::Source);
+        let done = self
+            .charge(m.to, t, Op::Write, bytes, true, Traffic::MigrationIn)
+            .max(read_done);
+        self.mover.as_mut().expect("popped").finish(&m, t, done);
+    }
+
+    /// The caches' side of a move: `id` leaves `from` (its dirty bit with it) and
+    /// joins `to`, victims settled.
+    fn relocate(&mut self, t: Time, id: u64, size: u32, from: usize, to: usize) {
         let home = self.home();
         let req = Request::read(id, size);
-        let read_done = self.charge(from, t, Op::Read, size as u64, true, Traffic::Source);
         let dirty = if from < home {
             self.take_dirty(id, from)
         } else {
@@ -393,8 +445,6 @@ impl Hierarchy {
                 self.set_dirty(id, to);
             }
         }
-        self.charge(to, t, Op::Write, size as u64, true, Traffic::MigrationIn)
-            .max(read_done)
     }
 
     /// Drops `id` from every cache tier without writing it back (freed data, such as

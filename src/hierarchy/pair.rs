@@ -70,16 +70,24 @@ impl<'a> TierPair<'a> {
     }
 
     /// Moves `page` from side `from` to the other side at `t` through the hierarchy (a read
-    /// there, a write here, victims settled). Returns when the data is done, or None
-    /// (nothing charged) when the page is not on `from` any more.
-    pub fn migrate(&mut self, t: Time, page: u64, size: u32, from: usize) -> Option<Time> {
+    /// there, a write here, victims settled; during a daemon tick the copy is queued
+    /// for the mover, `cost` its OS time). Returns when the data is done (`t` when
+    /// queued), or None (nothing charged) when the page is not on `from` any more.
+    pub fn migrate(
+        &mut self,
+        t: Time,
+        page: u64,
+        size: u32,
+        from: usize,
+        cost: Time,
+    ) -> Option<Time> {
         if self.locate(page) != Some(from) {
             return None;
         }
         let to = SLOW - from;
         Some(
             self.hier
-                .migrate(t, page, size, self.index(from), self.index(to)),
+                .migrate(t, page, size, self.index(from), self.index(to), cost),
         )
     }
 }

@@ -104,6 +104,7 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
     }
     if let Some(m) = &cfg.migration {
         data.set_migration(build_migration(m, &tier_specs, &tier_names, seed)?);
+        data.set_mover(migration::pacing_rate(m)?);
     }
     if let Some(p) = &cfg.prefetch {
         let capacities: Vec<u64> = tier_specs[..tier_specs.len() - 1]

@@ -329,7 +329,13 @@ impl RunSummary {
             links,
             latency: Named(sim.metrics().summaries()),
             workload: sim.workload.summary(end),
-            migration: sim.data.migration().map(|m| m.summary()),
+            migration: sim.data.migration().map(|m| {
+                let mut v = m.summary();
+                if let Some(p) = sim.data.pacing() {
+                    v["pacing"] = serde_json::to_value(p).expect("serializable");
+                }
+                v
+            }),
             prefetch: prefetch_summary(sim),
             warnings,
             nodes,

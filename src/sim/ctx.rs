@@ -120,6 +120,13 @@ impl<'a> Ctx<'a> {
         self.queue.schedule_in(delay, Event::Actor { actor, tag });
     }
 
+    /// Who issues the accesses that follow, until the next event (by default the
+    /// actor whose event is being handled; [`Self::io`] sets the actor it wakes).
+    #[inline]
+    pub fn set_stream(&mut self, stream: u32) {
+        self.data.set_stream(stream);
+    }
+
     /// Reads or writes `req` through the data path now (latency recorded). Returns
     /// the serving tier and when the data is done; wakes no one.
     #[inline]
@@ -171,6 +178,21 @@ impl<'a> Ctx<'a> {
     /// (serving tier, completion time).
     #[inline]
     pub fn io(&mut self, req: &Request, sequential: bool, actor: u32, tag: u64) -> (usize, Time) {
+        self.io_by(req, sequential, actor, actor, tag)
+    }
+
+    /// [`Self::io`] on behalf of `stream` (who issues it, when that is not the actor
+    /// woken: an open-loop request is its own stream).
+    #[inline]
+    pub fn io_by(
+        &mut self,
+        req: &Request,
+        sequential: bool,
+        stream: u32,
+        actor: u32,
+        tag: u64,
+    ) -> (usize, Time) {
+        self.data.set_stream(stream);
         let a = self.access(req, sequential);
         self.wake_at(a.done, actor, tag);
         (a.tier, a.done)

@@ -194,6 +194,7 @@ impl Simulation {
             nodes: &self.all_nodes,
             t0: 0,
         };
+        ctx.data.set_stream(actor);
         if start {
             self.workload.start(&mut ctx);
         } else {

@@ -217,6 +217,7 @@ pub const REGISTRY: &[Check] = &[
     Check { name: "little", group: "queueing", about: "Little's law L = X W, L measured as a time integral (REFERENCES s4.3)", run: queueing::little },
     Check { name: "optane-read-bandwidth", group: "optane", about: "6-DIMM Optane read bandwidth vs threads: ~39.4 GB/s near 17 threads (Izraelevitz 2019)", run: optane::read_bandwidth },
     Check { name: "optane-write-bandwidth", group: "optane", about: "6-DIMM Optane write bandwidth vs threads: 13.9 GB/s by ~4 threads, then falls slightly (Izraelevitz 2019; Yang FAST'20)", run: optane::write_bandwidth },
+    Check { name: "optane-queued-writes", group: "optane", about: "1,024 writes queued by 4 writers run at the 4-writer bandwidth (contention from writers, not queue depth)", run: optane::queued_writes },
     Check { name: "optane-write-amplification", group: "optane", about: "64 B vs 256 B random writes: a 64 B write costs a 256 B XPLine (Yang FAST'20)", run: optane::write_amplification },
     Check { name: "optane-read-latency", group: "optane", about: "Optane random 305 ns vs sequential ~170 ns read latency (Izraelevitz 2019)", run: optane::read_latency },
     Check { name: "dram-loaded-latency", group: "dram", about: "DRAM latency vs bandwidth, 12 x DDR4-2666 (Intel MLC table, REFERENCES s1)", run: memory::dram_loaded_latency },

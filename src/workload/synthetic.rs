@@ -1,8 +1,8 @@
-//! The synthetic stream: K closed-loop clients, each issuing its next request when the
-//! previous one completes (after an optional think time), or open-loop Poisson
-//! arrivals at `rate` requests per second (`arrival = "poisson"`), over `objects` objects
-//! chosen sequentially, uniformly or by Zipf popularity, with a read/write mix and a
-//! per-object size distribution.
+//! The synthetic stream: K closed-loop clients, each keeping `depth` requests in
+//! flight and issuing the next when one completes (after an optional think time), or
+//! open-loop Poisson arrivals at `rate` requests per second (`arrival = "poisson"`),
+//! over `objects` objects chosen sequentially, uniformly or by Zipf popularity, with a
+//! read/write mix and a per-object size distribution.
 
 use super::sizes::{SizeSampler, SizeSpec};
 use super::BuildCtx;
@@ -52,6 +52,10 @@ pub struct Params {
     /// Closed-loop clients, >= 1; default 1.
     #[serde(default = "one")]
     clients: u32,
+    /// Requests each closed-loop client keeps in flight (its queue depth, like fio's
+    /// `iodepth`: a new one on each completion), >= 1; default 1.
+    #[serde(default = "one")]
+    depth: u32,
     /// Share of reads, in [0, 1]; default 1.
     #[serde(default = "one_f")]
     read_fraction: f64,
@@ -60,6 +64,14 @@ pub struct Params {
     /// A closed-loop client's pause between a completion and its next request; default 0.
     #[serde(default)]
     think_time: Duration,
+    /// The first `objects` requests write every object once in id order (GUPS's table
+    /// initialisation: first-touch placement sees them in that order); default false.
+    #[serde(default)]
+    init_pass: bool,
+    /// Zipf popularity ranks land on objects in a seeded random order instead of rank
+    /// r on object r (hot objects scattered over the id space); default false.
+    #[serde(default)]
+    scatter: bool,
 }
 
 impl ComponentParams for Params {
@@ -78,6 +90,9 @@ fn one_f() -> f64 {
     1.0
 }
 
+/// Streams of open-loop requests (see [`Ctx::io_by`]): apart from actor ids.
+const OPEN_LOOP_STREAMS: u32 = 1 << 31;
+
 enum Chooser {
     Sequential(u64),
     Uniform,
@@ -92,6 +107,8 @@ pub struct Synthetic {
     chooser: Chooser,
     sizes: SizeSampler,
     size_table: Vec<u32>,
+    /// Object of each popularity rank (`scatter`), else empty.
+    rank_to_id: Vec<u32>,
     rng: Rng,
     issued: u64,
     completed: u64,
@@ -113,6 +130,15 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
     }
     if p.clients == 0 {
         return Err(ConfigError::new("workload.clients", "must be at least 1"));
+    }
+    if p.depth == 0 {
+        return Err(ConfigError::new("workload.depth", "must be at least 1"));
+    }
+    if p.depth > 1 && p.arrival == Arrival::Poisson {
+        return Err(ConfigError::new(
+            "workload.depth",
+            "only for closed-loop clients (arrival = \"closed\")",
+        ));
     }
     if !(0.0..=1.0).contains(&p.read_fraction) {
         return Err(ConfigError::new(
@@ -148,6 +174,28 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
             ))
         }
     };
+    if p.init_pass && p.requests < p.objects {
+        return Err(ConfigError::new(
+            "workload.requests",
+            "with init_pass, at least `objects` (the first `objects` requests initialise)",
+        ));
+    }
+    if p.scatter && (p.pattern != Pattern::Zipf || p.objects > u32::MAX as u64) {
+        return Err(ConfigError::new(
+            "workload.scatter",
+            "only for pattern = \"zipf\" with at most 2^32 objects",
+        ));
+    }
+    let rank_to_id = if p.scatter {
+        let mut ids: Vec<u32> = (0..p.objects as u32).collect();
+        let mut rng = crate::engine::stream(ctx.dataset_seed, "workload.scatter");
+        for i in (1..ids.len()).rev() {
+            ids.swap(i, rng.gen_range(0..=i));
+        }
+        ids
+    } else {
+        Vec::new()
+    };
     let sizes = p.size.sampler("workload.size")?;
     let size_table = sizes.table(
         p.objects,
@@ -158,6 +206,7 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
         chooser,
         sizes,
         size_table,
+        rank_to_id,
         rng: crate::engine::stream(ctx.seed, "workload.synthetic"),
         issued: 0,
         completed: 0,
@@ -183,20 +232,30 @@ impl Synthetic {
         }
         self.issued += 1;
         self.change_outstanding(ctx.now(), 1);
+        let init = self.p.init_pass && self.issued <= self.p.objects;
         let (id, sequential) = match &mut self.chooser {
+            _ if init => (self.issued - 1, true),
             Chooser::Sequential(next) => {
                 let id = *next;
                 *next = (*next + 1) % self.p.objects;
                 (id, true)
             }
             Chooser::Uniform => (self.rng.gen_range(0..self.p.objects), false),
-            Chooser::Zipf(z) => (z.sample(&mut self.rng) as u64 - 1, false),
+            Chooser::Zipf(z) => {
+                let rank = z.sample(&mut self.rng) as u64 - 1;
+                match self.rank_to_id.get(rank as usize) {
+                    Some(&id) => (id as u64, false),
+                    None => (rank, false),
+                }
+            }
         };
         let size = self
             .sizes
             .fixed()
             .unwrap_or_else(|| self.size_table[id as usize]);
-        let op = if self.p.read_fraction >= 1.0 || self.rng.gen::<f64>() < self.p.read_fraction {
+        let op = if init {
+            Op::Write
+        } else if self.p.read_fraction >= 1.0 || self.rng.gen::<f64>() < self.p.read_fraction {
             Op::Read
         } else {
             Op::Write
@@ -208,7 +267,13 @@ impl Synthetic {
             op,
             next_access: u64::MAX,
         };
-        ctx.io(&req, sequential, client, 0);
+        if client == self.actors.sink {
+            // Open loop: every request is its own stream (an independent writer).
+            let stream = OPEN_LOOP_STREAMS | (self.issued as u32 & 0x3FFF_FFFF);
+            ctx.io_by(&req, sequential, stream, client, 0);
+        } else {
+            ctx.io(&req, sequential, client, 0);
+        }
     }
 }
 
@@ -218,8 +283,10 @@ impl Workload for Synthetic {
         match self.interarrival {
             Some(_) => ctx.wake_in(0, self.actors.generator, 1),
             None => {
-                for c in 0..self.p.clients {
-                    self.issue(self.actors.first + c, ctx);
+                for _ in 0..self.p.depth {
+                    for c in 0..self.p.clients {
+                        self.issue(self.actors.first + c, ctx);
+                    }
                 }
             }
         }

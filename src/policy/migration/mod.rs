@@ -38,7 +38,7 @@ pub use pairs::PerPair;
 pub use static_placement::StaticPlacement;
 pub use tpp::{Tpp, TppParams};
 
-use crate::config::{ConfigError, Duration};
+use crate::config::{Bandwidth, ConfigError, Duration};
 use crate::engine::{Time, NS, US};
 pub use crate::hierarchy::{TierPair, FAST, SLOW};
 use crate::registry::{self, ComponentParams, Entry, NoParams, Registry, ResolveCtx};
@@ -112,6 +112,10 @@ pub struct OsCosts {
     /// Copying 4 KB of a page; default 1.5 us.
     #[serde(default = "d_move")]
     pub page_move_4k: Duration,
+    /// The most bytes per second the mover copies (see `hierarchy/mover.rs`); default
+    /// none: uncapped, one copy at a time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<Bandwidth>,
 }
 
 impl ComponentParams for OsCosts {}
@@ -140,6 +144,7 @@ impl Default for OsCosts {
             page_table_levels: d_levels(),
             tlb_shootdown: d_shootdown(),
             page_move_4k: d_move(),
+            rate: None,
         }
     }
 }
@@ -194,7 +199,8 @@ impl MigrationStats {
         size: u32,
         from: usize,
     ) -> Option<(Time, Time)> {
-        let Some(done) = pair.migrate(now, page, size, from) else {
+        let cost = costs.move_cost(size);
+        let Some(done) = pair.migrate(now, page, size, from, cost) else {
             self.stale += 1;
             return None;
         };
@@ -205,7 +211,6 @@ impl MigrationStats {
             self.demotions += 1;
             self.bytes_demoted += size as u64;
         }
-        let cost = costs.move_cost(size);
         self.os_time_ps += cost;
         Some((done, cost))
     }
@@ -313,6 +318,7 @@ const OS_KEYS: &[&str] = &[
     "page_table_levels",
     "tlb_shootdown",
     "page_move_4k",
+    "rate",
 ];
 
 /// Splits a `[migration]` table into the policy's entry, its own parameters and the
@@ -349,6 +355,14 @@ pub fn build(value: toml::Value, ctx: &BuildCtx) -> Result<Box<dyn MigrationPoli
     let (entry, params, os) = split(value)?;
     let os: OsCosts = registry::parse(os, "migration")?;
     (entry.build)(params, os, ctx)
+}
+
+/// The mover's rate cap of a `[migration]` table (bytes per second, 0: uncapped;
+/// the unit parser refuses zero, negative and non-finite bandwidths).
+pub fn pacing_rate(value: &toml::Value) -> Result<f64, ConfigError> {
+    let (_, _, os) = split(value.clone())?;
+    let os: OsCosts = registry::parse(os, "migration")?;
+    Ok(os.rate.map_or(0.0, |r| r.0))
 }
 
 /// Parses and checks a policy's declared parameters under `migration.`.
