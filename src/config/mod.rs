@@ -150,6 +150,9 @@ pub struct Config {
     /// Tiers keeping several copies of every object (for `[reader] on_loss = "replica"`).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub replicas: faults::ReplicasConfig,
+    /// Optional host CPUs: cores per node (see [`crate::cpu`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<crate::cpu::cost::CpuConfig>,
     /// The folder of the config file when loaded from one (set by [`Config::load`]):
     /// workloads resolve relative file paths (traces, arrival files) against it.
     #[serde(skip)]
@@ -268,6 +271,7 @@ impl Config {
             l.resolve(&path)?;
         }
         self.check_cluster()?;
+        self.check_cpu()?;
         jobs::check(self)?;
         for (i, f) in self.faults.iter().enumerate() {
             faults::check_entry(f, i)?;

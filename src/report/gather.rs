@@ -344,6 +344,10 @@ impl RunSummary {
                 .hier()
                 .faults()
                 .map(|f| crate::fault::report::summary(f, end)),
+            cpu: sim
+                .data
+                .cpu()
+                .map(|c| super::cpu::summary(c, &sim.hier().topo.groups, end)),
         }
     }
 }

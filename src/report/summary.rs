@@ -47,6 +47,9 @@ pub struct RunSummary {
     /// The fault schedule's figures, when `[[faults]]` is configured: faults.csv.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub faults: Option<Value>,
+    /// The host CPUs, when the config models them (absent otherwise): cpu.csv.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<super::cpu::CpuSummary>,
 }
 
 /// One job's figures (a `[[jobs]]` entry).
@@ -320,6 +323,13 @@ impl RunSummary {
                 put(format!("latency.{name}.{field}"), get(h));
             }
         }
+        if let Some(c) = &self.cpu {
+            let mut cells = Vec::new();
+            c.headline(&mut cells);
+            for (col, x) in cells {
+                put(col, x);
+            }
+        }
         flatten("workload", &self.workload, &mut out);
         if let Some(f) = &self.faults {
             flatten("faults", f, &mut out);
@@ -421,6 +431,7 @@ mod tests {
             nodes: Vec::new(),
             jobs: Vec::new(),
             faults: None,
+            cpu: None,
         }
     }
 
