@@ -62,6 +62,7 @@ fn goodput(every: u64, iter_s: f64, c_s: f64, m_s: f64, failures: f64) -> anyhow
 }
 
 /// Least-squares fit of y = a + b / x + c x; returns (a, b, c).
+#[allow(clippy::needless_range_loop)] // a 3 x 4 matrix reads best by index
 fn fit(points: &[(f64, f64)]) -> (f64, f64, f64) {
     // Normal equations for the basis (1, 1/x, x).
     let mut m = [[0.0f64; 4]; 3];
