@@ -21,6 +21,7 @@
 //! and act on it through its public methods; migration sees one adjacent pair of tiers
 //! at a time through [`TierPair`].
 
+mod bounce;
 mod cache_path;
 pub mod mover;
 mod owned;
@@ -34,7 +35,7 @@ pub use pair::{TierPair, FAST, SLOW};
 pub use topology::{Topology, SHARED};
 
 use crate::config::Inclusion;
-use crate::device::DeviceModel;
+use crate::device::{DeviceModel, Direction};
 use crate::engine::Time;
 use crate::policy::eviction::{EvictionPolicy, Victim};
 use crate::policy::hash::IdMap;
@@ -152,6 +153,9 @@ pub struct Hierarchy {
     pub(crate) stream: u32,
     /// Carries out migration daemons' page copies one at a time ([`mover`]).
     pub(crate) mover: Option<mover::Mover>,
+    /// Per instance, the faster instance its requester traffic bounces through
+    /// ([`bounce`]); empty when no tier bounces.
+    bounce: Vec<Option<usize>>,
     /// One node, no coalescing, no partitions: the compiled fast path.
     simple: bool,
     /// The node whose view placement mode and prefetchers act in (levels map to its
@@ -209,6 +213,7 @@ impl Hierarchy {
             requester: 0,
             stream: 0,
             mover: None,
+            bounce: Vec::new(),
             simple: true,
             view: 0,
             victims: Vec::new(),
@@ -318,8 +323,15 @@ impl Hierarchy {
         from: u16,
     ) -> Time {
         let mut done = 0;
-        for l in self.topo.route(from, i).into_iter().flatten() {
-            done = done.max(self.links[l].device.submit(t, op, bytes, sequential));
+        // The requester's NIC and the fabric see the data go its way; the far node's
+        // NIC sees it leave (a read) or arrive (a write) there.
+        let dir = Direction::of(op);
+        let [near, fabric, far] = self.topo.route(from, i);
+        for (l, d) in [(near, dir), (fabric, dir), (far, dir.flip())] {
+            if let Some(l) = l {
+                let link = &mut self.links[l].device;
+                done = done.max(link.submit_dir(t, op, bytes, sequential, d));
+            }
         }
         done.max(self.charge(i, t, op, bytes, sequential, kind))
     }
@@ -346,11 +358,15 @@ impl Hierarchy {
             Traffic::MigrationIn => tier.stats.migrations_in += 1,
             Traffic::Source => {}
         }
-        let done = tier.device.submit_by(t, op, bytes, sequential, self.stream);
-        match tier.link {
-            Some(l) => done.max(self.links[l].device.submit(t, op, bytes, sequential)),
-            None => done,
+        let mut done = tier.device.submit_by(t, op, bytes, sequential, self.stream);
+        if let Some(l) = tier.link {
+            let link = &mut self.links[l].device;
+            done = done.max(link.submit_dir(t, op, bytes, sequential, Direction::of(op)));
         }
+        if kind == Traffic::Served && !self.bounce.is_empty() {
+            done = done.max(self.bounce(i, t, op, bytes, sequential));
+        }
+        done
     }
 
     /// A pinned access: `bytes` of data that lives in tier `i` by construction (hot

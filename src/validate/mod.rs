@@ -11,6 +11,7 @@
 //! [`Simulation::run`]: crate::sim::Simulation::run
 
 mod distributed;
+mod gpu;
 pub mod libcachesim;
 mod memory;
 mod nopfs;
@@ -236,6 +237,8 @@ pub const REGISTRY: &[Check] = &[
     Check { name: "libcachesim-arc", group: "libcachesim", about: "ARC miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "arc") },
     Check { name: "libcachesim-s3fifo", group: "libcachesim", about: "S3-FIFO (variant v0, libCacheSim's S3FIFOv0) miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "s3fifo") },
     Check { name: "libcachesim-belady", group: "libcachesim", about: "Belady miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "belady") },
+    Check { name: "pcie-copies", group: "gpu", about: "PCIe Gen4/Gen5 presets' host-device copy bandwidth vs nvbandwidth: A100 H2D 25.1, H100 H2D 35.2, D2H 52.8 GB/s (REFERENCES s5)", run: gpu::pcie_copies },
+    Check { name: "duplex-link", group: "gpu", about: "swap-out + swap-in together on a duplex PCIe link: each latency + S/B; half duplex: twice as long (closed form)", run: gpu::duplex_link },
     Check { name: "nopfs-skew", group: "distributed", about: "NoPFS access skew from the training sampler: samples one worker reads > 10 times, Binomial tail (REFERENCES s4.2)", run: nopfs::skew },
 ];
 
