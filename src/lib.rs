@@ -9,6 +9,7 @@
 pub mod atomic;
 pub mod cli;
 pub mod config;
+pub mod cpu;
 pub mod datapath;
 pub mod device;
 pub mod engine;

@@ -25,6 +25,9 @@ pub struct DeviceConfig {
     /// pooled: each object cached on its owner node). See `crate::config::cluster`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<super::cluster::Scope>,
+    /// CPU work of a request through this tier or link (see `crate::cpu::cost`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<crate::cpu::cost::CpuCostConfig>,
     /// For a `[[links]]` entry: whether each direction has its own bandwidth and queue
     /// (`crate::device::duplex`); default: the preset's ([`presets::duplex`] list),
     /// half duplex without a preset.
@@ -49,6 +52,7 @@ const ENTRY_KEYS: &[&str] = &[
     "eviction",
     "link",
     "scope",
+    "cpu",
     "duplex",
     "bounce_through",
 ];
