@@ -142,6 +142,27 @@ fn gpudirect_moves_no_bytes_through_host_dram_and_the_bounce_moves_each_once_eac
 }
 
 #[test]
+fn only_the_bounce_pays_the_host_cpu_cost_of_dram() {
+    // Host DRAM accesses cost 10 us of CPU each (a host copy): a bounced NVMe access
+    // pays it, a GPUDirect one does not.
+    let cpu_time = |nvme: &str| {
+        let text = gpu_config("preset = \"pcie-gen4-x16\"", nvme).replace(
+            "link = \"pcie\"\n\n[[tiers]]\nname = \"nvme\"",
+            "link = \"pcie\"\ncpu = { per_request = \"10us\" }\n\n[[tiers]]\nname = \"nvme\"",
+        );
+        assert!(text.contains("per_request"));
+        let mut sim = build(&text);
+        for k in 0..4 {
+            sim.data
+                .pinned(k * 1_000_000_000, 2, Op::Read, 1 << 20, true);
+        }
+        sim.data.cpu().map_or(0, |c| c.nodes[0].busy_total())
+    };
+    assert_eq!(cpu_time("link = \"pcie\""), 0);
+    assert_eq!(cpu_time("bounce_through = \"dram\""), 4 * 10 * US as u128);
+}
+
+#[test]
 fn gpu_keys_reject_misplaced_values() {
     let err = |text: &str| match Config::parse(text) {
         Ok(_) => panic!("accepted"),
