@@ -7,6 +7,7 @@
 //! functionally over a trace ([`trace`]) at cache-simulator speed.
 
 pub mod atomic;
+pub mod calibrate;
 pub mod cli;
 pub mod config;
 pub mod cpu;
