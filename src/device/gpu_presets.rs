@@ -66,6 +66,10 @@ fn hbm(capacity_gb: u64, bw: f64, source: &str) -> DeviceSpec {
         // latency with 64 KiB requests (3.35 TB/s x 500 ns / 64 KiB = 26): 64.
         granularity: 32,
         channels: 64,
+        read_iops: 0.0,
+        write_iops: 0.0,
+        max_transfer: 0,
+        table: Vec::new(),
         endurance_bytes: 0.0,
         read_energy_pj_per_byte: HBM_PJ,
         write_energy_pj_per_byte: HBM_PJ,
