@@ -28,6 +28,17 @@ pub struct DeviceConfig {
     /// CPU work of a request through this tier or link (see `crate::cpu::cost`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu: Option<crate::cpu::cost::CpuCostConfig>,
+    /// For a `[[links]]` entry: whether each direction has its own bandwidth and queue
+    /// (`crate::device::duplex`); default: the preset's ([`presets::duplex`] list),
+    /// half duplex without a preset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplex: Option<bool>,
+    /// For a `[[tiers]]` entry: the name of a faster tier (host DRAM) that this tier's
+    /// data to and from the requester passes through as a bounce buffer (written there
+    /// and read back once per byte, over that tier's link). Absent: direct, as
+    /// GPUDirect Storage moves NVMe data to GPU memory (see docs/gpu.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bounce_through: Option<String>,
     /// Device fields as written ([`DeviceSpec`] names and units), overriding the
     /// preset's. Unknown keys are rejected by [`DeviceConfig::resolve`].
     #[serde(flatten, serialize_with = "canonical_fields")]
@@ -35,7 +46,16 @@ pub struct DeviceConfig {
 }
 
 /// The entry keys besides the device fields.
-const ENTRY_KEYS: &[&str] = &["name", "preset", "eviction", "link", "scope", "cpu"];
+const ENTRY_KEYS: &[&str] = &[
+    "name",
+    "preset",
+    "eviction",
+    "link",
+    "scope",
+    "cpu",
+    "duplex",
+    "bounce_through",
+];
 
 impl DeviceConfig {
     /// The preset with every given field applied; errors name `path` + field.
@@ -105,6 +125,12 @@ impl DeviceConfig {
             None => ConfigError::new(path, e),
         })?;
         Ok(spec)
+    }
+
+    /// Whether this `[[links]]` entry is full duplex: its `duplex` key, else its preset's.
+    pub fn is_duplex(&self) -> bool {
+        self.duplex
+            .unwrap_or_else(|| self.preset.as_deref().is_some_and(presets::duplex))
     }
 
     /// This entry with every device field written out: the preset's figures with the

@@ -244,6 +244,23 @@ impl Config {
                     "the last tier is the home of every object and evicts nothing",
                 ));
             }
+            if t.duplex.is_some() {
+                return Err(ConfigError::new(
+                    format!("{path}.duplex"),
+                    "only a [[links]] entry is full or half duplex",
+                ));
+            }
+            if let Some(b) = &t.bounce_through {
+                if !self.tiers[..i].iter().any(|x| &x.name == b) {
+                    return Err(ConfigError::new(
+                        format!("{path}.bounce_through"),
+                        format!(
+                            "expected the name of a faster tier (listed before '{}'), got '{b}'",
+                            t.name
+                        ),
+                    ));
+                }
+            }
             if let Some(l) = &t.link {
                 if !self.links.iter().any(|x| &x.name == l) {
                     return Err(ConfigError::new(
@@ -260,6 +277,12 @@ impl Config {
                 return Err(ConfigError::new(
                     format!("{path}.name"),
                     "must not be empty",
+                ));
+            }
+            if l.bounce_through.is_some() {
+                return Err(ConfigError::new(
+                    format!("{path}.bounce_through"),
+                    "only a [[tiers]] entry bounces through a faster tier",
                 ));
             }
             if !link_names.insert(l.name.as_str()) {

@@ -167,6 +167,10 @@ impl Cpu {
             }
         };
         add(self.tier_client.get(inst).copied().flatten());
+        // A bounce through host DRAM (no GPUDirect) pays that tier's CPU cost too.
+        if let Some(b) = hier.bounce_of(inst) {
+            add(self.tier_client.get(b).copied().flatten());
+        }
         if let Some(l) = hier.tiers[inst].link {
             add(self.link_client.get(l).copied().flatten());
         }

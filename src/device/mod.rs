@@ -3,6 +3,8 @@
 //! [`DeviceModel`] trait (one file each, registered by name), and cited presets.
 
 mod basic;
+pub mod duplex;
+pub mod gpu_presets;
 pub mod loaded_latency;
 pub mod optane;
 pub mod presets;
@@ -10,6 +12,7 @@ pub mod server;
 pub mod table;
 
 pub use basic::BasicDevice;
+pub use duplex::{Direction, DuplexDevice};
 pub use loaded_latency::LoadedLatencyDevice;
 pub use optane::OptaneDevice;
 pub use table::{TableDevice, TablePoint};
@@ -238,6 +241,19 @@ pub trait DeviceModel: Send {
     /// how many independent streams write at once (Optane) looks at it.
     #[inline]
     fn submit_by(&mut self, now: Time, op: Op, bytes: u64, sequential: bool, _stream: u32) -> Time {
+        self.submit(now, op, bytes, sequential)
+    }
+    /// [`Self::submit`] crossing a link in direction `dir`: only a full-duplex link
+    /// ([`duplex::DuplexDevice`]) serves each direction apart; others ignore it.
+    #[inline]
+    fn submit_dir(
+        &mut self,
+        now: Time,
+        op: Op,
+        bytes: u64,
+        sequential: bool,
+        _dir: duplex::Direction,
+    ) -> Time {
         self.submit(now, op, bytes, sequential)
     }
     fn spec(&self) -> &DeviceSpec;

@@ -40,7 +40,22 @@ pub const NAMES: &[&str] = &[
     "lpddr5",
     "ufs-flash",
     "wan-link",
+    // GPU memory and GPU links (gpu_presets.rs, REFERENCES.md s5).
+    "a100-40gb-hbm2",
+    "a100-80gb-hbm2e",
+    "h100-sxm-hbm3",
+    "h200-hbm3e",
+    "pcie-gen4-x16",
+    "pcie-gen5-x16",
+    "nvlink3",
+    "nvlink4",
+    "nvlink-c2c",
 ];
+
+/// Whether preset `name` is a full-duplex link (see `gpu_presets::DUPLEX`).
+pub fn duplex(name: &str) -> bool {
+    super::gpu_presets::duplex(name)
+}
 
 /// The preset named `name`, or an error listing the known ones.
 pub fn preset(name: &str) -> Result<DeviceSpec, String> {
@@ -393,11 +408,13 @@ pub fn preset(name: &str) -> Result<DeviceSpec, String> {
             cost_per_gb: 0.0,
             source: "1 Gb/s WAN link, 15 ms one-way (30 ms RTT) (approx., illustrative)".into(),
         },
-        _ => {
-            return Err(format!(
-                "unknown preset '{name}'; known presets: {}",
-                NAMES.join(", ")
-            ))
+        other => {
+            return super::gpu_presets::preset(other).ok_or_else(|| {
+                format!(
+                    "unknown preset '{name}'; known presets: {}",
+                    NAMES.join(", ")
+                )
+            })
         }
     })
 }
@@ -414,5 +431,8 @@ mod tests {
             assert!(!s.source.is_empty());
         }
         assert!(preset("floppy").unwrap_err().contains("ddr4-3200"));
+        for name in super::super::gpu_presets::NAMES {
+            assert!(NAMES.contains(name), "{name} listed in NAMES");
+        }
     }
 }

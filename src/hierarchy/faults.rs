@@ -17,6 +17,7 @@
 use super::topology::Route;
 use super::{Hierarchy, Traffic};
 use crate::config::faults::OnLoss;
+use crate::device::Direction;
 use crate::engine::Time;
 use crate::fault::FaultState;
 use crate::trace::Op;
@@ -139,7 +140,10 @@ impl Hierarchy {
                     f.stats.read_delay += extra as Time;
                 }
             }
-            for &l in links.iter().flatten() {
+            // The far node's NIC (the route's last link) sees the data go the other way.
+            let dir = Direction::of(op);
+            for (k, l) in links.iter().enumerate() {
+                let Some(l) = *l else { continue };
                 let lt = f.link_target(l);
                 let (lat, bw) = if f.quiet(lt) {
                     (1.0, 1.0)
@@ -147,7 +151,8 @@ impl Hierarchy {
                     f.slow_factors(lt, t)
                 };
                 let dev = &mut self.links[l].device;
-                let mut d = dev.submit(t, op, pad(bytes, bw), sequential);
+                let way = if k == 3 { dir.flip() } else { dir };
+                let mut d = dev.submit_dir(t, op, pad(bytes, bw), sequential, way);
                 if lat > 1.0 {
                     let extra = ((lat - 1.0) * dev.spec().latency(op, sequential) as f64).round();
                     d = d.saturating_add(extra as Time);

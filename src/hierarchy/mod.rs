@@ -21,6 +21,7 @@
 //! and act on it through its public methods; migration sees one adjacent pair of tiers
 //! at a time through [`TierPair`].
 
+mod bounce;
 mod cache_path;
 mod faults;
 pub mod mover;
@@ -35,7 +36,7 @@ pub use pair::{TierPair, FAST, SLOW};
 pub use topology::{Topology, SHARED};
 
 use crate::config::Inclusion;
-use crate::device::DeviceModel;
+use crate::device::{DeviceModel, Direction};
 use crate::engine::Time;
 use crate::policy::eviction::{EvictionPolicy, Victim};
 use crate::policy::hash::IdMap;
@@ -155,6 +156,9 @@ pub struct Hierarchy {
     pub(crate) mover: Option<mover::Mover>,
     /// The fault schedule the charges consult (`faults.rs`); None: no faults.
     faults: Option<Box<crate::fault::FaultState>>,
+    /// Per instance, the faster instance its requester traffic bounces through
+    /// ([`bounce`]); empty when no tier bounces.
+    bounce: Vec<Option<usize>>,
     /// One node, no coalescing, no partitions: the compiled fast path.
     simple: bool,
     /// The node whose view placement mode and prefetchers act in (levels map to its
@@ -213,6 +217,7 @@ impl Hierarchy {
             stream: 0,
             mover: None,
             faults: None,
+            bounce: Vec::new(),
             simple: true,
             view: 0,
             victims: Vec::new(),
@@ -324,11 +329,19 @@ impl Hierarchy {
         if self.faults.is_some() {
             self.count_traffic(i, kind);
             let route = self.topo.route(from, i);
-            return self.charge_faulted(i, t, op, bytes, sequential, kind, route);
+            let done = self.charge_faulted(i, t, op, bytes, sequential, kind, route);
+            return self.bounced(i, t, op, bytes, sequential, kind, done);
         }
         let mut done = 0;
-        for l in self.topo.route(from, i).into_iter().flatten() {
-            done = done.max(self.links[l].device.submit(t, op, bytes, sequential));
+        // The requester's NIC and the fabric see the data go its way; the far node's
+        // NIC sees it leave (a read) or arrive (a write) there.
+        let dir = Direction::of(op);
+        let [near, fabric, far] = self.topo.route(from, i);
+        for (l, d) in [(near, dir), (fabric, dir), (far, dir.flip())] {
+            if let Some(l) = l {
+                let link = &mut self.links[l].device;
+                done = done.max(link.submit_dir(t, op, bytes, sequential, d));
+            }
         }
         done.max(self.charge(i, t, op, bytes, sequential, kind))
     }
@@ -349,13 +362,36 @@ impl Hierarchy {
     ) -> Time {
         self.count_traffic(i, kind);
         if self.faults.is_some() {
-            return self.charge_faulted(i, t, op, bytes, sequential, kind, [None; 3]);
+            let done = self.charge_faulted(i, t, op, bytes, sequential, kind, [None; 3]);
+            return self.bounced(i, t, op, bytes, sequential, kind, done);
         }
         let tier = &mut self.tiers[i];
-        let done = tier.device.submit_by(t, op, bytes, sequential, self.stream);
-        match tier.link {
-            Some(l) => done.max(self.links[l].device.submit(t, op, bytes, sequential)),
-            None => done,
+        let mut done = tier.device.submit_by(t, op, bytes, sequential, self.stream);
+        if let Some(l) = tier.link {
+            let link = &mut self.links[l].device;
+            done = done.max(link.submit_dir(t, op, bytes, sequential, Direction::of(op)));
+        }
+        self.bounced(i, t, op, bytes, sequential, kind, done)
+    }
+
+    /// `done`, or later when a requester's access to tier `i` bounces through host
+    /// memory ([`bounce`]).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn bounced(
+        &mut self,
+        i: usize,
+        t: Time,
+        op: Op,
+        bytes: u64,
+        sequential: bool,
+        kind: Traffic,
+        done: Time,
+    ) -> Time {
+        if kind == Traffic::Served && !self.bounce.is_empty() {
+            done.max(self.bounce(i, t, op, bytes, sequential))
+        } else {
+            done
         }
     }
 

@@ -47,8 +47,12 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
             _ => topo.nodes,
         };
         for n in 0..copies {
-            let device =
-                device::build(spec).map_err(|e| ConfigError::new(format!("links[{i}]"), e))?;
+            let device = if lc.is_duplex() {
+                device::duplex::build(spec)
+            } else {
+                device::build(spec)
+            }
+            .map_err(|e| ConfigError::new(format!("links[{i}]"), e))?;
             links.push(Link {
                 name: instance_name(&lc.name, copies, n),
                 device,
@@ -102,6 +106,7 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
     let faults = crate::fault::FaultState::resolve(cfg, &topo, seed)?;
     let mut hier = Hierarchy::with_topology(tiers, links, inclusion, topo);
     hier.set_faults(faults);
+    set_bounces(cfg, &mut hier);
     if let Some(n) = dense {
         hier.use_dense_ids(n);
     }
@@ -184,6 +189,29 @@ fn restartable(
     Ok(Box::new(crate::fault::restart::Restartable::new(
         Box::new(make),
     )?))
+}
+
+/// Each instance of a tier with `bounce_through` bounces through its node's instance
+/// of the named faster tier (see `crate::hierarchy` bounce buffers).
+fn set_bounces(cfg: &Config, hier: &mut Hierarchy) {
+    for (level, t) in cfg.tiers.iter().enumerate() {
+        let Some(via) = t.bounce_through.as_ref() else {
+            continue;
+        };
+        let via = cfg
+            .tiers
+            .iter()
+            .position(|x| &x.name == via)
+            .expect("checked by the config");
+        for i in hier.topo.level_range(level) {
+            let node = match hier.topo.node_of(i) {
+                crate::hierarchy::SHARED => 0,
+                n => n as usize,
+            };
+            let b = hier.topo.own_instance(node, via);
+            hier.set_bounce(i, b);
+        }
+    }
 }
 
 /// Where the config's tiers and links live: one node without `[cluster]`.

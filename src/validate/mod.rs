@@ -12,6 +12,7 @@
 
 mod distributed;
 mod faults;
+mod gpu;
 pub mod libcachesim;
 mod memory;
 mod mlperf;
@@ -239,6 +240,8 @@ pub const REGISTRY: &[Check] = &[
     Check { name: "libcachesim-s3fifo", group: "libcachesim", about: "S3-FIFO (variant v0, libCacheSim's S3FIFOv0) miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "s3fifo") },
     Check { name: "libcachesim-belady", group: "libcachesim", about: "Belady miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "belady") },
     Check { name: "checkpoint-interval", group: "faults", about: "node failures (MTBF M) and checkpoint cost C: the best-goodput checkpoint interval is within 10% of Young's sqrt(2CM) and in Daly's range (REFERENCES s5)", run: faults::checkpoint_interval },
+    Check { name: "pcie-copies", group: "gpu", about: "PCIe Gen4/Gen5 presets' host-device copy bandwidth vs nvbandwidth: A100 H2D 25.1, H100 H2D 35.2, D2H 52.8 GB/s (REFERENCES s5)", run: gpu::pcie_copies },
+    Check { name: "duplex-link", group: "gpu", about: "swap-out + swap-in together on a duplex PCIe link: each latency + S/B; half duplex: twice as long (closed form)", run: gpu::duplex_link },
     Check { name: "mlperf-unet3d-h100", group: "mlperf", about: "MLPerf Storage v1.0 closed, one Micron 9400: 2 H100 accelerators at AU >= 90% on UNet3D, by sweep search (within one)", run: |e| mlperf::check(e, "mlperf-unet3d-h100") },
     Check { name: "mlperf-unet3d-a100", group: "mlperf", about: "MLPerf Storage v1.0 closed, one Micron 9400: 4 A100 accelerators at AU >= 90% on UNet3D, by sweep search (within one)", run: |e| mlperf::check(e, "mlperf-unet3d-a100") },
     Check { name: "mlperf-resnet50-h100", group: "mlperf", about: "MLPerf Storage v1.0 closed, one Micron 9400: 38 H100 accelerators at AU >= 90% on ResNet-50, by sweep search (within one)", run: |e| mlperf::check(e, "mlperf-resnet50-h100") },
