@@ -195,8 +195,7 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
     let most = |t: Tokens| match t {
         Tokens::Fixed(v) | Tokens::Range([_, v]) => v,
     };
-    let mut kv_stride =
-        (most(p.prompt_tokens) + most(p.output_tokens)).div_ceil(p.kv_block_tokens);
+    let mut kv_stride = (most(p.prompt_tokens) + most(p.output_tokens)).div_ceil(p.kv_block_tokens);
     let sharing = p.prefix.clone().map(Sharing::new).transpose()?;
     if sharing.is_some() {
         // Chats grow: a request holds at most MAX_CONTEXT tokens of history.
@@ -379,7 +378,14 @@ impl Inference {
                 let t = s.next(user, self.p.kv_block_tokens, &mut self.rng);
                 (t.prompt, t.owners, t.chat)
             }
-            None => (user, Owners { own: index, ..Default::default() }, index),
+            None => (
+                user,
+                Owners {
+                    own: index,
+                    ..Default::default()
+                },
+                index,
+            ),
         };
         self.reqs.push(Req {
             arrival: ctx.now(),
