@@ -14,6 +14,7 @@ mod distributed;
 pub mod libcachesim;
 mod memory;
 mod nopfs;
+mod offload;
 mod optane;
 mod queueing;
 pub mod report;
@@ -236,6 +237,7 @@ pub const REGISTRY: &[Check] = &[
     Check { name: "libcachesim-arc", group: "libcachesim", about: "ARC miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "arc") },
     Check { name: "libcachesim-s3fifo", group: "libcachesim", about: "S3-FIFO (variant v0, libCacheSim's S3FIFOv0) miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "s3fifo") },
     Check { name: "libcachesim-belady", group: "libcachesim", about: "Belady miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "belady") },
+    Check { name: "weight-streaming", group: "offload", about: "weight-offload decoding step = layers x max(layer compute, layer bytes / link bandwidth) (FlexGen, ZeRO-Inference; REFERENCES s5)", run: offload::weight_streaming },
     Check { name: "nopfs-skew", group: "distributed", about: "NoPFS access skew from the training sampler: samples one worker reads > 10 times, Binomial tail (REFERENCES s4.2)", run: nopfs::skew },
 ];
 
