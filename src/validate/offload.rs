@@ -53,7 +53,12 @@ pub fn weight_streaming(_env: &Env) -> anyhow::Result<CheckOutput> {
     let mut rows = Vec::new();
     for (batch, compute, want, what) in [
         (1, "50ms", link, "batch 1, link-bound: 141.2 GB / 35 GB/s"),
-        (64, "100ms", (64.0 * 0.1f64).max(link), "batch 64, compute-bound: 64 x 100 ms"),
+        (
+            64,
+            "100ms",
+            (64.0 * 0.1f64).max(link),
+            "batch 64, compute-bound: 64 x 100 ms",
+        ),
     ] {
         rows.push(row(
             "weight-streaming",
