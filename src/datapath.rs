@@ -14,6 +14,7 @@
 //! fault, is added), then the prefetcher's `after_access`. A hit on a prefetched copy
 //! waits until that copy's fill is done.
 
+use crate::cpu::{Cpu, Work};
 use crate::engine::Time;
 use crate::hierarchy::{Access, Hierarchy, TierPair};
 use crate::metrics::{HistId, Metrics};
@@ -54,6 +55,8 @@ pub struct DataPath {
     /// Per job, when [`Self::track_jobs`] is on (one job: its traffic is the tiers').
     jobs: Vec<JobTraffic>,
     track_jobs: bool,
+    /// The host CPUs, when the config models them (see [`crate::cpu`]).
+    cpu: Option<Box<Cpu>>,
 }
 
 impl DataPath {
@@ -71,6 +74,28 @@ impl DataPath {
             transfer_hist,
             jobs: Vec::new(),
             track_jobs: false,
+            cpu: None,
+        }
+    }
+
+    /// Installs the host CPUs: requests through tiers and links with a CPU cost, and
+    /// workloads' CPU work ([`Self::run_cpu`]), occupy their cores.
+    pub fn set_cpu(&mut self, cpu: Cpu) {
+        self.cpu = Some(Box::new(cpu));
+    }
+
+    /// The host CPUs, if modelled.
+    pub fn cpu(&self) -> Option<&Cpu> {
+        self.cpu.as_deref()
+    }
+
+    /// Runs `work` of `kind` on node `node`'s CPU from `now` (at once, for its
+    /// duration, when CPUs are not modelled); returns when it ends.
+    #[inline]
+    pub fn run_cpu(&mut self, node: u16, now: Time, kind: Work, work: Time) -> Time {
+        match self.cpu.as_deref_mut() {
+            Some(c) => c.run(node, now, kind, work),
+            None => now.saturating_add(work),
         }
     }
 
@@ -205,6 +230,16 @@ impl DataPath {
         if let Some(p) = self.prefetch.get_mut(node) {
             p.after_access(now, req, a.tier, &mut self.hier);
         }
+        if let Some(cpu) = self.cpu.as_deref_mut() {
+            a.done = cpu.access(
+                &self.hier,
+                origin.node,
+                a.tier,
+                req.size as u64,
+                now,
+                a.done,
+            );
+        }
         self.metrics.record_op(req.op, a.done - now);
         a
     }
@@ -291,7 +326,10 @@ impl DataPath {
         origin: Origin,
     ) -> Time {
         let i = self.hier.topo.own_instance(origin.node as usize, tier);
-        let done = self.hier.pinned(i, now, op, bytes, sequential).done;
+        let mut done = self.hier.pinned(i, now, op, bytes, sequential).done;
+        if let Some(cpu) = self.cpu.as_deref_mut() {
+            done = cpu.access(&self.hier, origin.node, i, bytes, now, done);
+        }
         self.metrics.record_op(op, done - now);
         done
     }

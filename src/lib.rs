@@ -7,8 +7,10 @@
 //! functionally over a trace ([`trace`]) at cache-simulator speed.
 
 pub mod atomic;
+pub mod calibrate;
 pub mod cli;
 pub mod config;
+pub mod cpu;
 pub mod datapath;
 pub mod device;
 pub mod engine;

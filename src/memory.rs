@@ -238,6 +238,10 @@ fn workload(e: &mut Estimate, w: &Value, prefix: &str, capacities: &[u64], gpus:
                 e.add(key, samples, 4, "per-sample sizes");
             }
             e.add(key, samples, 8, "the sampler's order");
+            let layout = ["/dataset/samples_per_file", "/dataset/format"];
+            if layout.iter().any(|k| w.pointer(k).is_some()) {
+                e.add(key, samples, 8, "each sample's offset in its file");
+            }
             cached(e, key, samples, min_size(w.pointer("/dataset/size")));
             let ranks = w.get("ranks").and_then(|r| r.as_u64()).unwrap_or(gpus);
             let slots = ranks

@@ -173,6 +173,25 @@ fn one_override_changes_exactly_that_field() {
         ("write_bandwidth", "\"8Gb/s\"", |s| s.write_bandwidth = 1e9),
         ("granularity", "\"4KiB\"", |s| s.granularity = 4096),
         ("channels", "3", |s| s.channels = 3),
+        ("read_iops", "1000", |s| s.read_iops = 1000.0),
+        ("write_iops", "2.5e3", |s| s.write_iops = 2500.0),
+        ("max_transfer", "\"128KiB\"", |s| s.max_transfer = 128 << 10),
+        // Table points are read by the table model only: the case names it too.
+        (
+            "table",
+            "[{ op = \"read\", pattern = \"random\", size = \"4KiB\", qd = 2, bandwidth = \"1MB/s\", latency = \"3us\" }]\nmodel = \"table\"",
+            |s| {
+                s.model = "table".into();
+                s.table = vec![tiersim::device::TablePoint {
+                    op: tiersim::device::table::PointOp::Read,
+                    pattern: tiersim::device::table::PointPattern::Random,
+                    size: 4096,
+                    qd: 2,
+                    bandwidth: 1e6,
+                    latency: 3_000_000,
+                }];
+            },
+        ),
         ("endurance", "\"1PB\"", |s| s.endurance_bytes = 1e15),
         ("read_energy_pj_per_byte", "1.5", |s| {
             s.read_energy_pj_per_byte = 1.5

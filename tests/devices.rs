@@ -7,8 +7,9 @@ use tiersim::trace::Op;
 
 #[test]
 fn nvme_pcie3_unloaded_4k_random_read_is_latency_plus_transfer() {
-    // Micron 9200: QD1 4 KB read 92 us; 4096 B at 3.5 GB/s = 1.1702857 us.
-    let expected_ps = 92_000_000 + (4096.0 / 3.5e9 * 1e12_f64).round() as u64;
+    // Micron 9200: QD1 4 KB read 92 us; on the data path 4096 B at 3.5 GB/s = 1.170 us,
+    // but at least 1 / 840 K IOPS = 1.190 us: the IOPS limit wins.
+    let expected_ps = 92_000_000 + (1e12 / 840e3_f64).round() as u64;
     let mut dev = device::build(&presets::preset("nvme-tlc-pcie3").unwrap()).unwrap();
     assert_eq!(dev.submit(0, Op::Read, 4096, false), expected_ps);
 
@@ -143,6 +144,25 @@ fn presets_put_read_and_write_figures_where_the_references_do() {
             assert_eq!(s.write_latency, w, "{name} write latency");
         }
     }
+    // IOPS limits: REFERENCES.md s1 (Micron 9200 840 K / 285 K, PM9A3 900 K / 200 K,
+    // P4800X 585 K reads), the Micron 9400 datasheet (1,600 K reads, 7,000 MB/s).
+    for (name, read_iops, write_iops) in [
+        ("nvme-tlc-pcie3", 840e3, 285e3),
+        ("nvme-tlc-pcie4", 900e3, 200e3),
+        ("optane-ssd", 585e3, 0.0),
+        ("micron-9400", 1.6e6, 940e3),
+    ] {
+        let s = presets::preset(name).unwrap();
+        assert_eq!(
+            (s.read_iops, s.write_iops),
+            (read_iops, write_iops),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        presets::preset("micron-9400").unwrap().read_bandwidth,
+        7.0 * GB
+    );
     // No preset reads slower than it writes or runs sequential access slower than
     // random: a swapped pair would break one of these.
     for name in presets::NAMES {

@@ -37,6 +37,20 @@ fn small(kind: &str, dir: &std::path::Path) -> Option<String> {
             std::fs::write(&path, ids).unwrap();
             format!("path = \"{}\"\nformat = \"txt\"\nclients = 4\nsize = \"4KiB\"", path.display())
         }
+        "dlio" => {
+            // Streamed files with a read-ahead: the file-layout read path.
+            let path = dir.join("small.yaml");
+            std::fs::write(
+                &path,
+                "dataset:\n  num_files_train: 20\n  num_samples_per_file: 10\n  \
+                 record_length: 30000\n  record_length_stdev: 5000\n  format: tfrecord\n\
+                 reader:\n  batch_size: 4\n  read_threads: 2\n  transfer_size: 65536\n  \
+                 file_shuffle: seed\n  sample_shuffle: seed\n  shuffle_size: 16\n\
+                 train:\n  epochs: 2\n  computation_time: 0.001\n",
+            )
+            .unwrap();
+            format!("yaml = \"{}\"\naccelerators = 3\nread_ahead = 2", path.display())
+        }
         _ => return None,
     };
     Some(format!("{TIERS}\n[workload]\nkind = \"{kind}\"\n{body}\n"))

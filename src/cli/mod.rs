@@ -1,5 +1,6 @@
 //! Subcommands, one file each: each has an `Args` (clap derive) and a `run`.
 
+pub mod calibrate;
 pub mod check;
 pub mod merge;
 pub mod plot;
@@ -43,6 +44,8 @@ pub enum Command {
     Plot(plot::Args),
     /// Write one self-contained HTML page for a run or sweep folder.
     Report(report::Args),
+    /// Fit a device preset to fio JSON output (`fio --output-format=json`).
+    Calibrate(calibrate::Args),
 }
 
 /// Runs the chosen subcommand; the exit code says success or which failure.
@@ -58,5 +61,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Merge(a) => merge::run(a),
         Command::Plot(a) => plot::run(a),
         Command::Report(a) => report::run(a),
+        Command::Calibrate(a) => calibrate::run(a),
     }
 }

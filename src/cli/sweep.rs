@@ -48,6 +48,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .check()
             .map_err(|e| anyhow::anyhow!("{}: {} runs: {e}", args.spec.display(), spec.len()))?;
     }
+    if spec.search.is_some() {
+        return run_search(&spec, args);
+    }
     let plan =
         sweep::expand(&spec).map_err(|e| anyhow::anyhow!("{}: {e:#}", args.spec.display()))?;
     if args.list {
@@ -66,7 +69,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let out = args.out.unwrap_or_else(|| {
+    let (out, opts) = options(&spec, &args)?;
+    let report = sweep::run_plan(&plan, &opts)?;
+    if args.shard.is_none() {
+        super::report::after(&out, args.report, args.quiet)?;
+    }
+    Ok(if report.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The output folder and run options of `args`.
+fn options(spec: &Spec, args: &Args) -> anyhow::Result<(PathBuf, Options)> {
+    let out = args.out.clone().unwrap_or_else(|| {
         let stem = args
             .spec
             .file_stem()
@@ -83,22 +100,54 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .map(|n| n.get())
             .unwrap_or(1)
     });
-    let report = sweep::run_plan(
-        &plan,
-        &Options {
-            jobs,
-            out: out.clone(),
-            shard: args.shard,
-            resume: args.resume,
-            quiet: args.quiet,
-            inputs,
-            run_timeout: args.run_timeout,
-            memory_check: !args.no_memory_check,
-        },
-    )?;
-    if args.shard.is_none() {
-        super::report::after(&out, args.report, args.quiet)?;
+    let opts = Options {
+        jobs,
+        out: out.clone(),
+        shard: args.shard,
+        resume: args.resume,
+        quiet: args.quiet,
+        inputs,
+        run_timeout: args.run_timeout,
+        memory_check: !args.no_memory_check,
+    };
+    Ok((out, opts))
+}
+
+/// A spec with `[search]`: bisection rounds, then search.csv and one line per grid
+/// point on stdout.
+fn run_search(spec: &Spec, args: Args) -> anyhow::Result<ExitCode> {
+    let s = spec.search.as_ref().expect("a search");
+    if args.list {
+        anyhow::bail!(
+            "--list: the probes of a [search] depend on the results of earlier probes, so \
+             they cannot be listed before running"
+        );
     }
+    let (out, opts) = options(spec, &args)?;
+    let (report, found) = sweep::search::run_search(spec, &opts)
+        .map_err(|e| anyhow::anyhow!("{}: {e:#}", args.spec.display()))?;
+    let params: Vec<String> = spec.params().iter().map(|p| p.text.clone()).collect();
+    let cmp = if s.at_least { ">=" } else { "<=" };
+    for f in &found {
+        let at = sweep::plan::describe(&params, &f.cells);
+        let value = f.found.map_or_else(
+            || format!("none in {}..={}", s.low, s.high),
+            |x| x.to_string(),
+        );
+        println!(
+            "{}{} = {value} (largest with {} {cmp} {}; {} probes)",
+            if at.is_empty() {
+                String::new()
+            } else {
+                format!("{at}: ")
+            },
+            s.key,
+            s.metric,
+            s.threshold,
+            f.probes
+        );
+    }
+    super::report::after(&out, args.report, args.quiet)?;
     Ok(if report.failed > 0 {
         ExitCode::from(1)
     } else {

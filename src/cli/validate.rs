@@ -29,16 +29,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let checks = validate::select(args.only.as_deref());
     if checks.is_empty() {
-        let mut names: Vec<&str> = validate::REGISTRY
-            .iter()
-            .flat_map(|c| [c.name, c.group])
-            .collect();
-        names.sort();
-        names.dedup();
+        // Groups only: the checks are many (`--list` names each).
+        let mut groups: Vec<&str> = validate::REGISTRY.iter().map(|c| c.group).collect();
+        groups.sort();
+        groups.dedup();
         anyhow::bail!(
-            "--only: no check or group named '{}'; known: {}",
+            "--only: no check or group named '{}'; groups: {} (`tiersim validate --list` \
+             lists every check)",
             args.only.unwrap_or_default(),
-            names.join(", ")
+            groups.join(", ")
         );
     }
     let results = validate::run_checks(&checks, &Env::default());

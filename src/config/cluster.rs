@@ -11,6 +11,7 @@
 //! gpus = 8
 //! nic = "nic"               # a [[links]] entry with scope = "node": one per node
 //! intra_link = "nvlink"     # optional node-scope link for the intra-node collective
+//! cpu_cores = 64            # optional: cores per node (see `crate::cpu`)
 //! ```
 //!
 //! `[[tiers]]` and `[[links]]` entries carry `scope`: `shared` (default: one
@@ -77,6 +78,9 @@ pub struct NodeGroup {
     /// `scope = "node"`, used by the intra-node steps of a collective.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intra_link: Option<String>,
+    /// CPU cores per node (overrides `[cpu] cores`; absent: that, or unlimited).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_cores: Option<u32>,
 }
 
 fn one() -> u32 {
@@ -94,6 +98,8 @@ pub struct NodeInfo {
     /// Config link index of the NIC and intra-node link.
     pub nic: Option<usize>,
     pub intra_link: Option<usize>,
+    /// CPU cores (None: unlimited).
+    pub cpu_cores: Option<u32>,
 }
 
 impl Config {
@@ -103,6 +109,7 @@ impl Config {
             n.as_ref()
                 .and_then(|n| self.links.iter().position(|l| &l.name == n))
         };
+        let cores = self.cpu.as_ref().and_then(|c| c.cores);
         match &self.cluster {
             Some(c) if !c.nodes.is_empty() => c
                 .nodes
@@ -114,6 +121,7 @@ impl Config {
                         gpus: g.gpus,
                         nic: link(&g.nic),
                         intra_link: link(&g.intra_link),
+                        cpu_cores: g.cpu_cores.or(cores),
                     };
                     std::iter::repeat_n(info, g.count as usize)
                 })
@@ -123,6 +131,7 @@ impl Config {
                 gpus: 1,
                 nic: None,
                 intra_link: None,
+                cpu_cores: cores,
             }],
         }
     }

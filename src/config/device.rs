@@ -25,6 +25,9 @@ pub struct DeviceConfig {
     /// pooled: each object cached on its owner node). See `crate::config::cluster`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<super::cluster::Scope>,
+    /// CPU work of a request through this tier or link (see `crate::cpu::cost`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<crate::cpu::cost::CpuCostConfig>,
     /// Device fields as written ([`DeviceSpec`] names and units), overriding the
     /// preset's. Unknown keys are rejected by [`DeviceConfig::resolve`].
     #[serde(flatten, serialize_with = "canonical_fields")]
@@ -32,7 +35,7 @@ pub struct DeviceConfig {
 }
 
 /// The entry keys besides the device fields.
-const ENTRY_KEYS: &[&str] = &["name", "preset", "eviction", "link", "scope"];
+const ENTRY_KEYS: &[&str] = &["name", "preset", "eviction", "link", "scope", "cpu"];
 
 impl DeviceConfig {
     /// The preset with every given field applied; errors name `path` + field.
@@ -141,6 +144,10 @@ fn user_defined() -> DeviceSpec {
         write_bandwidth: 1.0,
         granularity: 1,
         channels: 1,
+        read_iops: 0.0,
+        write_iops: 0.0,
+        max_transfer: 0,
+        table: Vec::new(),
         endurance_bytes: 0.0,
         read_energy_pj_per_byte: 0.0,
         write_energy_pj_per_byte: 0.0,

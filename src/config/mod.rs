@@ -140,6 +140,9 @@ pub struct Config {
     /// Optional cluster: node groups, their NICs, the fabric (see [`cluster`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<cluster::ClusterConfig>,
+    /// Optional host CPUs: cores per node (see [`crate::cpu`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<crate::cpu::cost::CpuConfig>,
     /// The folder of the config file when loaded from one (set by [`Config::load`]):
     /// workloads resolve relative file paths (traces, arrival files) against it.
     #[serde(skip)]
@@ -258,6 +261,7 @@ impl Config {
             l.resolve(&path)?;
         }
         self.check_cluster()?;
+        self.check_cpu()?;
         jobs::check(self)?;
         for (key, d) in [
             ("sim.duration", self.sim.duration),

@@ -81,6 +81,9 @@ impl Config {
         if let Some(c) = &self.cluster {
             out.insert("cluster".into(), Value::Object(to_map(c, "cluster")?));
         }
+        if let Some(c) = &self.cpu {
+            out.insert("cpu".into(), Value::Object(to_map(c, "cpu")?));
+        }
         if let Some(w) = &self.workload {
             let w = workload::REGISTRY.resolve(w.clone(), "workload", &ctx)?;
             out.insert("workload".into(), Value::Object(w));

@@ -1,7 +1,9 @@
 //! The basic device model: `channels` requests in service at once, each taking the
 //! device's latency and then its media bytes over a shared data path at the device
-//! bandwidth. Unloaded, a request costs latency + bytes / bandwidth; loaded, throughput
-//! is min(channels / latency, bandwidth / bytes) and requests queue FIFO.
+//! bandwidth (at least 1 / IOPS with `read_iops`/`write_iops`), split into transfers
+//! of at most `max_transfer`. Unloaded, a request costs latency + bytes / bandwidth;
+//! loaded, throughput is min(channels / latency, bandwidth / bytes, IOPS) and requests
+//! queue FIFO.
 //!
 //! Requests are served in submission order and their resources are reserved at
 //! submission (a reservation model): exact for requests submitted in time order, as
@@ -30,16 +32,13 @@ impl BasicDevice {
 
 impl DeviceModel for BasicDevice {
     fn submit(&mut self, now: Time, op: Op, bytes: u64, sequential: bool) -> Time {
-        let media = self.spec.media_bytes(bytes);
-        let xfer = self.server.transfer(op, media);
-        self.server.serve(
-            now,
-            op,
-            bytes,
-            media,
-            self.spec.latency(op, sequential),
-            xfer,
-        )
+        let latency = self.spec.latency(op, sequential);
+        let (spec, server) = (&self.spec, &mut self.server);
+        super::server::for_each_transfer(bytes, spec.max_transfer, |piece| {
+            let media = spec.media_bytes(piece);
+            let xfer = server.transfer(op, media);
+            server.serve(now, op, piece, media, latency, xfer)
+        })
     }
 
     fn spec(&self) -> &DeviceSpec {

@@ -79,11 +79,14 @@ pub fn loaded(idle: Time, u: f64) -> Time {
 
 impl DeviceModel for LoadedLatencyDevice {
     fn submit(&mut self, now: Time, op: Op, bytes: u64, sequential: bool) -> Time {
-        let media = self.spec.media_bytes(bytes);
-        let xfer = self.server.transfer(op, media);
-        let u = self.utilisation(now, xfer);
-        let latency = loaded(self.spec.latency(op, sequential), u);
-        self.server.serve(now, op, bytes, media, latency, xfer)
+        let idle = self.spec.latency(op, sequential);
+        super::server::for_each_transfer(bytes, self.spec.max_transfer, |piece| {
+            let media = self.spec.media_bytes(piece);
+            let xfer = self.server.transfer(op, media);
+            let u = self.utilisation(now, xfer);
+            let latency = loaded(idle, u);
+            self.server.serve(now, op, piece, media, latency, xfer)
+        })
     }
 
     fn spec(&self) -> &DeviceSpec {

@@ -7,10 +7,12 @@ pub mod loaded_latency;
 pub mod optane;
 pub mod presets;
 pub mod server;
+pub mod table;
 
 pub use basic::BasicDevice;
 pub use loaded_latency::LoadedLatencyDevice;
 pub use optane::OptaneDevice;
+pub use table::{TableDevice, TablePoint};
 
 use crate::config::units;
 use crate::engine::Time;
@@ -52,6 +54,23 @@ pub struct DeviceSpec {
     pub granularity: u32,
     /// Requests in service at once (channels, banks, queue depth).
     pub channels: u32,
+    /// Read requests per second the device sustains (its IOPS limit; 0 = none): a read
+    /// holds the shared data path for max(1 / read_iops, media bytes / read_bandwidth),
+    /// so the smaller of the two limits wins.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub read_iops: f64,
+    /// Write requests per second the device sustains (0 = none), as `read_iops`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub write_iops: f64,
+    /// Largest transfer of one device request in bytes (0 = no limit): a larger request
+    /// is split into transfers of at most this size, each a device request of its own
+    /// (its own channel, latency, IOPS cost and counters).
+    #[serde(default, skip_serializing_if = "is_zero_u64", with = "units::as_size")]
+    pub max_transfer: u64,
+    /// Measured (op, pattern, request size, queue depth) -> (bandwidth, mean latency)
+    /// points for the `table` model (see `table.rs`); empty for the other models.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub table: Vec<TablePoint>,
     /// Bytes that may be written over the device's life (0 = unlimited).
     #[serde(rename = "endurance", with = "units::as_size_f64")]
     pub endurance_bytes: f64,
@@ -91,13 +110,21 @@ impl DeviceSpec {
         }
     }
 
-    /// Unloaded service time: latency plus media bytes over the device bandwidth.
+    /// Unloaded service time of the basic model: latency plus media bytes over the
+    /// device bandwidth (at least 1 / IOPS), per transfer of at most `max_transfer`
+    /// (transfers after the first wait only for the data path).
     pub fn unloaded_time(&self, op: Op, bytes: u64, sequential: bool) -> Time {
-        let bw = match op {
-            Op::Read => self.read_bandwidth,
-            Op::Write => self.write_bandwidth,
+        let (bw, iops) = match op {
+            Op::Read => (self.read_bandwidth, self.read_iops),
+            Op::Write => (self.write_bandwidth, self.write_iops),
         };
-        self.latency(op, sequential) + transfer_time(self.media_bytes(bytes), bw)
+        let per_op = if iops > 0.0 { round_ps(1e12 / iops) } else { 0 };
+        let mut path = 0;
+        server::for_each_transfer(bytes, self.max_transfer, |piece| {
+            path += transfer_time(self.media_bytes(piece), bw).max(per_op);
+            0
+        });
+        self.latency(op, sequential) + path
     }
 
     /// Checks the fields make sense; errors name the field.
@@ -127,6 +154,24 @@ impl DeviceSpec {
                 ));
             }
         }
+        for (key, v) in [
+            ("read_iops", self.read_iops),
+            ("write_iops", self.write_iops),
+        ] {
+            if !(v >= 0.0 && v.is_finite()) {
+                return Err(format!(
+                    "{key}: must be a finite number of requests per second (0 = no limit), got {v}"
+                ));
+            }
+        }
+        if self.model == "table" {
+            table::validate(&self.table)?;
+        } else if !self.table.is_empty() {
+            return Err(format!(
+                "table: measured points are read by model = \"table\" only, not by \"{}\"",
+                self.model
+            ));
+        }
         if self.granularity == 0 {
             return Err("granularity: must be at least 1 byte".into());
         }
@@ -137,6 +182,14 @@ impl DeviceSpec {
             .map(|_| ())
             .map_err(|e| format!("model: {e}"))
     }
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
+fn is_zero_u64(v: &u64) -> bool {
+    *v == 0
 }
 
 /// The smallest bandwidth a device may have, bytes per second.
@@ -202,13 +255,15 @@ pub const MODELS: &[(&str, Constructor)] = &[
     ("basic", |s| Box::new(BasicDevice::new(s.clone()))),
     ("optane", optane::boxed),
     ("loaded-latency", loaded_latency::boxed),
+    ("table", table::boxed),
 ];
 
 /// Each model's known limits, for reports (`tiersim validate` lists them).
 pub const MODEL_LIMITS: &[(&str, &str)] = &[
-    ("basic", "latency + bytes over a shared data path, FIFO queueing only: no loaded-latency curve, no read/write interference, no wear-levelling stalls"),
+    ("basic", "latency + bytes over a shared data path (at least 1 / IOPS per request), FIFO queueing only: throughput against queue depth is a hard knee (a measured curve needs model = table), no loaded-latency curve, no read/write interference, no wear-levelling stalls"),
     ("optane", optane::LIMITS),
     ("loaded-latency", loaded_latency::LIMITS),
+    ("table", table::LIMITS),
 ];
 
 /// Builds the model named in `spec.model` (validate the spec first).

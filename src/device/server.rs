@@ -3,10 +3,45 @@
 //! submission order (requests are submitted in time order by the engine), plus the
 //! device counters. Models differ only in the latency, media bytes and transfer time
 //! they hand to [`Server::serve`].
+//!
+//! Request-dependent speed: a request holds the data path for the larger of its bytes
+//! over the bandwidth and 1 / IOPS (`read_iops`, `write_iops`; the smaller limit wins),
+//! and [`for_each_transfer`] splits a request larger than `max_transfer` into device
+//! requests. Throughput against queue depth QD (closed loop, one request size s) is
+//! then min(QD x s / (latency + path time), bandwidth, IOPS x s): linear up to the
+//! knee, flat after it (the `table` model gives a measured curve instead).
 
 use super::{DeviceSpec, DeviceStats};
 use crate::engine::Time;
 use crate::trace::Op;
+
+/// 1 / `iops` in picoseconds, 0 for no limit (`iops` = 0).
+fn ps_per_op(iops: f64) -> Time {
+    if iops > 0.0 {
+        super::round_ps(1e12 / iops)
+    } else {
+        0
+    }
+}
+
+/// Splits a request of `bytes` into device transfers of at most `max_transfer` bytes
+/// (0: no limit; full transfers first, the remainder last), calls `each` on every
+/// transfer's size in order and returns the latest time `each` returned. A request of
+/// 0 bytes is one transfer of 0 bytes. No allocation.
+#[inline]
+pub fn for_each_transfer(bytes: u64, max_transfer: u64, mut each: impl FnMut(u64) -> Time) -> Time {
+    if max_transfer == 0 || bytes <= max_transfer {
+        return each(bytes);
+    }
+    let mut left = bytes;
+    let mut done = 0;
+    while left > 0 {
+        let piece = left.min(max_transfer);
+        left -= piece;
+        done = done.max(each(piece));
+    }
+    done
+}
 
 /// See the module doc.
 pub struct Server {
@@ -25,6 +60,9 @@ pub struct Server {
     busy_until: Time,
     read_ps_per_byte: f64,
     write_ps_per_byte: f64,
+    /// The least time a request holds the data path: 1 / IOPS (0 without a limit).
+    read_ps_per_op: Time,
+    write_ps_per_op: Time,
     pub stats: DeviceStats,
 }
 
@@ -37,18 +75,21 @@ impl Server {
             busy_until: 0,
             read_ps_per_byte: 1e12 / spec.read_bandwidth,
             write_ps_per_byte: 1e12 / spec.write_bandwidth,
+            read_ps_per_op: ps_per_op(spec.read_iops),
+            write_ps_per_op: ps_per_op(spec.write_iops),
             stats: DeviceStats::default(),
         }
     }
 
-    /// Time to move `media` bytes at the device's bandwidth for `op`, picoseconds.
+    /// Time request of `media` bytes holds the data path for `op`, picoseconds: its
+    /// bytes at the device's bandwidth, at least 1 / IOPS.
     #[inline]
     pub fn transfer(&self, op: Op, media: u64) -> Time {
-        let ps_per_byte = match op {
-            Op::Read => self.read_ps_per_byte,
-            Op::Write => self.write_ps_per_byte,
+        let (ps_per_byte, ps_per_op) = match op {
+            Op::Read => (self.read_ps_per_byte, self.read_ps_per_op),
+            Op::Write => (self.write_ps_per_byte, self.write_ps_per_op),
         };
-        super::round_ps(media as f64 * ps_per_byte)
+        super::round_ps(media as f64 * ps_per_byte).max(ps_per_op)
     }
 
     /// Serves a request of `bytes` (`media` on the media) arriving at `now`: the first

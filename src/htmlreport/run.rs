@@ -88,10 +88,16 @@ pub fn page(dir: &Path, opts: &Options, links: bool) -> anyhow::Result<String> {
             ),
         ],
     ];
+    // CPU pools by name (a few; a large cluster's are in cpu.csv).
+    let cpu = s.cpu.as_ref().filter(|c| c.pools().count() <= 16).map(|c| {
+        let pool = |p| serde_json::to_value(p).unwrap_or_default();
+        Value::Object(c.pools().map(|p| (p.name.clone(), pool(p))).collect())
+    });
     for (section, v) in [
         ("workload", Some(&s.workload)),
         ("migration", s.migration.as_ref()),
         ("prefetch", s.prefetch.as_ref()),
+        ("cpu", cpu.as_ref()),
     ] {
         if let Some(v) = v {
             flatten(section, v, &mut rows);

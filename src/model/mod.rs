@@ -99,6 +99,10 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
         hier.set_partitioned();
     }
     let mut data = DataPath::new(hier);
+    if cfg.models_cpu() {
+        let cpu = crate::cpu::build(cfg, data.hierarchy())?;
+        data.set_cpu(cpu);
+    }
     if !cfg.jobs.is_empty() {
         data.track_jobs();
     }

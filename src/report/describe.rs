@@ -54,6 +54,9 @@ pub fn describe(s: &RunSummary) -> String {
             ns(l.max_ns)
         );
     }
+    if let Some(c) = &s.cpu {
+        out += &c.describe();
+    }
     if let Some(w) = s.workload.as_object() {
         let parts: Vec<String> = w.iter().map(|(k, v)| format!("{k}={v}")).collect();
         out += &format!("workload: {}\n", parts.join(", "));

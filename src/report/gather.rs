@@ -340,6 +340,10 @@ impl RunSummary {
             warnings,
             nodes,
             jobs: jobs(sim, end),
+            cpu: sim
+                .data
+                .cpu()
+                .map(|c| super::cpu::summary(c, &sim.hier().topo.groups, end)),
         }
     }
 }

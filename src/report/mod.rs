@@ -4,6 +4,7 @@
 //! wall-clock times). summary.json is one typed [`RunSummary`]; tiers.csv and
 //! latency.csv are derived from it. Every file goes through [`crate::atomic`].
 
+pub mod cpu;
 mod describe;
 mod gather;
 pub mod manifest;
@@ -86,7 +87,13 @@ pub fn nodes_csv(s: &RunSummary) -> String {
     for l in &levels {
         out += &format!(",{l}_hits");
     }
-    out += ",nic,nic_bytes_read,nic_bytes_written,nic_utilisation,nic_mean_queue_time_ns\n";
+    out += ",nic,nic_bytes_read,nic_bytes_written,nic_utilisation,nic_mean_queue_time_ns";
+    let cpu = s.cpu.as_ref().map(|c| &c.nodes);
+    out += if cpu.is_some() {
+        ",cpu_cores,cpu_busy_core_s,cpu_utilisation\n"
+    } else {
+        "\n"
+    };
     for n in &s.nodes {
         out += &format!(
             "{},{},{},{},{},{},{}",
@@ -98,12 +105,22 @@ pub fn nodes_csv(s: &RunSummary) -> String {
         match &n.nic {
             Some(d) => {
                 out += &format!(
-                    ",{},{},{},{},{}\n",
+                    ",{},{},{},{},{}",
                     d.name, d.bytes_read, d.bytes_written, d.utilisation, d.mean_queue_time_ns
                 )
             }
-            None => out += ",,,,,\n",
+            None => out += ",,,,,",
         }
+        if let Some(p) = cpu.and_then(|c| c.get(n.node as usize)) {
+            let opt = |v: Option<String>| v.unwrap_or_default();
+            out += &format!(
+                ",{},{},{}",
+                opt(p.cores.map(|c| c.to_string())),
+                p.busy_core_s,
+                opt(p.utilisation.map(|u| u.to_string()))
+            );
+        }
+        out += "\n";
     }
     out
 }
@@ -197,6 +214,9 @@ pub fn write_run(
     }
     if !s.jobs.is_empty() {
         put("jobs.csv", jobs_csv(&s).as_bytes())?;
+    }
+    if let Some(c) = &s.cpu {
+        put("cpu.csv", c.csv().as_bytes())?;
     }
     for (name, text) in sim_tables(sim, out) {
         put(&name, text.as_bytes())?;

@@ -44,6 +44,9 @@ pub struct RunSummary {
     /// Per job of a `[[jobs]]` config (absent otherwise): jobs.csv.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub jobs: Vec<JobSummary>,
+    /// The host CPUs, when the config models them (absent otherwise): cpu.csv.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<super::cpu::CpuSummary>,
 }
 
 /// One job's figures (a `[[jobs]]` entry).
@@ -317,6 +320,13 @@ impl RunSummary {
                 put(format!("latency.{name}.{field}"), get(h));
             }
         }
+        if let Some(c) = &self.cpu {
+            let mut cells = Vec::new();
+            c.headline(&mut cells);
+            for (col, x) in cells {
+                put(col, x);
+            }
+        }
         flatten("workload", &self.workload, &mut out);
         for j in &self.jobs {
             let mut put = |field: &str, x: Option<f64>| {
@@ -414,6 +424,7 @@ mod tests {
             warnings: Vec::new(),
             nodes: Vec::new(),
             jobs: Vec::new(),
+            cpu: None,
         }
     }
 

@@ -275,6 +275,15 @@ impl<'a> Ctx<'a> {
         self.data.transfer(now, l, bytes) - self.t0
     }
 
+    /// Runs `work` of `kind` on node slot `slot`'s CPU now (FIFO over its cores; at
+    /// once when CPUs are not modelled); returns when it ends. Wakes no one.
+    #[inline]
+    pub fn cpu_on(&mut self, slot: usize, kind: crate::cpu::Work, work: Time) -> Time {
+        let now = self.abs_now();
+        let node = self.origin(slot).node;
+        self.data.run_cpu(node, now, kind, work) - self.t0
+    }
+
     /// Drops object `id` from every cache tier without writing it back (freed data,
     /// such as a finished request's KV cache).
     pub fn discard(&mut self, id: u64) {

@@ -1,7 +1,8 @@
 //! Sweeps: a spec (base config + grid of key paths + zipped lists + repeats) expanded
 //! into runs with stable ids, run in parallel (rayon) or as shards (Slurm array
 //! tasks), resumable after a kill, and summarised in `runs.csv`; shard outputs merge
-//! into the same bytes an unsharded sweep writes. See docs/sweeps.md.
+//! into the same bytes an unsharded sweep writes; or a `[search]` by bisection
+//! ([`search`]). See docs/sweeps.md.
 //!
 //! Output folder layout: `plan.json` (the expanded sweep), `runs/<id>/` (one finished
 //! run: the files of `tiersim run`, summary.json written last; or a failed run: only
@@ -11,6 +12,7 @@ pub mod exec;
 pub mod keypath;
 pub mod merge;
 pub mod plan;
+pub mod search;
 pub mod spec;
 pub mod table;
 pub mod validate;

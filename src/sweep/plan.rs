@@ -69,26 +69,26 @@ pub fn short_hash(text: &str) -> String {
     crate::report::digest(text.as_bytes())[..16].to_string()
 }
 
-/// Parses a config value the way `tiersim run` parses a file.
-pub(super) fn parse_value(v: &toml::Value) -> Result<Config, String> {
+/// Parses a config value the way `tiersim run` parses a file in folder `dir` (the
+/// base config's, against which its relative paths resolve).
+pub(super) fn parse_value(
+    v: &toml::Value,
+    dir: Option<&std::path::Path>,
+) -> Result<Config, String> {
     let text = toml::to_string(v).map_err(|e| format!("cannot serialize the config: {e}"))?;
-    Config::parse(&text).map_err(|e| e.to_string())
+    Config::parse_in(&text, dir).map_err(|e| e.to_string())
 }
 
-/// Expands the spec into its runs (after [`validate_paths`]). Two runs with the same
-/// resolved config are an error naming both.
-pub fn expand(spec: &Spec) -> anyhow::Result<Plan> {
-    validate_paths(spec)?;
-    let params: Vec<String> = spec.params().iter().map(|p| p.text.clone()).collect();
+/// The grid points of `spec` in expansion order: the base with each point's values
+/// set, and the values as runs.csv cells.
+pub(super) fn grid_points(spec: &Spec) -> anyhow::Result<Vec<(toml::Value, Vec<String>)>> {
     let lens: Vec<usize> = spec.dims.iter().map(|d| d.values.len()).collect();
     let points: usize = lens
         .iter()
         .try_fold(1usize, |p, &n| p.checked_mul(n))
         .filter(|p| p.checked_mul(spec.repeats as usize).is_some())
         .ok_or_else(|| anyhow::anyhow!("the grid has more runs than this machine can count"))?;
-    let mut runs: Vec<PlannedRun> =
-        Vec::with_capacity((points * spec.repeats as usize).min(1 << 16));
-    let mut seen: std::collections::HashMap<String, usize> = Default::default();
+    let mut out = Vec::with_capacity(points.min(1 << 16));
     for p in 0..points {
         // Mixed-radix digits of p, the last axis varying fastest.
         let mut digits = vec![0; lens.len()];
@@ -98,7 +98,7 @@ pub fn expand(spec: &Spec) -> anyhow::Result<Plan> {
             rest /= n;
         }
         let mut value = spec.base.clone();
-        let mut cells = Vec::with_capacity(params.len());
+        let mut cells = Vec::new();
         for (d, &j) in spec.dims.iter().zip(&digits) {
             for (path, v) in d.paths.iter().zip(&d.values[j]) {
                 path.set(&mut value, v.clone())
@@ -106,56 +106,92 @@ pub fn expand(spec: &Spec) -> anyhow::Result<Plan> {
                 cells.push(render(v));
             }
         }
+        out.push((value, cells));
+    }
+    Ok(out)
+}
+
+/// Runs planned so far, and the index of each run id (two runs resolving to one
+/// config are an error).
+#[derive(Default)]
+pub(super) struct Planner {
+    pub runs: Vec<PlannedRun>,
+    seen: std::collections::HashMap<String, usize>,
+}
+
+impl Planner {
+    /// Plans repeat `r` (of `repeats`) of the config `value` with swept values `cells`.
+    pub fn add(
+        &mut self,
+        spec: &Spec,
+        params: &[String],
+        value: &toml::Value,
+        cells: &[String],
+        r: u64,
+    ) -> anyhow::Result<&PlannedRun> {
+        let mut v = value.clone();
+        let mut config = parse_value(&v, spec.base_dir.as_deref());
+        if spec.repeats > 1 {
+            if let Ok(c) = &config {
+                let s = repeat_seed(c.seed, r);
+                v.as_table_mut()
+                    .expect("table")
+                    .insert("seed".into(), toml::Value::Integer(s as i64));
+                config = parse_value(&v, spec.base_dir.as_deref());
+            }
+        }
+        let resolved = config
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|c| crate::runner::resolved_config(c, c.seed).map_err(|e| format!("{e:#}")));
+        let (id, config) = match resolved {
+            Ok(json) => (short_hash(&canonical_json(&json)), config),
+            Err(e) => {
+                let raw = serde_json::to_value(&v).unwrap_or(Value::Null);
+                let id = short_hash(&canonical_json(&json!({ "unparsed_config": raw })));
+                (id, Err(e))
+            }
+        };
+        let index = self.runs.len();
+        if let Some(&other) = self.seen.get(&id) {
+            anyhow::bail!(
+                "runs {other} and {index} resolve to the same config (id {id}): {} / {}",
+                describe(params, &self.runs[other].params),
+                describe(params, cells)
+            );
+        }
+        self.seen.insert(id.clone(), index);
+        let seed = config
+            .as_ref()
+            .map(|c| c.seed)
+            .unwrap_or_else(|_| v.get("seed").and_then(|s| s.as_integer()).unwrap_or(0) as u64);
+        self.runs.push(PlannedRun {
+            index,
+            id,
+            repeat: r,
+            seed,
+            params: cells.to_vec(),
+            config,
+        });
+        Ok(&self.runs[index])
+    }
+}
+
+/// Expands the spec into its runs (after [`validate_paths`]). Two runs with the same
+/// resolved config are an error naming both.
+pub fn expand(spec: &Spec) -> anyhow::Result<Plan> {
+    validate_paths(spec)?;
+    let params: Vec<String> = spec.params().iter().map(|p| p.text.clone()).collect();
+    let mut planner = Planner::default();
+    for (value, cells) in grid_points(spec)? {
         for r in 0..spec.repeats {
-            let mut v = value.clone();
-            let mut config = parse_value(&v);
-            if spec.repeats > 1 {
-                if let Ok(c) = &config {
-                    let s = repeat_seed(c.seed, r);
-                    v.as_table_mut()
-                        .expect("table")
-                        .insert("seed".into(), toml::Value::Integer(s as i64));
-                    config = parse_value(&v);
-                }
-            }
-            let resolved = config.as_ref().map_err(Clone::clone).and_then(|c| {
-                crate::runner::resolved_config(c, c.seed).map_err(|e| format!("{e:#}"))
-            });
-            let (id, config) = match resolved {
-                Ok(json) => (short_hash(&canonical_json(&json)), config),
-                Err(e) => {
-                    let raw = serde_json::to_value(&v).unwrap_or(Value::Null);
-                    let id = short_hash(&canonical_json(&json!({ "unparsed_config": raw })));
-                    (id, Err(e))
-                }
-            };
-            let index = runs.len();
-            if let Some(&other) = seen.get(&id) {
-                anyhow::bail!(
-                    "runs {other} and {index} resolve to the same config (id {id}): {} / {}",
-                    describe(&params, &runs[other].params),
-                    describe(&params, &cells)
-                );
-            }
-            seen.insert(id.clone(), index);
-            let seed = config
-                .as_ref()
-                .map(|c| c.seed)
-                .unwrap_or_else(|_| v.get("seed").and_then(|s| s.as_integer()).unwrap_or(0) as u64);
-            runs.push(PlannedRun {
-                index,
-                id,
-                repeat: r,
-                seed,
-                params: cells.clone(),
-                config,
-            });
+            planner.add(spec, &params, &value, &cells, r)?;
         }
     }
     Ok(Plan {
         params,
         repeats: spec.repeats,
-        runs,
+        runs: planner.runs,
     })
 }
 

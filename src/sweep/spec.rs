@@ -1,6 +1,7 @@
 //! The sweep spec file: a base config (a path relative to the spec, or an inline
 //! `[base]` table), a `[grid]` of key paths to value lists (cartesian product),
-//! `[[zip]]` groups of equal-length lists varied together, and `repeats`.
+//! `[[zip]]` groups of equal-length lists varied together, `repeats`, and an optional
+//! `[search]` for the largest value of one integer key whose metric meets a threshold.
 
 use super::keypath::KeyPath;
 use serde::de::{Deserializer, MapAccess, Visitor};
@@ -40,6 +41,34 @@ struct RawSpec {
     #[serde(default)]
     zip: Vec<Ordered>,
     repeats: Option<i64>,
+    search: Option<RawSearch>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSearch {
+    key: String,
+    low: i64,
+    high: i64,
+    metric: String,
+    at_least: Option<f64>,
+    at_most: Option<f64>,
+}
+
+/// `[search]`: the largest value of the integer key `key` in `low..=high` whose
+/// `metric` is at least `at_least` (or at most `at_most`), by bisection assuming the
+/// metric meets the threshold up to some value and not beyond (src/sweep/search.rs).
+#[derive(Debug, Clone)]
+pub struct Search {
+    pub key: KeyPath,
+    pub low: i64,
+    pub high: i64,
+    /// A runs.csv metric column (`workload.au`; a bare workload figure such as `au`
+    /// is taken as `workload.au` when no column has that name).
+    pub metric: String,
+    /// The threshold and its direction (true: at least).
+    pub threshold: f64,
+    pub at_least: bool,
 }
 
 /// One axis of the sweep: one key path (a grid entry) or several varied together
@@ -60,6 +89,10 @@ pub struct Spec {
     /// Grid entries first (declared order), then zip groups (declared order).
     pub dims: Vec<Dimension>,
     pub repeats: u64,
+    /// The folder relative paths in the base config resolve against: the base
+    /// config's own (or the spec's, for an inline `[base]`), as `tiersim run` does.
+    pub base_dir: Option<std::path::PathBuf>,
+    pub search: Option<Search>,
 }
 
 impl Spec {
@@ -80,6 +113,7 @@ impl Spec {
     pub fn parse(text: &str, dir: &Path) -> Result<Spec, String> {
         let raw: RawSpec =
             toml::from_str(text).map_err(|e| format!("not a valid sweep spec: {}", e.message()))?;
+        let mut base_dir = Some(dir.to_path_buf());
         let (base, base_origin) = match raw.base {
             toml::Value::String(p) => {
                 let full = dir.join(&p);
@@ -92,6 +126,7 @@ impl Spec {
                         e.message()
                     )
                 })?;
+                base_dir = full.parent().map(Path::to_path_buf);
                 (v, full.display().to_string())
             }
             v @ toml::Value::Table(_) => (v, "inline [base]".to_string()),
@@ -152,11 +187,44 @@ impl Spec {
                 .collect();
             dims.push(Dimension { paths, values });
         }
+        let search = match raw.search {
+            None => None,
+            Some(s) => {
+                let path = key(&s.key, "search.key")?;
+                if s.low > s.high {
+                    return Err(format!(
+                        "search: low ({}) must be at most high ({})",
+                        s.low, s.high
+                    ));
+                }
+                if repeats > 1 {
+                    return Err("search: repeats must be 1 (each probe is one run)".into());
+                }
+                let (threshold, at_least) = match (s.at_least, s.at_most) {
+                    (Some(x), None) => (x, true),
+                    (None, Some(x)) => (x, false),
+                    _ => return Err("search: give exactly one of at_least and at_most".into()),
+                };
+                if !threshold.is_finite() {
+                    return Err("search: the threshold must be a finite number".into());
+                }
+                Some(Search {
+                    key: path,
+                    low: s.low,
+                    high: s.high,
+                    metric: s.metric,
+                    threshold,
+                    at_least,
+                })
+            }
+        };
         Ok(Spec {
             base,
             base_origin,
             dims,
             repeats,
+            base_dir,
+            search,
         })
     }
 

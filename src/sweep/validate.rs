@@ -125,11 +125,17 @@ pub fn validate_paths(spec: &Spec) -> anyhow::Result<()> {
     if !spec.base.is_table() {
         anyhow::bail!("{}: the base config is not a table", spec.base_origin);
     }
-    parse_value(&spec.base).map_err(|e| anyhow::anyhow!("{}: {e}", spec.base_origin))?;
+    parse_value(&spec.base, spec.base_dir.as_deref())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", spec.base_origin))?;
     let variants = kind_variants(spec);
     let resolved: Vec<Value> = variants
         .iter()
-        .filter_map(|v| parse_value(v).ok()?.resolved().ok())
+        .filter_map(|v| {
+            parse_value(v, spec.base_dir.as_deref())
+                .ok()?
+                .resolved()
+                .ok()
+        })
         .collect();
     for d in &spec.dims {
         for (k, path) in d.paths.iter().enumerate() {
@@ -142,7 +148,9 @@ pub fn validate_paths(spec: &Spec) -> anyhow::Result<()> {
                 let mut w = v.clone();
                 path.set(&mut w, d.values[0][k].clone())
                     .map_err(|e| anyhow::anyhow!("unknown key path '{path}': {e}"))?;
-                match parse_value(&w).and_then(|c| c.resolved().map_err(|e| e.to_string())) {
+                match parse_value(&w, spec.base_dir.as_deref())
+                    .and_then(|c| c.resolved().map_err(|e| e.to_string()))
+                {
                     Ok(r) if declared(&r, path) => known = true,
                     Ok(_) => {}
                     Err(e) => why = e,

@@ -13,6 +13,7 @@
 mod distributed;
 pub mod libcachesim;
 mod memory;
+mod mlperf;
 mod nopfs;
 mod offload;
 mod optane;
@@ -238,6 +239,11 @@ pub const REGISTRY: &[Check] = &[
     Check { name: "libcachesim-s3fifo", group: "libcachesim", about: "S3-FIFO (variant v0, libCacheSim's S3FIFOv0) miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "s3fifo") },
     Check { name: "libcachesim-belady", group: "libcachesim", about: "Belady miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "belady") },
     Check { name: "weight-streaming", group: "offload", about: "weight-offload decoding step = layers x max(layer compute, layer bytes / link bandwidth) (FlexGen, ZeRO-Inference; REFERENCES s5)", run: offload::weight_streaming },
+    Check { name: "mlperf-unet3d-h100", group: "mlperf", about: "MLPerf Storage v1.0 closed, one Micron 9400: 2 H100 accelerators at AU >= 90% on UNet3D, by sweep search (within one)", run: |e| mlperf::check(e, "mlperf-unet3d-h100") },
+    Check { name: "mlperf-unet3d-a100", group: "mlperf", about: "MLPerf Storage v1.0 closed, one Micron 9400: 4 A100 accelerators at AU >= 90% on UNet3D, by sweep search (within one)", run: |e| mlperf::check(e, "mlperf-unet3d-a100") },
+    Check { name: "mlperf-resnet50-h100", group: "mlperf", about: "MLPerf Storage v1.0 closed, one Micron 9400: 38 H100 accelerators at AU >= 90% on ResNet-50, by sweep search (within one)", run: |e| mlperf::check(e, "mlperf-resnet50-h100") },
+    Check { name: "mlperf-cosmoflow-h100", group: "mlperf", about: "MLPerf Storage v1.0 closed, one Micron 9400: 12 H100 accelerators at AU >= 70% on CosmoFlow, by sweep search (within one)", run: |e| mlperf::check(e, "mlperf-cosmoflow-h100") },
+    Check { name: "mlperf-cosmoflow-a100", group: "mlperf", about: "MLPerf Storage v1.0 closed, one Micron 9400: 18 A100 accelerators at AU >= 70% on CosmoFlow, by sweep search (within one)", run: |e| mlperf::check(e, "mlperf-cosmoflow-a100") },
     Check { name: "nopfs-skew", group: "distributed", about: "NoPFS access skew from the training sampler: samples one worker reads > 10 times, Binomial tail (REFERENCES s4.2)", run: nopfs::skew },
 ];
 

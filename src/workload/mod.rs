@@ -2,6 +2,7 @@
 //! workload, each registered by name in [`REGISTRY`] with its declared parameters (a
 //! serde struct, see `crate::registry`) and chosen by `[workload] kind`.
 
+pub mod dlio;
 mod embedding;
 mod gemm;
 mod inference;
@@ -76,6 +77,7 @@ pub const REGISTRY: Registry<Entry<Constructor>> = Registry {
             training::params::resolve_table,
             training::build,
         ),
+        Entry::new::<dlio::Params>("dlio", dlio::build),
     ],
 };
 

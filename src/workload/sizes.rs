@@ -1,16 +1,18 @@
-//! Object size distributions shared by workloads: fixed, uniform, lognormal from a
-//! mean and standard deviation, or empirical from a file of sizes. Each object gets one
+//! Object size distributions shared by workloads: fixed, uniform, lognormal or normal
+//! (clamped at 1 byte, as DLIO draws record lengths) from a mean and standard
+//! deviation, or empirical from a file of sizes. Each object gets one
 //! size for the whole run, drawn from a named stream.
 
 use crate::config::{Bytes, ConfigError};
 use crate::engine::Rng;
 use rand::Rng as _;
-use rand_distr::{Distribution, Exp, LogNormal};
+use rand_distr::{Distribution, Exp, LogNormal, Normal};
 use serde::{Deserialize, Serialize};
 
 /// A size distribution as written in a config:
 /// `"4KiB"`, `{ dist = "uniform", min = "1KiB", max = "8KiB" }`,
 /// `{ dist = "lognormal", mean = "107.7KB", sd = "100KB" }`, `{ dist = "exponential", mean = "4KiB" }`,
+/// `{ dist = "normal", mean = "146.6MB", sd = "68.3MB" }` (clamped to 1 B .. 4 GiB - 1),
 /// `{ dist = "empirical", file = "sizes.txt" }` (one size in bytes per line).
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(untagged)]
@@ -26,6 +28,7 @@ pub enum SizeDist {
     Uniform { min: Bytes, max: Bytes },
     Lognormal { mean: Bytes, sd: Bytes },
     Exponential { mean: Bytes },
+    Normal { mean: Bytes, sd: Bytes },
     Empirical { file: std::path::PathBuf },
 }
 
@@ -46,6 +49,7 @@ pub enum SizeSampler {
     Uniform(u32, u32),
     Lognormal(LogNormal<f64>),
     Exponential(Exp<f64>),
+    Normal(Normal<f64>),
     Empirical(Vec<u32>),
 }
 
@@ -87,6 +91,10 @@ impl SizeSpec {
                         .map_err(|e| ConfigError::new(path, e.to_string()))?,
                 )
             }
+            SizeSpec::Dist(SizeDist::Normal { mean, sd }) => SizeSampler::Normal(
+                Normal::new(fit(*mean, ".mean")? as f64, sd.0 as f64)
+                    .map_err(|e| ConfigError::new(format!("{path}.sd"), e.to_string()))?,
+            ),
             SizeSpec::Dist(SizeDist::Exponential { mean }) => SizeSampler::Exponential(
                 Exp::new(1.0 / fit(*mean, ".mean")? as f64).expect("positive mean"),
             ),
@@ -137,6 +145,7 @@ impl SizeSampler {
             SizeSampler::Uniform(lo, hi) => rng.gen_range(*lo..=*hi),
             SizeSampler::Lognormal(d) => d.sample(rng).round().clamp(1.0, u32::MAX as f64) as u32,
             SizeSampler::Exponential(d) => d.sample(rng).round().clamp(1.0, u32::MAX as f64) as u32,
+            SizeSampler::Normal(d) => d.sample(rng).round().clamp(1.0, u32::MAX as f64) as u32,
             SizeSampler::Empirical(v) => v[rng.gen_range(0..v.len())],
         }
     }
@@ -153,7 +162,7 @@ impl SizeSampler {
     /// 4 GiB - 1 and clamped to it (lognormal and exponential tails).
     pub fn clamped(&self, sizes: &[u32]) -> u64 {
         match self {
-            SizeSampler::Lognormal(_) | SizeSampler::Exponential(_) => {
+            SizeSampler::Lognormal(_) | SizeSampler::Exponential(_) | SizeSampler::Normal(_) => {
                 sizes.iter().filter(|&&s| s == u32::MAX).count() as u64
             }
             _ => 0,

@@ -1,8 +1,10 @@
 //! The training dataset: N samples with a size distribution, either a named preset
 //! (REFERENCES.md section 3) or given explicitly. Each sample gets one size for the
 //! whole run, drawn from the named stream `workload.training.sizes`; fixed-size
-//! datasets keep no table.
+//! datasets keep no table. Optionally the samples live in files (`samples_per_file`,
+//! `format`, `transfer_size`, `read_ahead`: [`super::files`]).
 
+use super::files::{FileFormat, FileLayout, DEFAULT_TRANSFER};
 use crate::config::{Bytes, ConfigError};
 use crate::trace::{Op, Request, NO_NEXT_ACCESS};
 use crate::workload::sizes::{SizeDist, SizeSampler, SizeSpec};
@@ -18,12 +20,24 @@ pub enum DatasetSpec {
     Table(DatasetTable),
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct DatasetTable {
     pub preset: Option<String>,
     pub samples: Option<u64>,
     pub size: Option<SizeSpec>,
+    /// Samples stored in one file (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub samples_per_file: Option<u32>,
+    /// How files are read: `npz` (default: whole files), `tfrecord`, `hdf5`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<FileFormat>,
+    /// Bytes per read of `tfrecord` and `hdf5` files (default 256 KiB, DLIO's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_size: Option<Bytes>,
+    /// `tfrecord`: chunks a worker reads ahead of what its batch needs (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_ahead: Option<u32>,
 }
 
 /// Every dataset preset by name.
@@ -76,7 +90,8 @@ pub fn resolve_spec(spec: &DatasetSpec, path: &str) -> Result<DatasetSpec, Confi
     Ok(DatasetSpec::Table(DatasetTable {
         samples: table.samples.or(base.as_ref().map(|b| b.0)),
         size: table.size.clone().or(base.map(|b| b.1)),
-        preset: table.preset,
+        preset: table.preset.clone(),
+        ..table
     }))
 }
 
@@ -86,8 +101,7 @@ fn as_table(spec: &DatasetSpec, path: &str) -> (DatasetTable, String) {
         DatasetSpec::Preset(p) => (
             DatasetTable {
                 preset: Some(p.clone()),
-                samples: None,
-                size: None,
+                ..Default::default()
             },
             path.to_string(),
         ),
@@ -125,6 +139,8 @@ pub struct Dataset {
     /// Mean sample size in bytes.
     pub mean_size: f64,
     pub source: String,
+    /// The files the samples live in, when not one sample per whole-read file.
+    pub files: Option<Arc<FileLayout>>,
     /// A warning when sizes were clamped to 4 GiB - 1 (a distribution's tail).
     pub clamp_warning: Option<String>,
 }
@@ -181,14 +197,35 @@ impl Dataset {
             Some(b) => format!("{} (overridden in the config)", b.2),
             None => "user-defined in the config".to_string(),
         };
-        Ok(Dataset {
+        let mut d = Dataset {
             samples,
             sizes: sizes.into(),
             fixed,
             mean_size,
             source,
+            files: None,
             clamp_warning,
-        })
+        };
+        let per_file = table.samples_per_file.unwrap_or(1);
+        let format = table.format.unwrap_or_default();
+        if table.transfer_size.is_some() && format == FileFormat::Npz {
+            return Err(ConfigError::new(
+                format!("{path}.transfer_size"),
+                "npz files are read whole: transfer_size applies to tfrecord and hdf5",
+            ));
+        }
+        if per_file != 1 || format != FileFormat::Npz {
+            d.files = Some(Arc::new(FileLayout::build(
+                samples,
+                |id| d.size(id),
+                per_file,
+                format,
+                table.transfer_size.map_or(DEFAULT_TRANSFER, |b| b.0),
+                table.read_ahead.unwrap_or(0),
+                path,
+            )?));
+        }
+        Ok(d)
     }
 
     /// The size of sample `id` in bytes.
@@ -273,6 +310,7 @@ mod tests {
             preset: Some("imagenet-1k".into()),
             samples: Some(1000),
             size: None,
+            ..Default::default()
         });
         let d = Dataset::build(&spec, 1, "workload.dataset").unwrap();
         assert_eq!(d.samples, 1000);
@@ -292,6 +330,7 @@ mod tests {
                 preset: None,
                 samples: None,
                 size: Some(SizeSpec::Fixed(Bytes(10))),
+                ..Default::default()
             }),
             1,
             "workload.dataset",

@@ -170,6 +170,7 @@ mod tests {
             preset: None,
             samples: Some(n as u64),
             size: Some(SizeSpec::Fixed(Bytes(100))),
+            ..Default::default()
         });
         let per_rank = n.div_ceil(ranks);
         TrainingFuture {

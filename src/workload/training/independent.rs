@@ -72,6 +72,10 @@ impl Training {
         rank.own.epoch_started = now;
         rank.own.epoch_stall_base = rank.times.stall;
         rank.ready.fill(NOT_READY);
+        let workers = self.p.workers;
+        for w in &mut self.workers[r * workers..(r + 1) * workers] {
+            w.stream = Default::default();
+        }
         for k in 0..self.slots.min(self.batches_per_epoch) {
             self.dispatch(r, k, ctx);
         }

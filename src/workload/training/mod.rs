@@ -16,8 +16,9 @@
 //! is re-created), so the first batches of an epoch stall. With `worker_io = "batch"`
 //! (default) a worker issues all reads of a batch back to back and wakes once, when
 //! the last completes; `"sample"` reads one sample at a time. Either way every sample
-//! is one access through the hierarchy. Optional CPU preprocessing per sample
-//! follows the reads.
+//! is one access through the hierarchy, or, when samples live in files, the chunks of
+//! its file it needs ([`files`]). Optional CPU preprocessing per sample follows the
+//! reads, on one of the node's cores (`crate::cpu`).
 //!
 //! Fair turns: when every rank takes or issues a batch at the same instant (at the
 //! start of an epoch, or after a barrier), the ranks go in order from rank e mod R in
@@ -34,10 +35,12 @@
 
 pub mod checkpoint;
 pub mod dataset;
+pub mod files;
 pub mod future;
 mod independent;
 mod lockstep;
 pub mod params;
+mod reads;
 mod report;
 pub mod sampler;
 pub mod sync;
@@ -45,7 +48,7 @@ pub mod sync;
 use crate::config::ConfigError;
 use crate::engine::{Rng, Time};
 use crate::sim::{Ctx, Workload};
-use crate::trace::{Op, Request, NO_NEXT_ACCESS};
+use crate::trace::Request;
 use params::{Jitter, Resolved, WorkerIo};
 use rand_distr::Distribution;
 use sampler::Sampler;
@@ -96,6 +99,8 @@ struct Worker {
     /// Sample mode: next read position and end of the batch's reads.
     cursor: usize,
     end: usize,
+    /// The file the worker has open (samples in files).
+    stream: files::Stream,
 }
 
 /// See the module doc.
@@ -169,6 +174,7 @@ impl Training {
                 batch: 0,
                 cursor: 0,
                 end: 0,
+                stream: files::Stream::default(),
             })
             .collect();
         let future = future::TrainingFuture {
@@ -248,6 +254,10 @@ impl Training {
         for r in 0..self.p.ranks {
             self.ranks[r].ready.fill(NOT_READY);
         }
+        // A fresh pipeline opens its files anew.
+        for w in &mut self.workers {
+            w.stream = files::Stream::default();
+        }
         // Batch-major: every rank's batch 0 is issued before anyone's batch 1, as the
         // ranks' loaders start side by side (rank-major order would favour rank 0),
         // starting from rank e mod R in epoch e.
@@ -309,6 +319,10 @@ impl Training {
             return;
         }
         match self.p.worker_io {
+            WorkerIo::Batch if self.p.dataset.files.is_some() => {
+                let last = self.file_reads(w, reads, ctx);
+                ctx.wake_at(last, actor, READS_DONE);
+            }
             WorkerIo::Batch => {
                 // The whole batch at once: the data path overlaps the lookups.
                 let r = w / self.p.workers;
@@ -327,47 +341,16 @@ impl Training {
         }
     }
 
-    /// One sample read through the hierarchy now; returns when its data is ready.
-    #[inline]
-    fn read(&mut self, r: usize, pos: usize, ctx: &mut Ctx) -> Time {
-        let id = self.sampler_of(r).index(r, pos);
-        let now = ctx.now();
-        let req = Request {
-            time: now,
-            id: id as u64,
-            size: self.p.dataset.size(id),
-            op: Op::Read,
-            next_access: NO_NEXT_ACCESS,
-        };
-        let slot = self.p.rank_slots[r] as usize;
-        let a = ctx.access_on(slot, &req, self.p.sampler.sequential_io());
-        self.stats.bytes_read += req.size as u64;
-        a.done
-    }
-
-    /// Sample mode: issue the worker's next read, or finish the batch's reads.
-    fn sample_step(&mut self, w: usize, ctx: &mut Ctx) {
-        let actor = self.worker_actor(w);
-        let (cursor, end) = (self.workers[w].cursor, self.workers[w].end);
-        if cursor == end {
-            ctx.wake_in(0, actor, READS_DONE);
-            return;
-        }
-        self.workers[w].cursor += 1;
-        let done = self.read(w / self.p.workers, cursor, ctx);
-        ctx.wake_at(done, actor, SAMPLE_DONE);
-    }
-
     fn on_worker(&mut self, w: usize, tag: u64, ctx: &mut Ctx) {
         match tag {
             SAMPLE_DONE => self.sample_step(w, ctx),
             READS_DONE if self.p.preprocess > 0 => {
+                // A worker (one process) preprocesses on one core of its rank's node.
                 let n = self.batch_len(self.workers[w].batch) as Time;
-                ctx.wake_in(
-                    n.saturating_mul(self.p.preprocess),
-                    self.worker_actor(w),
-                    PREP_DONE,
-                );
+                let slot = self.p.rank_slots[w / self.p.workers] as usize;
+                let work = n.saturating_mul(self.p.preprocess);
+                let done = ctx.cpu_on(slot, crate::cpu::Work::Preprocess, work);
+                ctx.wake_at(done, self.worker_actor(w), PREP_DONE);
             }
             _ => {
                 let (r, k) = (w / self.p.workers, self.workers[w].batch);
@@ -448,7 +431,10 @@ impl Workload for Training {
     }
 
     fn dense_ids(&self) -> Option<u64> {
-        Some(self.p.dataset.samples)
+        match &self.p.dataset.files {
+            Some(f) => Some(f.chunks()),
+            None => Some(self.p.dataset.samples),
+        }
     }
 
     fn progress(&self) -> Option<(u64, u64)> {
@@ -464,7 +450,8 @@ impl Workload for Training {
     }
 
     fn warnings(&self) -> Vec<String> {
-        self.p.dataset.clamp_warning.iter().cloned().collect()
+        let clamp = self.p.dataset.clamp_warning.iter();
+        clamp.chain(&self.p.notes).cloned().collect()
     }
 
     fn scattered_accesses(&self) -> bool {
@@ -481,13 +468,15 @@ impl Workload for Training {
     }
 
     fn future_accesses(&self) -> Option<&dyn crate::policy::prefetch::FutureAccesses> {
-        Some(&self.future)
+        // Reads of samples in files depend on what each worker's open file holds.
+        self.p.dataset.files.is_none().then_some(&self.future as _)
     }
 
     fn future_accesses_on(
         &self,
         slot: usize,
     ) -> Option<Box<dyn crate::policy::prefetch::FutureAccesses>> {
+        self.p.dataset.files.as_ref().map_or(Some(()), |_| None)?;
         let first = self.p.rank_slots.iter().position(|&s| s as usize == slot)?;
         let end = first
             + self.p.rank_slots[first..]

@@ -106,6 +106,7 @@ const SAMPLERS: Registry<Entry<()>> = Registry {
         Entry::new::<BufferParams>("shuffle_buffer", ()),
         Entry::new::<PageParams>("quasi_random", ()),
         Entry::new::<ShardParams>("webdataset", ()),
+        Entry::new::<FilesParams>("files", ()),
     ],
 };
 
@@ -207,6 +208,8 @@ pub struct Resolved {
     pub preprocess: Time,
     pub sync: SyncPlan,
     pub checkpoint: Option<CheckpointPlan>,
+    /// Notes for the run's warnings (a DLIO YAML's ignored keys).
+    pub notes: Vec<String>,
 }
 
 fn positive(v: u64, key: &str, what: &str) -> Result<(), ConfigError> {
@@ -270,6 +273,29 @@ impl ComponentParams for ShardParams {
     }
 }
 
+/// `files`: whole files in a (shuffled) order, each rank reading its run of files
+/// sequentially (the dataset's `samples_per_file` samples to a file).
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct FilesParams {
+    /// Shuffle the file order every epoch; default true.
+    #[serde(default = "yes")]
+    file_shuffle: bool,
+    /// Samples in the shuffle buffer, >= 1 (1: none); default 1.
+    #[serde(default = "one_usize")]
+    buffer: usize,
+}
+
+impl ComponentParams for FilesParams {
+    fn check(&self) -> Result<(), ConfigError> {
+        at_least_one(self.buffer as u64, "buffer")
+    }
+}
+
+fn one_usize() -> usize {
+    1
+}
+
 fn at_least_one(v: u64, key: &str) -> Result<(), ConfigError> {
     if v == 0 {
         Err(ConfigError::new(key, "must be at least 1"))
@@ -295,7 +321,11 @@ fn wds_shard() -> Bytes {
     Bytes(1_000_000_000)
 }
 
-fn sampler_kind(value: Option<toml::Value>, mean_size: f64) -> Result<SamplerKind, ConfigError> {
+fn sampler_kind(
+    value: Option<toml::Value>,
+    mean_size: f64,
+    per_file: usize,
+) -> Result<SamplerKind, ConfigError> {
     let path = "workload.sampler";
     let value = value.unwrap_or_else(|| "distributed".into());
     let (entry, params) = SAMPLERS.find(value, path)?;
@@ -322,6 +352,14 @@ fn sampler_kind(value: Option<toml::Value>, mean_size: f64) -> Result<SamplerKin
             let p: ShardParams = registry::parse(params, path)?;
             SamplerKind::WebDataset {
                 shard_samples: samples_of(p.shard),
+                buffer: p.buffer,
+            }
+        }
+        "files" => {
+            let p: FilesParams = registry::parse(params, path)?;
+            SamplerKind::Files {
+                per_file,
+                shuffle_files: p.file_shuffle,
                 buffer: p.buffer,
             }
         }
@@ -395,7 +433,8 @@ pub fn resolve(params: toml::Table, ctx: &BuildCtx) -> Result<Resolved, ConfigEr
             ),
         ));
     }
-    let kind = sampler_kind(raw.sampler, dataset.mean_size)?;
+    let per_file = dataset.files.as_ref().map_or(1, |f| f.per_file as usize);
+    let kind = sampler_kind(raw.sampler, dataset.mean_size, per_file)?;
     let sampler = Sampler::new(kind, dataset.samples as usize, ranks as usize, ctx.seed);
     let jitter = match raw.jitter {
         None | Some(JitterSpec::None) => Jitter::None,
@@ -455,5 +494,6 @@ pub fn resolve(params: toml::Table, ctx: &BuildCtx) -> Result<Resolved, ConfigEr
         preprocess: raw.preprocess_per_sample.0,
         sync,
         checkpoint,
+        notes: Vec::new(),
     })
 }

@@ -21,6 +21,10 @@
 //! - `webdataset` (WebDataset-like): shards of consecutive samples, shard order
 //!   shuffled per epoch, each rank reads its contiguous run of shards sequentially
 //!   into a shuffle buffer.
+//! - `files` (samples in files, DLIO's `file_shuffle` and a TFRecord shuffle buffer):
+//!   files of `samples_per_file` consecutive samples, their order shuffled per epoch
+//!   when `file_shuffle` is on (else file order), each rank reads its contiguous run
+//!   of files sequentially through a shuffle buffer of `buffer` samples (1: none).
 //!
 //! With a shuffle buffer of B samples, emitting a rank's j-th sample needs
 //! min(B + j, n) samples read: [`Sampler::batch_reads`] maps a batch to the reads it
@@ -45,6 +49,11 @@ pub enum SamplerKind {
     },
     WebDataset {
         shard_samples: usize,
+        buffer: usize,
+    },
+    Files {
+        per_file: usize,
+        shuffle_files: bool,
         buffer: usize,
     },
 }
@@ -138,15 +147,16 @@ impl Sampler {
             SamplerKind::Sequential
                 | SamplerKind::ShuffleBuffer { .. }
                 | SamplerKind::WebDataset { .. }
+                | SamplerKind::Files { .. }
         )
     }
 
     /// The shuffle buffer in samples (1 when the sampler has none).
     pub fn buffer(&self) -> usize {
         match self.kind {
-            SamplerKind::ShuffleBuffer { buffer } | SamplerKind::WebDataset { buffer, .. } => {
-                buffer.max(1)
-            }
+            SamplerKind::ShuffleBuffer { buffer }
+            | SamplerKind::WebDataset { buffer, .. }
+            | SamplerKind::Files { buffer, .. } => buffer.max(1),
             _ => 1,
         }
     }
@@ -176,6 +186,22 @@ impl Sampler {
                 self.scratch.shuffle(&mut rng);
                 for &shard in &self.scratch {
                     let lo = shard as usize * s;
+                    self.order.extend(lo as u32..(lo + s).min(n) as u32);
+                }
+            }
+            SamplerKind::Files {
+                per_file,
+                shuffle_files,
+                ..
+            } => {
+                let s = per_file.max(1);
+                self.scratch.clear();
+                self.scratch.extend(0..n.div_ceil(s) as u32);
+                if shuffle_files {
+                    self.scratch.shuffle(&mut rng);
+                }
+                for &file in &self.scratch {
+                    let lo = file as usize * s;
                     self.order.extend(lo as u32..(lo + s).min(n) as u32);
                 }
             }
@@ -228,7 +254,9 @@ impl Sampler {
                 let shard = (rank + self.epoch as usize) % self.ranks;
                 self.order[shard * self.per_rank + pos]
             }
-            SamplerKind::WebDataset { .. } => self.order[rank * self.per_rank + pos],
+            SamplerKind::WebDataset { .. } | SamplerKind::Files { .. } => {
+                self.order[rank * self.per_rank + pos]
+            }
             _ => self.order[pos * self.ranks + rank],
         }
     }
@@ -291,6 +319,16 @@ mod tests {
             SamplerKind::WebDataset {
                 shard_samples: 10,
                 buffer: 8,
+            },
+            SamplerKind::Files {
+                per_file: 7,
+                shuffle_files: true,
+                buffer: 1,
+            },
+            SamplerKind::Files {
+                per_file: 3,
+                shuffle_files: false,
+                buffer: 5,
             },
         ]
     }
@@ -385,6 +423,45 @@ mod tests {
         }
         buffer_shuffle(&input, 1, &mut rng, &mut out);
         assert_eq!(out, input);
+    }
+
+    #[test]
+    fn files_keep_a_file_s_samples_together_and_shuffle_only_the_file_order() {
+        let (n, per_file) = (20, 4);
+        let mut v = Vec::new();
+        let s = Sampler::new(
+            SamplerKind::Files {
+                per_file,
+                shuffle_files: false,
+                buffer: 1,
+            },
+            n,
+            2,
+            1,
+        );
+        // Unshuffled: rank 0 reads files 0-2 (samples 0..10: files 0, 1 and half of
+        // 2), rank 1 the rest, in order.
+        s.rank_indices(0, &mut v);
+        assert_eq!(v, (0..10).collect::<Vec<u32>>());
+        let mut s = Sampler::new(
+            SamplerKind::Files {
+                per_file,
+                shuffle_files: true,
+                buffer: 1,
+            },
+            n,
+            1,
+            1,
+        );
+        s.set_epoch(2);
+        s.rank_indices(0, &mut v);
+        // Every file's samples are consecutive and in order; the file order is a
+        // permutation other than the identity for this seed.
+        for chunk in v.chunks(per_file) {
+            assert_eq!(chunk[0] as usize % per_file, 0);
+            assert!(chunk.windows(2).all(|w| w[1] == w[0] + 1), "{v:?}");
+        }
+        assert_ne!(v, (0..n as u32).collect::<Vec<u32>>());
     }
 
     #[test]

@@ -1,0 +1,78 @@
+//! The loader's reads one sample at a time (`worker_io = "sample"`), and the reads of
+//! samples in files ([`super::files`]): a batch's (or a sample's) reads are the chunks
+//! its samples need that the worker's open file does not hold, then the worker's
+//! read-ahead (issued, not waited for).
+
+use super::{Training, READS_DONE, SAMPLE_DONE};
+use crate::engine::Time;
+use crate::sim::Ctx;
+use crate::trace::{Op, Request, NO_NEXT_ACCESS};
+use std::ops::Range;
+
+impl Training {
+    /// Issues the reads of positions `reads` of rank `r`'s sequence for worker `w`
+    /// now; returns when the needed ones are done.
+    pub(super) fn file_reads(&mut self, w: usize, reads: Range<usize>, ctx: &mut Ctx) -> Time {
+        let files = self.p.dataset.files.clone().expect("a file layout");
+        let r = w / self.p.workers;
+        let now = ctx.now();
+        let sampler = match self.ranks[r].own.sampler {
+            0 => &self.p.sampler,
+            i => &self.extra_samplers[i - 1],
+        };
+        let stream = &mut self.workers[w].stream;
+        let mut batch = std::mem::take(&mut self.batch);
+        batch.clear();
+        let mut bytes = 0;
+        for pos in reads {
+            let id = sampler.index(r, pos);
+            bytes += files.sample_reads(id, self.p.dataset.size(id), stream, now, &mut batch);
+        }
+        let slot = self.p.rank_slots[r] as usize;
+        let sequential = self.p.sampler.sequential_io();
+        let last = ctx.access_batch_on(slot, &mut batch, sequential);
+        batch.clear();
+        let ahead = files.read_ahead(stream, now, &mut batch);
+        if ahead > 0 {
+            ctx.access_batch_on(slot, &mut batch, sequential);
+        }
+        self.stats.bytes_read += bytes + ahead;
+        self.batch = batch;
+        last
+    }
+
+    /// One sample read through the hierarchy now; returns when its data is ready.
+    #[inline]
+    pub(super) fn read(&mut self, r: usize, pos: usize, ctx: &mut Ctx) -> Time {
+        let id = self.sampler_of(r).index(r, pos);
+        let now = ctx.now();
+        let req = Request {
+            time: now,
+            id: id as u64,
+            size: self.p.dataset.size(id),
+            op: Op::Read,
+            next_access: NO_NEXT_ACCESS,
+        };
+        let slot = self.p.rank_slots[r] as usize;
+        let a = ctx.access_on(slot, &req, self.p.sampler.sequential_io());
+        self.stats.bytes_read += req.size as u64;
+        a.done
+    }
+
+    /// Sample mode: issue the worker's next read, or finish the batch's reads.
+    pub(super) fn sample_step(&mut self, w: usize, ctx: &mut Ctx) {
+        let actor = self.worker_actor(w);
+        let (cursor, end) = (self.workers[w].cursor, self.workers[w].end);
+        if cursor == end {
+            ctx.wake_in(0, actor, READS_DONE);
+            return;
+        }
+        self.workers[w].cursor += 1;
+        let done = if self.p.dataset.files.is_some() {
+            self.file_reads(w, cursor..cursor + 1, ctx)
+        } else {
+            self.read(w / self.p.workers, cursor, ctx)
+        };
+        ctx.wake_at(done, actor, SAMPLE_DONE);
+    }
+}
