@@ -212,7 +212,7 @@ impl Workload for WeightOffload {
         } else {
             self.computed += 1;
             self.computing = false;
-            if self.computed % self.layers == 0 {
+            if self.computed.is_multiple_of(self.layers) {
                 let now = ctx.now();
                 ctx.record(self.hist.expect("started"), now - self.step_start);
                 self.step_start = now;
