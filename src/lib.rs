@@ -14,6 +14,7 @@ pub mod cpu;
 pub mod datapath;
 pub mod device;
 pub mod engine;
+pub mod fault;
 pub mod hierarchy;
 pub mod htmlreport;
 pub mod huge;

@@ -101,6 +101,15 @@ pub enum Kind {
         #[arg(long)]
         out: PathBuf,
     },
+    /// A job's throughput (data read per second) over time with the fault windows of
+    /// faults.csv shaded, from a run folder.
+    FaultThroughput {
+        /// A run folder or its timeseries.csv.
+        run: PathBuf,
+        /// The figure to write: .png or .svg.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Data stall per epoch of each training job over the run's time, from the folder
     /// of a [[jobs]] run (jobs.csv and job-<name>.training_epochs.csv).
     JobStall {
@@ -219,6 +228,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ),
         Kind::Stall { run, out } => (plot::stall::figure(&run)?, out),
         Kind::JobStall { run, out } => (plot::job_stall::figure(&run)?, out),
+        Kind::FaultThroughput { run, out } => (plot::fault_throughput::figure(&run)?, out),
         Kind::NodeNic {
             run,
             out,

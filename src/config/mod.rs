@@ -6,6 +6,7 @@
 
 pub mod cluster;
 mod device;
+pub mod faults;
 pub mod jobs;
 pub mod resolve;
 pub mod units;
@@ -140,6 +141,15 @@ pub struct Config {
     /// Optional cluster: node groups, their NICs, the fabric (see [`cluster`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<cluster::ClusterConfig>,
+    /// The fault schedule (see [`faults`]; absent: nothing fails).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<faults::FaultEntry>,
+    /// Readers' behaviour when a read cannot be completed (with `[[faults]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reader: Option<faults::ReaderConfig>,
+    /// Tiers keeping several copies of every object (for `[reader] on_loss = "replica"`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub replicas: faults::ReplicasConfig,
     /// Optional host CPUs: cores per node (see [`crate::cpu`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu: Option<crate::cpu::cost::CpuConfig>,
@@ -263,6 +273,9 @@ impl Config {
         self.check_cluster()?;
         self.check_cpu()?;
         jobs::check(self)?;
+        for (i, f) in self.faults.iter().enumerate() {
+            faults::check_entry(f, i)?;
+        }
         for (key, d) in [
             ("sim.duration", self.sim.duration),
             ("sim.sample_interval", self.sim.sample_interval),

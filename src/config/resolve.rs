@@ -113,6 +113,22 @@ impl Config {
             let p = prefetch::REGISTRY.resolve(p.clone(), "prefetch", &ctx)?;
             out.insert("prefetch".into(), Value::Object(p));
         }
+        if !self.faults.is_empty() {
+            let mut arr = Vec::with_capacity(self.faults.len());
+            for (i, f) in self.faults.iter().enumerate() {
+                arr.push(Value::Object(to_map(f, &format!("faults[{i}]"))?));
+            }
+            out.insert("faults".into(), Value::Array(arr));
+        }
+        if let Some(r) = &self.reader {
+            out.insert("reader".into(), Value::Object(to_map(r, "reader")?));
+        }
+        if !self.replicas.is_empty() {
+            out.insert(
+                "replicas".into(),
+                Value::Object(to_map(&self.replicas, "replicas")?),
+            );
+        }
         strip_nulls(&mut out);
         Ok(Value::Object(out))
     }

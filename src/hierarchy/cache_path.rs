@@ -106,7 +106,7 @@ impl Hierarchy {
                 done = done.max(r);
             }
         }
-        if kl > 0 {
+        if kl > 0 && !self.read_lost() {
             match self.inclusion {
                 Inclusion::Inclusive => {
                     for l in (0..kl).rev() {

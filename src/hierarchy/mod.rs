@@ -22,6 +22,7 @@
 //! at a time through [`TierPair`].
 
 mod cache_path;
+mod faults;
 pub mod mover;
 mod owned;
 mod pair;
@@ -152,6 +153,8 @@ pub struct Hierarchy {
     pub(crate) stream: u32,
     /// Carries out migration daemons' page copies one at a time ([`mover`]).
     pub(crate) mover: Option<mover::Mover>,
+    /// The fault schedule the charges consult (`faults.rs`); None: no faults.
+    faults: Option<Box<crate::fault::FaultState>>,
     /// One node, no coalescing, no partitions: the compiled fast path.
     simple: bool,
     /// The node whose view placement mode and prefetchers act in (levels map to its
@@ -209,6 +212,7 @@ impl Hierarchy {
             requester: 0,
             stream: 0,
             mover: None,
+            faults: None,
             simple: true,
             view: 0,
             victims: Vec::new(),
@@ -317,6 +321,11 @@ impl Hierarchy {
         kind: Traffic,
         from: u16,
     ) -> Time {
+        if self.faults.is_some() {
+            self.count_traffic(i, kind);
+            let route = self.topo.route(from, i);
+            return self.charge_faulted(i, t, op, bytes, sequential, kind, route);
+        }
         let mut done = 0;
         for l in self.topo.route(from, i).into_iter().flatten() {
             done = done.max(self.links[l].device.submit(t, op, bytes, sequential));
@@ -338,18 +347,28 @@ impl Hierarchy {
         sequential: bool,
         kind: Traffic,
     ) -> Time {
-        let tier = &mut self.tiers[i];
-        match kind {
-            Traffic::Served => tier.stats.served += 1,
-            Traffic::Fill => tier.stats.fills += 1,
-            Traffic::WritebackIn => tier.stats.writebacks_in += 1,
-            Traffic::MigrationIn => tier.stats.migrations_in += 1,
-            Traffic::Source => {}
+        self.count_traffic(i, kind);
+        if self.faults.is_some() {
+            return self.charge_faulted(i, t, op, bytes, sequential, kind, [None; 3]);
         }
+        let tier = &mut self.tiers[i];
         let done = tier.device.submit_by(t, op, bytes, sequential, self.stream);
         match tier.link {
             Some(l) => done.max(self.links[l].device.submit(t, op, bytes, sequential)),
             None => done,
+        }
+    }
+
+    /// Counts a charge on tier `i` by its kind.
+    #[inline(always)]
+    fn count_traffic(&mut self, i: usize, kind: Traffic) {
+        let stats = &mut self.tiers[i].stats;
+        match kind {
+            Traffic::Served => stats.served += 1,
+            Traffic::Fill => stats.fills += 1,
+            Traffic::WritebackIn => stats.writebacks_in += 1,
+            Traffic::MigrationIn => stats.migrations_in += 1,
+            Traffic::Source => {}
         }
     }
 

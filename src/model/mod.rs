@@ -2,6 +2,7 @@
 //! and overrides, cache policies per tier, links, the workload.
 
 use crate::config::cluster::Scope;
+use crate::config::faults::FaultKind;
 use crate::config::{Config, ConfigError, KindTable};
 use crate::datapath::DataPath;
 use crate::device::{self, DeviceSpec};
@@ -67,7 +68,17 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
                 base_dir: cfg.base_dir.as_deref(),
                 nodes: &nodes,
             };
-            workload::build(w.clone(), &bctx)?
+            if cfg.faults.iter().any(|f| f.kind == FaultKind::NodeFailure) {
+                restartable(cfg, w, seed, &tier_names, &link_names, &nodes)?
+            } else {
+                workload::build(w.clone(), &bctx)?
+            }
+        }
+        None if cfg.faults.iter().any(|f| f.kind == FaultKind::NodeFailure) => {
+            return Err(ConfigError::new(
+                "faults",
+                "node_failure restarts a [workload] job; with [[jobs]] it is not modelled yet",
+            ))
         }
         None => jobs::build(cfg, seed, &tier_names, &link_names, &nodes)?,
     };
@@ -88,7 +99,9 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
         None => cfg.sim.inclusion,
     };
     let flat = topo.is_flat();
+    let faults = crate::fault::FaultState::resolve(cfg, &topo, seed)?;
     let mut hier = Hierarchy::with_topology(tiers, links, inclusion, topo);
+    hier.set_faults(faults);
     if let Some(n) = dense {
         hier.use_dense_ids(n);
     }
@@ -137,6 +150,40 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
         cfg.sim.sample_interval.map(|d| d.0).unwrap_or(MS),
         cfg.sim.duration.map(|d| d.0),
     ))
+}
+
+/// The job wrapped to restart from its checkpoints after node failures
+/// ([`crate::fault::restart`]); each instance is built afresh from `[workload]`.
+fn restartable(
+    cfg: &Config,
+    w: &toml::Value,
+    seed: u64,
+    tiers: &[String],
+    links: &[String],
+    nodes: &[crate::config::cluster::NodeInfo],
+) -> Result<Box<dyn crate::sim::Workload>, ConfigError> {
+    let (w, tiers, links, nodes) = (w.clone(), tiers.to_vec(), links.to_vec(), nodes.to_vec());
+    let base_dir = cfg.base_dir.clone();
+    let make = move |iterations: u64| {
+        let mut w = w.clone();
+        if let (Some(t), true) = (w.as_table_mut(), iterations < u64::MAX) {
+            // At least 1: an instance with nothing left to do is never made.
+            let n = i64::try_from(iterations.max(1)).unwrap_or(i64::MAX);
+            t.insert("max_iterations".into(), toml::Value::Integer(n));
+        }
+        let bctx = BuildCtx {
+            seed,
+            dataset_seed: seed,
+            tiers: &tiers,
+            links: &links,
+            base_dir: base_dir.as_deref(),
+            nodes: &nodes,
+        };
+        workload::build(w, &bctx)
+    };
+    Ok(Box::new(crate::fault::restart::Restartable::new(
+        Box::new(make),
+    )?))
 }
 
 /// Where the config's tiers and links live: one node without `[cluster]`.

@@ -201,11 +201,14 @@ pub(super) fn draw<DB: DrawingBackend>(
             } else {
                 Swatch::Line(col, l.px(4.0))
             };
-            entries.push(Entry {
-                text: s.name.clone(),
-                swatch,
-            });
-            if let Some((label, _)) = &s.spread {
+            // An unnamed series (one of several shaded windows) has no entry.
+            if !s.name.is_empty() {
+                entries.push(Entry {
+                    text: s.name.clone(),
+                    swatch,
+                });
+            }
+            if let Some((label, _)) = s.spread.as_ref().filter(|(l, _)| !l.is_empty()) {
                 entries.push(Entry {
                     text: label.clone(),
                     swatch: Swatch::Band(col, l.px(3.0)),

@@ -8,10 +8,11 @@
 //! (timeseries.csv), [`stall`] (training_ranks.csv), [`runs`] (a sweep's runs.csv),
 //! and of clusters and several jobs: [`job_stall`] (jobs.csv and each job's
 //! training_epochs.csv), [`node_nic`] (nodes.csv and timeseries.csv), [`node_served`]
-//! (nodes.csv).
+//! (nodes.csv); and of faults: [`fault_throughput`] (timeseries.csv and faults.csv).
 
 mod bars;
 pub mod chart;
+pub mod fault_throughput;
 pub mod job_stall;
 pub mod latency;
 pub mod layout;

@@ -143,6 +143,10 @@ pub(super) fn checked(
 /// The tiers (not links) of the run whose timeseries.csv is `series`, from the
 /// tiers.csv beside it; None without one (or an old one without a kind column): then
 /// every row is a tier.
+pub(super) fn tier_names_of(series: &Path) -> anyhow::Result<Option<Vec<String>>> {
+    tier_names(series)
+}
+
 fn tier_names(series: &Path) -> anyhow::Result<Option<Vec<String>>> {
     let path = series.with_file_name("tiers.csv");
     if !path.is_file() {

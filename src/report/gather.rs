@@ -340,6 +340,10 @@ impl RunSummary {
             warnings,
             nodes,
             jobs: jobs(sim, end),
+            faults: sim
+                .hier()
+                .faults()
+                .map(|f| crate::fault::report::summary(f, end)),
             cpu: sim
                 .data
                 .cpu()
@@ -367,5 +371,8 @@ pub fn sim_tables(sim: &Simulation, out: &Outcome) -> Vec<(String, String)> {
         ("timeseries.csv".to_string(), sim.series.to_csv(&names)),
     ];
     tables.extend(sim.workload.tables(out.end));
+    if let Some(f) = sim.hier().faults() {
+        tables.push(("faults.csv".into(), crate::fault::report::csv(f, out.end)));
+    }
     tables
 }

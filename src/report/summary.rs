@@ -44,6 +44,9 @@ pub struct RunSummary {
     /// Per job of a `[[jobs]]` config (absent otherwise): jobs.csv.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub jobs: Vec<JobSummary>,
+    /// The fault schedule's figures, when `[[faults]]` is configured: faults.csv.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faults: Option<Value>,
     /// The host CPUs, when the config models them (absent otherwise): cpu.csv.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu: Option<super::cpu::CpuSummary>,
@@ -328,6 +331,9 @@ impl RunSummary {
             }
         }
         flatten("workload", &self.workload, &mut out);
+        if let Some(f) = &self.faults {
+            flatten("faults", f, &mut out);
+        }
         for j in &self.jobs {
             let mut put = |field: &str, x: Option<f64>| {
                 if let Some(c) = x.and_then(number) {
@@ -424,6 +430,7 @@ mod tests {
             warnings: Vec::new(),
             nodes: Vec::new(),
             jobs: Vec::new(),
+            faults: None,
             cpu: None,
         }
     }

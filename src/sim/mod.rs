@@ -3,6 +3,7 @@
 //! the data path, link transfers, histograms, random streams and fresh actor ids.
 
 mod ctx;
+mod fault_ctx;
 
 pub use ctx::{ClientActors, Ctx};
 
@@ -96,6 +97,12 @@ pub trait Workload: Send {
     /// displays; None when the workload does not count them.
     fn progress(&self) -> Option<(u64, u64)> {
         None
+    }
+
+    /// Iterations safe in the last checkpoint completed by `now` (a job restarted
+    /// after a node failure resumes from there); 0 without checkpoints.
+    fn checkpointed_iterations(&self, _now: Time) -> u64 {
+        0
     }
 
     /// The jobs, when this is several jobs' composite (`[[jobs]]`).

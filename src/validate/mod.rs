@@ -11,6 +11,7 @@
 //! [`Simulation::run`]: crate::sim::Simulation::run
 
 mod distributed;
+mod faults;
 pub mod libcachesim;
 mod memory;
 mod mlperf;
@@ -239,6 +240,7 @@ pub const REGISTRY: &[Check] = &[
     Check { name: "libcachesim-s3fifo", group: "libcachesim", about: "S3-FIFO (variant v0, libCacheSim's S3FIFOv0) miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "s3fifo") },
     Check { name: "libcachesim-belady", group: "libcachesim", about: "Belady miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "belady") },
     Check { name: "weight-streaming", group: "offload", about: "weight-offload decoding step = layers x max(layer compute, layer bytes / link bandwidth) (FlexGen, ZeRO-Inference; REFERENCES s5)", run: offload::weight_streaming },
+    Check { name: "checkpoint-interval", group: "faults", about: "node failures (MTBF M) and checkpoint cost C: the best-goodput checkpoint interval is within 10% of Young's sqrt(2CM) and in Daly's range (REFERENCES s5)", run: faults::checkpoint_interval },
     Check { name: "mlperf-unet3d-h100", group: "mlperf", about: "MLPerf Storage v1.0 closed, one Micron 9400: 2 H100 accelerators at AU >= 90% on UNet3D, by sweep search (within one)", run: |e| mlperf::check(e, "mlperf-unet3d-h100") },
     Check { name: "mlperf-unet3d-a100", group: "mlperf", about: "MLPerf Storage v1.0 closed, one Micron 9400: 4 A100 accelerators at AU >= 90% on UNet3D, by sweep search (within one)", run: |e| mlperf::check(e, "mlperf-unet3d-a100") },
     Check { name: "mlperf-resnet50-h100", group: "mlperf", about: "MLPerf Storage v1.0 closed, one Micron 9400: 38 H100 accelerators at AU >= 90% on ResNet-50, by sweep search (within one)", run: |e| mlperf::check(e, "mlperf-resnet50-h100") },

@@ -66,6 +66,9 @@ impl Training {
     /// Rank `r` starts its next epoch: a fresh loader pipeline over the epoch's order.
     fn begin_rank_epoch(&mut self, r: usize, ctx: &mut Ctx) {
         let now = ctx.now();
+        if r == 0 {
+            self.loss_new_epoch(ctx);
+        }
         self.use_sampler_of_epoch(r);
         let rank = &mut self.ranks[r];
         rank.own.iter = 0;

@@ -121,6 +121,7 @@ impl Training {
         self.stats.checkpoints += 1;
         self.stats.checkpoint_write += done - now;
         self.ckpt_busy_until = done;
+        self.ckpt_written = [self.ckpt_written[1], (done, self.iterations)];
         done
     }
 

@@ -39,6 +39,7 @@ pub mod files;
 pub mod future;
 mod independent;
 mod lockstep;
+mod loss;
 pub mod params;
 mod reads;
 mod report;
@@ -136,6 +137,10 @@ pub struct Training {
     sampler_users: Vec<u32>,
     /// Ranks that finished their run (independent ranks).
     finished: usize,
+    /// Samples lost to faults ([`loss`]).
+    loss: loss::Loss,
+    /// The last two checkpoints: (when written, iterations they hold).
+    ckpt_written: [(Time, u64); 2],
 }
 
 pub fn build(params: toml::Table, ctx: &super::BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
@@ -209,6 +214,8 @@ impl Training {
             extra_samplers: Vec::new(),
             sampler_users: vec![p_ranks as u32],
             finished: 0,
+            loss: loss::Loss::default(),
+            ckpt_written: [(0, 0); 2],
         }
     }
 
@@ -251,6 +258,7 @@ impl Training {
         }
         self.iter = 0;
         self.stats.epoch_start(ctx.now());
+        self.loss_new_epoch(ctx);
         for r in 0..self.p.ranks {
             self.ranks[r].ready.fill(NOT_READY);
         }
@@ -333,7 +341,9 @@ impl Training {
                 let bytes = self.p.dataset.read_requests(ids, now, &mut batch);
                 self.stats.bytes_read += bytes;
                 let slot = self.p.rank_slots[r] as usize;
+                let mark = self.loss_mark(ctx);
                 let last = ctx.access_batch_on(slot, &mut batch, self.p.sampler.sequential_io());
+                self.loss_note(r, k, mark, ctx);
                 self.batch = batch;
                 ctx.wake_at(last, actor, READS_DONE);
             }
@@ -380,11 +390,13 @@ impl Training {
     }
 
     fn start_compute(&mut self, r: usize, k: usize, ctx: &mut Ctx) {
+        // Before the slot is handed to batch k + slots: its lost samples are k's.
+        let lost = self.loss_take(r, k);
         self.ranks[r].ready[k % self.slots] = NOT_READY;
         if k + self.slots < self.batches_per_epoch {
             self.dispatch(r, k + self.slots, ctx);
         }
-        let n = self.batch_len(k) as Time;
+        let n = self.batch_len(k).saturating_sub(lost) as Time;
         let rank = &mut self.ranks[r];
         let jitter = match &self.p.jitter {
             Jitter::None => 0,
@@ -406,6 +418,7 @@ impl Training {
 impl Workload for Training {
     fn start(&mut self, ctx: &mut Ctx) {
         self.first_actor = ctx.new_actors((self.p.ranks + self.workers.len() + 2) as u32);
+        self.loss_start(ctx);
         if self.batches_per_epoch == 0 {
             self.done = true;
             return;
@@ -470,6 +483,15 @@ impl Workload for Training {
     fn future_accesses(&self) -> Option<&dyn crate::policy::prefetch::FutureAccesses> {
         // Reads of samples in files depend on what each worker's open file holds.
         self.p.dataset.files.is_none().then_some(&self.future as _)
+    }
+
+    fn checkpointed_iterations(&self, now: Time) -> u64 {
+        let [older, last] = self.ckpt_written;
+        if last.0 <= now {
+            last.1
+        } else {
+            older.1
+        }
     }
 
     fn future_accesses_on(

@@ -71,7 +71,11 @@ impl Training {
         let done = if self.p.dataset.files.is_some() {
             self.file_reads(w, cursor..cursor + 1, ctx)
         } else {
-            self.read(w / self.p.workers, cursor, ctx)
+            let (r, k) = (w / self.p.workers, self.workers[w].batch);
+            let mark = self.loss_mark(ctx);
+            let done = self.read(r, cursor, ctx);
+            self.loss_note(r, k, mark, ctx);
+            done
         };
         ctx.wake_at(done, actor, SAMPLE_DONE);
     }

@@ -1,0 +1,81 @@
+//! The training job's side of faults: samples a loader could not read. With
+//! `[reader] on_loss = "skip"` a batch goes on without them (its compute covers only
+//! the samples that arrived) until the epoch's skip budget is spent, after which the
+//! job's reads wait for their target; `wait` and `replica` are carried out by the
+//! data path. Costs one branch per batch without faults.
+
+use super::Training;
+use crate::config::faults::OnLoss;
+use crate::sim::Ctx;
+
+/// Samples lost per outstanding batch slot, and skips in the current epoch.
+#[derive(Default)]
+pub(super) struct Loss {
+    /// Faults are configured (else every method returns at once).
+    on: bool,
+    skip: bool,
+    budget: u64,
+    /// Per rank x slot: samples of the batch in that slot that were lost.
+    lost: Vec<u32>,
+    skipped_in_epoch: u64,
+    /// Samples lost over the run.
+    pub total: u64,
+}
+
+impl Training {
+    /// Reads the reader config once (at start).
+    pub(super) fn loss_start(&mut self, ctx: &mut Ctx) {
+        if let Some((on_loss, budget)) = ctx.reader() {
+            self.loss = Loss {
+                on: true,
+                skip: on_loss == OnLoss::Skip,
+                budget: budget.unwrap_or(u64::MAX),
+                lost: vec![0; self.p.ranks * self.slots],
+                ..Loss::default()
+            };
+        }
+    }
+
+    /// A new epoch: a fresh skip budget.
+    pub(super) fn loss_new_epoch(&mut self, ctx: &mut Ctx) {
+        if self.loss.on && self.loss.skip {
+            self.loss.skipped_in_epoch = 0;
+            ctx.set_loss_mode(if self.loss.budget > 0 {
+                OnLoss::Skip
+            } else {
+                OnLoss::Wait
+            });
+        }
+    }
+
+    /// Before a loader's reads: a mark to count what they lose.
+    #[inline]
+    pub(super) fn loss_mark(&self, ctx: &Ctx) -> Option<u64> {
+        self.loss.on.then(|| ctx.reads_lost())
+    }
+
+    /// After rank `r`'s reads for batch `k`: notes the samples lost since `mark`.
+    #[inline]
+    pub(super) fn loss_note(&mut self, r: usize, k: usize, mark: Option<u64>, ctx: &mut Ctx) {
+        let Some(m) = mark else { return };
+        let lost = ctx.reads_lost() - m;
+        if lost == 0 {
+            return;
+        }
+        self.loss.lost[r * self.slots + k % self.slots] += lost as u32;
+        self.loss.total += lost;
+        self.loss.skipped_in_epoch += lost;
+        if self.loss.skip && self.loss.skipped_in_epoch >= self.loss.budget {
+            ctx.set_loss_mode(OnLoss::Wait);
+        }
+    }
+
+    /// Samples of rank `r`'s batch `k` that were lost (the entry is consumed).
+    #[inline]
+    pub(super) fn loss_take(&mut self, r: usize, k: usize) -> usize {
+        if !self.loss.on {
+            return 0;
+        }
+        std::mem::take(&mut self.loss.lost[r * self.slots + k % self.slots]) as usize
+    }
+}

@@ -1,0 +1,87 @@
+//! Node failures against hand-derived timelines: a job of compute-bound iterations
+//! with blocking checkpoints fails once, waits the restart delay and resumes from its
+//! last completed checkpoint, so its run time grows by the delay plus the time since
+//! that checkpoint; with an MTBF the failures are deterministic per seed and the
+//! restart figures add up.
+
+use tiersim::config::Config;
+
+/// 1 s of compute per iteration, reads that cost nanoseconds, a blocking checkpoint
+/// of 2 GB at 1 GB/s (2 s) every 10 iterations, `iterations` in all.
+fn job(iterations: u64, faults: &str) -> String {
+    format!(
+        r#"
+        seed = 4
+        [[tiers]]
+        name = "disk"
+        read_latency = "1ns"
+        read_latency_seq = "1ns"
+        read_bandwidth = "1000GB/s"
+        write_latency = "0ns"
+        write_latency_seq = "0ns"
+        write_bandwidth = "1GB/s"
+        [workload]
+        kind = "training"
+        dataset = {{ samples = 1000, size = "1B" }}
+        batch_size = 1
+        max_iterations = {iterations}
+        epochs = 100
+        compute = {{ per_batch = "1s" }}
+        checkpoint = {{ every = 10, tier = "disk", bytes = "2GB" }}
+        {faults}
+        "#
+    )
+}
+
+fn run(text: &str) -> serde_json::Value {
+    let cfg = Config::parse(text).unwrap_or_else(|e| panic!("{e}"));
+    let mut sim = tiersim::model::build(&cfg, cfg.seed).unwrap_or_else(|e| panic!("{e}"));
+    let out = sim.run();
+    assert!(out.finished, "the job did not finish");
+    tiersim::report::summary(&sim, &out)
+}
+
+#[test]
+fn a_node_failure_costs_the_restart_delay_plus_the_work_since_the_checkpoint() {
+    let base = run(&job(40, ""))["simulated_time_s"].as_f64().unwrap();
+    // 40 iterations of 1 s and 4 checkpoints of 2 s.
+    assert!((base - 48.0).abs() < 1e-6, "{base}");
+    // Checkpoints complete at 12 s (10 iterations) and 24 s (20); iteration 21 ends
+    // at 25 s; the node fails at 25.5 s: 20 iterations are safe, 1 is lost, and
+    // 1.5 s of work since the checkpoint is done again after the 3 s delay.
+    let f = "[[faults]]\nkind = \"node_failure\"\nnode = 0\nstart = \"25.5s\"\n\
+             restart_delay = \"3s\"\n";
+    let s = run(&job(40, f));
+    let t = s["simulated_time_s"].as_f64().unwrap();
+    assert!((t - (48.0 + 3.0 + 1.5)).abs() < 1e-6, "{t}");
+    let r = &s["workload"]["restarts"];
+    assert_eq!(r["restarts"], 1);
+    assert_eq!(r["iterations_lost"], 1);
+    assert_eq!(r["iterations_done"], 40);
+    assert!((r["down_s"].as_f64().unwrap() - 3.0).abs() < 1e-9);
+    // Back at iteration 21, where it failed: restarted at 28.5 s from iteration 20,
+    // it ends iteration 21 at 29.5 s, 4 s after the failure.
+    let recover = r["mean_time_to_recover_s"].as_f64().unwrap();
+    assert!((recover - 4.0).abs() < 1e-6, "{recover}");
+    // Goodput: 40 useful iterations over the run.
+    let g = r["goodput_iterations_per_s"].as_f64().unwrap();
+    assert!((g - 40.0 / t).abs() < 1e-9);
+    // faults.csv-style figures: one window, one restart on it.
+    assert_eq!(s["faults"]["faults"][0]["windows"], 1);
+}
+
+#[test]
+fn recurring_node_failures_are_deterministic_and_lose_work() {
+    let f = "[[faults]]\nkind = \"node_failure\"\nnode = 0\nmtbf = \"60s\"\n\
+             restart_delay = \"5s\"\n";
+    let a = run(&job(500, f));
+    let b = run(&job(500, f));
+    assert_eq!(a, b);
+    let r = &a["workload"]["restarts"];
+    let n = r["restarts"].as_u64().unwrap();
+    assert!(n >= 5, "{n} restarts");
+    assert_eq!(r["iterations_done"], 500);
+    let t = a["simulated_time_s"].as_f64().unwrap();
+    // 500 s of compute + 50 checkpoints x 2 s, plus at least the delays.
+    assert!(t >= 600.0 + 5.0 * n as f64, "{t}");
+}
