@@ -15,7 +15,12 @@ fn load(name: &str) -> Config {
 
 #[test]
 fn gemm_and_inference_examples_run() {
-    for name in ["gemm.toml", "inference-llama3-8b.toml"] {
+    for name in [
+        "gemm.toml",
+        "inference-llama3-8b.toml",
+        "inference-prefix-cache.toml",
+        "inference-weight-offload.toml",
+    ] {
         let cfg = load(name);
         let mut sim = model::build(&cfg, cfg.seed).unwrap();
         assert!(sim.run().finished, "{name}");

@@ -11,6 +11,7 @@ mod llm;
 pub mod sizes;
 mod synthetic;
 mod trace_replay;
+mod weight_offload;
 
 pub mod training;
 
@@ -70,6 +71,7 @@ pub const REGISTRY: Registry<Entry<Constructor>> = Registry {
         Entry::new::<embedding::Params>("embedding", embedding::build),
         Entry::new::<inference::Params>("inference", inference::build),
         Entry::new::<trace_replay::Params>("trace", trace_replay::build),
+        Entry::new::<weight_offload::Params>("weight-offload", weight_offload::build),
         Entry::with_resolve::<training::params::Raw>(
             "training",
             training::params::resolve_table,

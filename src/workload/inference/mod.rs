@@ -14,11 +14,16 @@
 //! is full (the partial block stays in accelerator memory); a finished request's blocks
 //! are discarded from every cache tier (freed: never written back).
 //!
+//! Prefix caching (optional, `prefix` and `prefix_cache`; see `prefix.rs`): prompts
+//! share system prompts and chat history; cached blocks skip the prefill and are
+//! loaded from the level holding them before the iteration computes.
+//!
 //! Metrics: histograms `ttft` (arrival to first token), `tpot` (gap between consecutive
 //! tokens of a request), `e2e`; SLO attainment = fraction of requests with TTFT <=
 //! `ttft_slo` and mean TPOT (e2e - ttft) / (output - 1) <= `tpot_slo`.
 
 mod params;
+mod prefix;
 
 use super::llm::ModelShape;
 use super::BuildCtx;
@@ -29,6 +34,7 @@ use crate::sim::{Ctx, Workload};
 use crate::trace::{Op, Request};
 pub use params::Params;
 use params::{read_arrivals, Tokens};
+use prefix::{Owners, PrefixCache, Sharing};
 use rand_distr::{Distribution, Exp};
 use std::collections::VecDeque;
 
@@ -50,6 +56,10 @@ struct Req {
     blocks_written: u64,
     first_token: Time,
     last_token: Time,
+    /// Prompt tokens whose KV came from the prefix cache.
+    cached: u64,
+    owners: Owners,
+    chat: u64,
 }
 
 /// See the module doc.
@@ -77,6 +87,8 @@ pub struct Inference {
     slo_met: u64,
     hists: Option<[HistId; 3]>,
     iterations: u64,
+    sharing: Option<Sharing>,
+    cache: Option<PrefixCache>,
 }
 
 fn err(key: &str, msg: impl Into<String>) -> ConfigError {
@@ -183,7 +195,17 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
     let most = |t: Tokens| match t {
         Tokens::Fixed(v) | Tokens::Range([_, v]) => v,
     };
-    let kv_stride = (most(p.prompt_tokens) + most(p.output_tokens)).div_ceil(p.kv_block_tokens);
+    let mut kv_stride = (most(p.prompt_tokens) + most(p.output_tokens)).div_ceil(p.kv_block_tokens);
+    let sharing = p.prefix.clone().map(Sharing::new).transpose()?;
+    if sharing.is_some() {
+        // Chats grow: a request holds at most MAX_CONTEXT tokens of history.
+        kv_stride = (prefix::MAX_CONTEXT + most(p.prompt_tokens) + most(p.output_tokens))
+            .div_ceil(p.kv_block_tokens);
+    }
+    let cache = match &p.prefix_cache {
+        Some(c) => Some(PrefixCache::new(c, ctx.tiers, block_bytes, ctx.seed)?),
+        None => None,
+    };
     Ok(Box::new(Inference {
         arrival: 0,
         shape,
@@ -205,6 +227,8 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
         slo_met: 0,
         hists: None,
         iterations: 0,
+        sharing,
+        cache,
     }))
 }
 
@@ -237,6 +261,15 @@ impl Inference {
         self.iterations += 1;
         let now = ctx.now();
         let mut last = now;
+        if let Some(cache) = &mut self.cache {
+            let bt = self.p.kv_block_tokens;
+            for &r in &self.active[self.active.len() - admitted..] {
+                let q = &mut self.reqs[r];
+                let (cached, ready) = cache.lookup(&q.owners, q.prompt, bt, ctx);
+                q.cached = cached;
+                last = last.max(ready);
+            }
+        }
         let mut read = |ctx: &mut Ctx, id: u64, size: u32| {
             let req = Request {
                 time: now,
@@ -271,6 +304,10 @@ impl Inference {
                 q.first_token = now;
                 q.kv_tokens = q.prompt;
                 ctx.record(h_ttft, now - q.arrival);
+                if let Some(cache) = &mut self.cache {
+                    let bt = self.p.kv_block_tokens;
+                    cache.store(&q.owners, 0, q.prompt / bt, ctx);
+                }
             } else {
                 q.kv_tokens += 1;
                 ctx.record(h_tpot, now - q.last_token);
@@ -298,6 +335,15 @@ impl Inference {
                 ctx.access(&req, true);
             }
             if done {
+                let q = &self.reqs[r];
+                if let Some(cache) = &mut self.cache {
+                    let bt = self.p.kv_block_tokens;
+                    let context = q.prompt + q.generated - 1;
+                    cache.store(&q.owners, q.prompt / bt, context / bt, ctx);
+                }
+                if let Some(s) = &mut self.sharing {
+                    s.finished(q.chat, q.prompt + q.generated);
+                }
                 ctx.record(h_e2e, e2e);
                 let tpot = if output > 1 {
                     (e2e - ttft) / (output - 1)
@@ -324,8 +370,23 @@ impl Inference {
     }
 
     fn arrive(&mut self, ctx: &mut Ctx) {
-        let prompt = self.p.prompt_tokens.sample(&mut self.rng);
+        let user = self.p.prompt_tokens.sample(&mut self.rng);
         let output = self.p.output_tokens.sample(&mut self.rng);
+        let index = self.reqs.len() as u64;
+        let (prompt, owners, chat) = match &mut self.sharing {
+            Some(s) => {
+                let t = s.next(user, self.p.kv_block_tokens, &mut self.rng);
+                (t.prompt, t.owners, t.chat)
+            }
+            None => (
+                user,
+                Owners {
+                    own: index,
+                    ..Default::default()
+                },
+                index,
+            ),
+        };
         self.reqs.push(Req {
             arrival: ctx.now(),
             prompt,
@@ -335,6 +396,9 @@ impl Inference {
             blocks_written: 0,
             first_token: 0,
             last_token: 0,
+            cached: 0,
+            owners,
+            chat,
         });
         self.queue.push_back(self.reqs.len() - 1);
         let n = self.reqs.len() as u64;
@@ -370,7 +434,7 @@ impl Workload for Inference {
             (_, TAG_IO) => {
                 let prompt: u64 = self.active[self.active.len() - self.admitted..]
                     .iter()
-                    .map(|&r| self.reqs[r].prompt)
+                    .map(|&r| self.reqs[r].prompt - self.reqs[r].cached)
                     .sum();
                 let decoding = (self.active.len() - self.admitted) as u64;
                 let compute = (self.p.prefill_per_token.0.saturating_mul(prompt))
@@ -392,7 +456,7 @@ impl Workload for Inference {
     fn summary(&self, end: Time) -> serde_json::Value {
         let secs = crate::engine::secs(end);
         let tokens: u64 = self.reqs.iter().map(|r| r.generated).sum();
-        serde_json::json!({
+        let mut s = serde_json::json!({
             "kind": "inference",
             "requests_completed": self.finished,
             "iterations": self.iterations,
@@ -402,7 +466,11 @@ impl Workload for Inference {
             "slo_attainment": if self.finished > 0 { self.slo_met as f64 / self.finished as f64 } else { 0.0 },
             "weight_bytes": self.chunks * self.chunk_bytes as u64,
             "kv_bytes_per_token": self.shape.kv_bytes_per_token(),
-        })
+        });
+        if let Some(c) = &self.cache {
+            s["prefix_cache"] = c.summary();
+        }
+        s
     }
 
     /// requests.csv: one row per request (times in seconds; blank while unfinished).

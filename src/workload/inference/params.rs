@@ -64,6 +64,10 @@ pub struct Params {
     pub(super) kv_block_tokens: u64,
     pub(super) ttft_slo: Option<Duration>,
     pub(super) tpot_slo: Option<Duration>,
+    /// How prompts share prefixes (system prompts, chats); absent: no sharing.
+    pub(super) prefix: Option<super::prefix::SharingParams>,
+    /// Where earlier requests' KV blocks are kept; absent: no prefix cache.
+    pub(super) prefix_cache: Option<super::prefix::CacheParams>,
 }
 
 impl ComponentParams for Params {
