@@ -2,6 +2,7 @@
 //! token counts, the arrival process and the optional prefix cache, each checked with
 //! an error naming its key.
 
+use super::kv_pool::KvPool;
 use super::params::{read_arrivals, Params, Tokens};
 use super::prefix::{self, PrefixCache, Sharing};
 use super::{err, Inference, MAX_CHUNK, MAX_TOKENS};
@@ -123,6 +124,18 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
         Some(c) => Some(PrefixCache::new(c, ctx.tiers, block_bytes, ctx.seed)?),
         None => None,
     };
+    let weight_bytes = shape.layers * per_layer * chunk_bytes as u64;
+    let pool = match &p.kv_pool {
+        Some(k) => {
+            let bt = p.kv_block_tokens;
+            let pool = KvPool::new(k, ctx.tiers, bt, block_bytes as u64, weight_bytes)?;
+            if sharing.is_none() {
+                pool.check_fits(most(p.prompt_tokens) + most(p.output_tokens) - 1)?;
+            }
+            Some(pool)
+        }
+        None => None,
+    };
     Ok(Box::new(Inference {
         arrival: 0,
         shape,
@@ -146,5 +159,6 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
         iterations: 0,
         sharing,
         cache,
+        pool,
     }))
 }

@@ -23,6 +23,7 @@
 //! `ttft_slo` and mean TPOT (e2e - ttft) / (output - 1) <= `tpot_slo`.
 
 mod build;
+mod kv_pool;
 mod params;
 mod prefix;
 
@@ -60,6 +61,9 @@ struct Req {
     cached: u64,
     owners: Owners,
     chat: u64,
+    /// KV blocks held in the pool, and swapped out (with `kv_pool`).
+    blocks_held: u64,
+    swap_blocks: u64,
 }
 
 /// See the module doc.
@@ -89,6 +93,7 @@ pub struct Inference {
     iterations: u64,
     sharing: Option<Sharing>,
     cache: Option<PrefixCache>,
+    pool: Option<kv_pool::KvPool>,
 }
 
 fn err(key: &str, msg: impl Into<String>) -> ConfigError {
@@ -105,14 +110,20 @@ impl Inference {
         if self.busy {
             return;
         }
+        let now = ctx.now();
+        let mut last = now;
         let mut admitted = 0;
-        while self.active.len() < self.p.max_batch as usize {
-            match self.queue.pop_front() {
-                Some(r) => {
-                    self.active.push(r);
-                    admitted += 1;
+        if self.pool.is_some() {
+            admitted = self.schedule_with_pool(ctx, &mut last);
+        } else {
+            while self.active.len() < self.p.max_batch as usize {
+                match self.queue.pop_front() {
+                    Some(r) => {
+                        self.active.push(r);
+                        admitted += 1;
+                    }
+                    None => break,
                 }
-                None => break,
             }
         }
         if self.active.is_empty() {
@@ -122,12 +133,13 @@ impl Inference {
         self.admitted = admitted;
         self.busy = true;
         self.iterations += 1;
-        let now = ctx.now();
-        let mut last = now;
         if let Some(cache) = &mut self.cache {
             let bt = self.p.kv_block_tokens;
             for &r in &self.active[self.active.len() - admitted..] {
                 let q = &mut self.reqs[r];
+                if q.generated > 0 {
+                    continue; // a recompute after preemption
+                }
                 let (cached, ready) = cache.lookup(&q.owners, q.prompt, bt, ctx);
                 q.cached = cached;
                 last = last.max(ready);
@@ -163,7 +175,11 @@ impl Inference {
         while i < self.active.len() {
             let r = self.active[i];
             let q = &mut self.reqs[r];
-            if i >= first_new {
+            if i >= first_new && q.generated > 0 {
+                // Recomputed after preemption: prompt and generated tokens prefilled.
+                q.kv_tokens = q.prompt + q.generated;
+                ctx.record(h_tpot, now - q.last_token);
+            } else if i >= first_new {
                 q.first_token = now;
                 q.kv_tokens = q.prompt;
                 ctx.record(h_ttft, now - q.arrival);
@@ -220,6 +236,7 @@ impl Inference {
                 for b in 0..from {
                     ctx.discard(self.kv_id(r, b));
                 }
+                self.release_blocks(r);
                 self.active.remove(i);
                 if i < first_new {
                     first_new -= 1;
@@ -262,8 +279,15 @@ impl Inference {
             cached: 0,
             owners,
             chat,
+            blocks_held: 0,
+            swap_blocks: 0,
         });
-        self.queue.push_back(self.reqs.len() - 1);
+        let r = self.reqs.len() - 1;
+        match &mut self.pool {
+            // Longer than the whole pool (a grown chat): rejected, as vLLM ignores it.
+            Some(pool) if pool.blocks_for(prompt + output - 1) > pool.total => pool.rejected += 1,
+            _ => self.queue.push_back(r),
+        }
         let n = self.reqs.len() as u64;
         if n < self.total {
             match (&self.arrivals, self.interarrival) {
@@ -286,6 +310,9 @@ impl Workload for Inference {
             ctx.histogram("tpot"),
             ctx.histogram("e2e"),
         ]);
+        if let Some(pool) = &mut self.pool {
+            pool.hists = Some([ctx.histogram("kv_swap_out"), ctx.histogram("kv_swap_in")]);
+        }
         self.arrival = ctx.new_actors(2);
         let first = self.arrivals.as_ref().map_or(0, |t| t[0]);
         ctx.wake_at(first, self.arrival, 0);
@@ -297,7 +324,10 @@ impl Workload for Inference {
             (_, TAG_IO) => {
                 let prompt: u64 = self.active[self.active.len() - self.admitted..]
                     .iter()
-                    .map(|&r| self.reqs[r].prompt - self.reqs[r].cached)
+                    .map(|&r| match &self.reqs[r] {
+                        q if q.generated > 0 => q.prompt + q.generated,
+                        q => q.prompt - q.cached,
+                    })
                     .sum();
                 let decoding = (self.active.len() - self.admitted) as u64;
                 let compute = (self.p.prefill_per_token.0.saturating_mul(prompt))
@@ -309,7 +339,7 @@ impl Workload for Inference {
     }
 
     fn is_done(&self) -> bool {
-        self.finished >= self.total
+        self.finished + self.pool.as_ref().map_or(0, |p| p.rejected) >= self.total
     }
 
     fn progress(&self) -> Option<(u64, u64)> {
@@ -332,6 +362,9 @@ impl Workload for Inference {
         });
         if let Some(c) = &self.cache {
             s["prefix_cache"] = c.summary();
+        }
+        if let Some(p) = &self.pool {
+            s["kv_pool"] = p.summary();
         }
         s
     }

@@ -68,6 +68,8 @@ pub struct Params {
     pub(super) prefix: Option<super::prefix::SharingParams>,
     /// Where earlier requests' KV blocks are kept; absent: no prefix cache.
     pub(super) prefix_cache: Option<super::prefix::CacheParams>,
+    /// A bounded pool of GPU KV blocks with preemption; absent: unbounded.
+    pub(super) kv_pool: Option<super::kv_pool::PoolParams>,
 }
 
 impl ComponentParams for Params {
