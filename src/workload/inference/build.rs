@@ -107,6 +107,15 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
             (Some(times), None, n)
         }
     };
+    if p.burst == 0 || p.burst > 1 << 20 {
+        return Err(err("burst", "must be between 1 and 2^20 (requests per arrival)"));
+    }
+    if p.burst > 1 && p.arrivals.is_some() {
+        return Err(err(
+            "burst",
+            "only with rate (an arrivals file lists each request's time; repeat a time for a burst)",
+        ));
+    }
     if total == 0 {
         return Err(err("requests", "must be at least 1"));
     }

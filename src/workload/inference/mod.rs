@@ -249,7 +249,30 @@ impl Inference {
         self.iterate(ctx);
     }
 
+    /// Arrivals: `burst` requests at once (one without `burst`), then the next wake.
     fn arrive(&mut self, ctx: &mut Ctx) {
+        for _ in 0..self.p.burst {
+            if self.reqs.len() as u64 >= self.total {
+                break;
+            }
+            self.new_request(ctx);
+        }
+        let n = self.reqs.len() as u64;
+        if n < self.total {
+            match (&self.arrivals, self.interarrival) {
+                (Some(times), _) => ctx.wake_at(times[n as usize].max(ctx.now()), self.arrival, 0),
+                (None, Some(exp)) => {
+                    let gap = exp.sample(&mut self.rng).round() as Time;
+                    ctx.wake_in(gap, self.arrival, 0);
+                }
+                (None, None) => unreachable!("validated in build"),
+            }
+        }
+        self.iterate(ctx);
+    }
+
+    /// One request arrives now.
+    fn new_request(&mut self, ctx: &Ctx) {
         let user = self.p.prompt_tokens.sample(&mut self.rng);
         let output = self.p.output_tokens.sample(&mut self.rng);
         let index = self.reqs.len() as u64;
@@ -288,18 +311,6 @@ impl Inference {
             Some(pool) if pool.blocks_for(prompt + output - 1) > pool.total => pool.rejected += 1,
             _ => self.queue.push_back(r),
         }
-        let n = self.reqs.len() as u64;
-        if n < self.total {
-            match (&self.arrivals, self.interarrival) {
-                (Some(times), _) => ctx.wake_at(times[n as usize].max(ctx.now()), self.arrival, 0),
-                (None, Some(exp)) => {
-                    let gap = exp.sample(&mut self.rng).round() as Time;
-                    ctx.wake_in(gap, self.arrival, 0);
-                }
-                (None, None) => unreachable!("validated in build"),
-            }
-        }
-        self.iterate(ctx);
     }
 }
 

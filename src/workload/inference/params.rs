@@ -53,6 +53,9 @@ pub struct Params {
     pub(super) rate: Option<f64>,
     /// A file of arrival times in seconds, one per line (instead of `rate`).
     pub(super) arrivals: Option<std::path::PathBuf>,
+    /// Requests per arrival of the `rate` process (bursts; 1: plain Poisson).
+    #[serde(default = "one_u64")]
+    pub(super) burst: u64,
     pub(super) requests: Option<u64>,
     pub(super) prompt_tokens: Tokens,
     pub(super) output_tokens: Tokens,
@@ -81,6 +84,9 @@ impl ComponentParams for Params {
 }
 
 fn one() -> u32 {
+    1
+}
+fn one_u64() -> u64 {
     1
 }
 fn block() -> u64 {
