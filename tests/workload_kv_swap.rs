@@ -83,8 +83,11 @@ struct Run {
 }
 
 fn run(text: &str) -> Run {
-    let cfg = Config::parse(text).unwrap();
-    let mut sim = model::build(&cfg, 5).unwrap();
+    run_cfg(&Config::parse(text).unwrap())
+}
+
+fn run_cfg(cfg: &Config) -> Run {
+    let mut sim = model::build(cfg, cfg.seed).unwrap();
     let out = sim.run();
     assert!(out.finished);
     let summary = sim.workload.summary(out.end);
@@ -289,4 +292,46 @@ fn bad_keys_are_named() {
         };
         assert!(e.contains(key), "{key}: {e}");
     }
+}
+
+#[test]
+fn the_example_config_swaps() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/inference-kv-offload.toml");
+    let cfg = Config::load(&path).unwrap().0;
+    let r = run_cfg(&cfg);
+    let s = &r.summary["kv_pool"];
+    assert_eq!(r.summary["requests_completed"], 384);
+    assert!(s["swaps_out"].as_u64().unwrap() > 0, "{s}");
+    assert_eq!(s["bytes_swapped_out"], s["bytes_swapped_in"]);
+    // 0.9 x 80 GB - 16.06 GB of weights, in 2 MiB blocks.
+    let blocks = ((0.9f64 * 80e9) as u64 - 16_060_000_000) / (2 << 20);
+    assert_eq!(s["gpu_blocks"].as_u64().unwrap(), blocks);
+}
+
+#[test]
+fn bursts_arrive_together() {
+    let text = config("", std::path::Path::new("unused")).replace(
+        "arrivals = \"unused\"",
+        "rate = 10.0\nburst = 3\nrequests = 7",
+    );
+    let r = run(&text);
+    let tables = r.sim.workload.tables(r.end);
+    let csv = &tables.iter().find(|t| t.0 == "requests.csv").unwrap().1;
+    let times: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(times.len(), 7);
+    assert_eq!(times[0], times[2]);
+    assert_ne!(times[2], times[3]);
+    assert_eq!(times[3], times[5]);
+    assert_ne!(times[5], times[6]);
+    let bad = text.replace("burst = 3", "burst = 0");
+    let e = model::build(&Config::parse(&bad).unwrap(), 5)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("workload.burst"), "{e}");
 }

@@ -108,7 +108,10 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
         }
     };
     if p.burst == 0 || p.burst > 1 << 20 {
-        return Err(err("burst", "must be between 1 and 2^20 (requests per arrival)"));
+        return Err(err(
+            "burst",
+            "must be between 1 and 2^20 (requests per arrival)",
+        ));
     }
     if p.burst > 1 && p.arrivals.is_some() {
         return Err(err(
