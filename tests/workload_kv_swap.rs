@@ -335,3 +335,22 @@ fn bursts_arrive_together() {
         .to_string();
     assert!(e.contains("workload.burst"), "{e}");
 }
+
+#[test]
+fn a_victim_larger_than_the_free_swap_space_is_recomputed() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = arrivals(&dir);
+    // One block of swap space; B holds two when preempted: recomputed instead, exactly
+    // as with preemption = "recompute" (32 tokens re-prefilled), and counted.
+    let p = pool("swap", 4) + "swap_space = \"131072B\"\n";
+    let r = run(&config(&p, &a));
+    let s = &r.summary["kv_pool"];
+    assert_eq!(s["swap_blocks"], 1);
+    assert_eq!(s["preemptions"], 1);
+    assert_eq!(s["swaps_out"], 0);
+    assert_eq!(s["swap_space_full"], 1);
+    assert_eq!(s["recompute_preemptions"], 1);
+    assert_eq!(s["recomputed_tokens"], 32);
+    let rec = run(&config(&pool("recompute", 4), &a));
+    assert_eq!(e2e(&r, 1), e2e(&rec, 1));
+}

@@ -1,6 +1,6 @@
 //! Building the inference workload from its `[workload]` table: the model's shape,
-//! token counts, the arrival process and the optional prefix cache, each checked with
-//! an error naming its key.
+//! token counts, the arrival process, the optional prefix cache and KV-block pool, each
+//! checked with an error naming its key.
 
 use super::kv_pool::KvPool;
 use super::params::{read_arrivals, Params, Tokens};

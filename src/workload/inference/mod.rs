@@ -18,6 +18,10 @@
 //! share system prompts and chat history; cached blocks skip the prefill and are
 //! loaded from the level holding them before the iteration computes.
 //!
+//! KV-cache swapping (optional, `kv_pool`; see `kv_pool.rs`): a bounded pool of GPU
+//! KV blocks; when it runs out, running requests are preempted (vLLM) and swapped to
+//! host memory or recomputed. `burst` makes the `rate` process bring requests in groups.
+//!
 //! Metrics: histograms `ttft` (arrival to first token), `tpot` (gap between consecutive
 //! tokens of a request), `e2e`; SLO attainment = fraction of requests with TTFT <=
 //! `ttft_slo` and mean TPOT (e2e - ttft) / (output - 1) <= `tpot_slo`.
