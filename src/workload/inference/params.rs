@@ -80,13 +80,9 @@ pub struct Params {
 }
 
 impl ComponentParams for Params {
-    fn rebase(&mut self, base: &std::path::Path) {
-        if let Some(a) = &mut self.arrivals {
-            *a = crate::registry::absolute(base, a);
-        }
-        if let Some(t) = &mut self.trace {
-            t.path = crate::registry::absolute(base, &t.path);
-        }
+    fn files(&mut self) -> Vec<&mut std::path::PathBuf> {
+        let trace = self.trace.as_mut().map(|t| &mut t.path);
+        self.arrivals.iter_mut().chain(trace).collect()
     }
 }
 
