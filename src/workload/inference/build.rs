@@ -5,6 +5,7 @@
 use super::kv_pool::KvPool;
 use super::params::{read_arrivals, Params, Tokens};
 use super::prefix::{self, PrefixCache, Sharing};
+use super::prefix_trace;
 use super::{err, Inference, MAX_CHUNK, MAX_TOKENS};
 use crate::config::{parse_table, ConfigError};
 use crate::sim::Workload;
@@ -14,7 +15,8 @@ use rand_distr::Exp;
 use std::collections::VecDeque;
 
 pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
-    let p: Params = parse_table(toml::Value::Table(params), "workload")?;
+    let mut p: Params = parse_table(toml::Value::Table(params), "workload")?;
+    let trace = prefix_trace::load(&mut p, &|path| ctx.resolve(path))?;
     let base = match p.model.as_deref() {
         Some(name) => Some(ModelShape::preset(name).ok_or_else(|| {
             err(
@@ -77,6 +79,7 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
     let chunk_bytes = layer_bytes.div_ceil(per_layer) as u32;
     let (arrivals, interarrival, total) = match (&p.arrivals, p.rate) {
         (Some(_), Some(_)) => return Err(err("rate", "give either rate or arrivals, not both")),
+        (None, None) if trace.is_some() => trace.as_ref().expect("some").arrivals(p.requests)?,
         (None, None) => {
             return Err(err(
                 "rate",
@@ -113,10 +116,10 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
             "must be between 1 and 2^20 (requests per arrival)",
         ));
     }
-    if p.burst > 1 && p.arrivals.is_some() {
+    if p.burst > 1 && arrivals.is_some() {
         return Err(err(
             "burst",
-            "only with rate (an arrivals file lists each request's time; repeat a time for a burst)",
+            "only with rate (an arrivals file or trace lists each request's time; repeat a time for a burst)",
         ));
     }
     if total == 0 {
@@ -133,7 +136,13 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
             .div_ceil(p.kv_block_tokens);
     }
     let cache = match &p.prefix_cache {
-        Some(c) => Some(PrefixCache::new(c, ctx.tiers, block_bytes, ctx.seed)?),
+        Some(c) => Some(PrefixCache::new(
+            c,
+            ctx.tiers,
+            block_bytes,
+            ctx.seed,
+            trace.as_ref(),
+        )?),
         None => None,
     };
     let weight_bytes = shape.layers * per_layer * chunk_bytes as u64;
@@ -172,5 +181,6 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
         sharing,
         cache,
         pool,
+        trace,
     }))
 }

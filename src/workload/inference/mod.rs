@@ -30,6 +30,7 @@ mod build;
 mod kv_pool;
 mod params;
 mod prefix;
+mod prefix_trace;
 
 use super::llm::ModelShape;
 use crate::config::ConfigError;
@@ -98,6 +99,7 @@ pub struct Inference {
     sharing: Option<Sharing>,
     cache: Option<PrefixCache>,
     pool: Option<kv_pool::KvPool>,
+    trace: Option<prefix_trace::Trace>,
 }
 
 fn err(key: &str, msg: impl Into<String>) -> ConfigError {
@@ -293,6 +295,10 @@ impl Inference {
                 },
                 index,
             ),
+        };
+        let (prompt, output, owners) = match &self.trace {
+            Some(t) => t.request(index),
+            None => (prompt, output, owners),
         };
         self.reqs.push(Req {
             arrival: ctx.now(),

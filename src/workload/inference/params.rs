@@ -25,7 +25,11 @@ impl Tokens {
         if lo == 0 || lo > hi || hi > MAX_TOKENS {
             return Err(ConfigError::new(
                 format!("workload.{key}"),
-                "must be between 1 and 2^32 (a range [min, max] needs min <= max)",
+                if lo == 0 && hi == 0 {
+                    "missing or 0: give a token count between 1 and 2^32 (or a range [min, max])"
+                } else {
+                    "must be between 1 and 2^32 (a range [min, max] needs min <= max)"
+                },
             ));
         }
         Ok(())
@@ -57,7 +61,10 @@ pub struct Params {
     #[serde(default = "one_u64")]
     pub(super) burst: u64,
     pub(super) requests: Option<u64>,
+    /// Required unless a `trace` gives them.
+    #[serde(default = "unset")]
     pub(super) prompt_tokens: Tokens,
+    #[serde(default = "unset")]
     pub(super) output_tokens: Tokens,
     pub(super) prefill_per_token: Duration,
     pub(super) decode_per_token: Duration,
@@ -71,14 +78,22 @@ pub struct Params {
     pub(super) prefix: Option<super::prefix::SharingParams>,
     /// Where earlier requests' KV blocks are kept; absent: no prefix cache.
     pub(super) prefix_cache: Option<super::prefix::CacheParams>,
+    /// A request trace (times, tokens, prefix hash ids) instead of rate/arrivals/prefix.
+    pub(super) trace: Option<super::prefix_trace::TraceParams>,
     /// A bounded pool of GPU KV blocks with preemption; absent: unbounded.
     pub(super) kv_pool: Option<super::kv_pool::PoolParams>,
 }
 
 impl ComponentParams for Params {
     fn files(&mut self) -> Vec<&mut std::path::PathBuf> {
-        self.arrivals.iter_mut().collect()
+        let trace = self.trace.as_mut().map(|t| &mut t.path);
+        self.arrivals.iter_mut().chain(trace).collect()
     }
+}
+
+/// A token count not given (0: `check` asks for one).
+fn unset() -> Tokens {
+    Tokens::Fixed(0)
 }
 
 fn one() -> u32 {
