@@ -85,3 +85,107 @@ fn recurring_node_failures_are_deterministic_and_lose_work() {
     // 500 s of compute + 50 checkpoints x 2 s, plus at least the delays.
     assert!(t >= 600.0 + 5.0 * n as f64, "{t}");
 }
+
+/// Two jobs of [`job`]'s kind on a two-node cluster, `a` on node 0 and `b` on node 1,
+/// each node with its own checkpoint disk (scope node) and a shared storage of 64
+/// channels whose reads take nanoseconds: no device either job waits on for the
+/// other, so a job's timeline depends on nothing the other does.
+fn two_jobs(faults: &str) -> String {
+    let w = |name: &str, node: u32| {
+        format!(
+            r#"
+        [[jobs]]
+        name = "{name}"
+        nodes = [{node}]
+        [jobs.workload]
+        kind = "training"
+        dataset = {{ samples = 1000, size = "1B" }}
+        batch_size = 1
+        max_iterations = 40
+        epochs = 100
+        compute = {{ per_batch = "1s" }}
+        checkpoint = {{ every = 10, tier = "disk", bytes = "2GB" }}
+        "#
+        )
+    };
+    format!(
+        r#"
+        seed = 4
+        [cluster]
+        [[cluster.nodes]]
+        name = "n"
+        count = 2
+        gpus = 1
+        [[tiers]]
+        name = "disk"
+        scope = "node"
+        capacity = "1KB"
+        read_latency = "1ns"
+        read_latency_seq = "1ns"
+        read_bandwidth = "1000GB/s"
+        write_latency = "0ns"
+        write_latency_seq = "0ns"
+        write_bandwidth = "1GB/s"
+        [[tiers]]
+        name = "storage"
+        read_latency = "1ns"
+        read_latency_seq = "1ns"
+        read_bandwidth = "1000GB/s"
+        channels = 64
+        {faults}
+        {}
+        {}
+        "#,
+        w("a", 0),
+        w("b", 1)
+    )
+}
+
+fn run_tables(text: &str) -> (serde_json::Value, Vec<(String, String)>) {
+    let cfg = Config::parse(text).unwrap_or_else(|e| panic!("{e}"));
+    let mut sim = tiersim::model::build(&cfg, cfg.seed).unwrap_or_else(|e| panic!("{e}"));
+    let out = sim.run();
+    assert!(out.finished, "the jobs did not finish");
+    let tables = tiersim::report::sim_tables(&sim, &out);
+    (tiersim::report::summary(&sim, &out), tables)
+}
+
+#[test]
+fn with_jobs_a_node_failure_restarts_only_the_job_on_that_node() {
+    let secs = |s: &serde_json::Value, j: usize| s["jobs"][j]["run_time_s"].as_f64().unwrap();
+    let (base, _) = run_tables(&two_jobs(""));
+    // Each job alone: 40 iterations of 1 s and 4 blocking checkpoints of 2 s.
+    for j in 0..2 {
+        assert!((secs(&base, j) - 48.0).abs() < 1e-6, "{}", secs(&base, j));
+    }
+    // Node 1 fails at 25.5 s: job b (checkpoints done at 12 s and 24 s, iteration 21
+    // ended at 25 s) loses 1.5 s of work since its checkpoint and waits 3 s; job a,
+    // on node 0, runs as before.
+    let f = "[[faults]]\nkind = \"node_failure\"\nnode = 1\nstart = \"25.5s\"\n\
+             restart_delay = \"3s\"\n";
+    let (s, tables) = run_tables(&two_jobs(f));
+    assert!((secs(&s, 0) - 48.0).abs() < 1e-6, "a: {}", secs(&s, 0));
+    assert!(
+        (secs(&s, 1) - (48.0 + 3.0 + 1.5)).abs() < 1e-6,
+        "b: {}",
+        secs(&s, 1)
+    );
+    let (ra, rb) = (
+        &s["jobs"][0]["workload"]["restarts"],
+        &s["jobs"][1]["workload"]["restarts"],
+    );
+    assert_eq!(ra["restarts"], 0);
+    assert_eq!(ra["iterations_lost"], 0);
+    assert_eq!(rb["restarts"], 1);
+    assert_eq!(rb["iterations_lost"], 1);
+    assert_eq!(rb["iterations_done"], 40);
+    assert!((rb["down_s"].as_f64().unwrap() - 3.0).abs() < 1e-9);
+    let g = rb["goodput_iterations_per_s"].as_f64().unwrap();
+    assert!((g - 40.0 / 52.5).abs() < 1e-9, "{g}");
+    let g = ra["goodput_iterations_per_s"].as_f64().unwrap();
+    assert!((g - 40.0 / 48.0).abs() < 1e-9, "{g}");
+    // faults.csv names the job it restarted.
+    let csv = &tables.iter().find(|t| t.0 == "faults.csv").unwrap().1;
+    let line = csv.lines().nth(1).unwrap();
+    assert!(line.ends_with("1 job restarts (b)"), "{line}");
+}

@@ -42,6 +42,9 @@ pub struct Fault {
     pub restart_delay: Time,
     /// Reads it made fail (outage: in flight or on arrival; errors: attempts).
     pub reads_failed: u64,
+    /// Node failures of `[[jobs]]`: every restart it caused, as (its window's start,
+    /// the job's index).
+    pub restarted_jobs: Vec<(Time, u16)>,
 }
 
 /// Counters over every fault.
@@ -74,6 +77,8 @@ pub struct FaultState {
     /// Copies per tier instance.
     pub(crate) copies: Vec<u32>,
     pub reader: ReaderConfig,
+    /// The names of `[[jobs]]` (faults.csv names the jobs a node failure restarted).
+    pub job_names: Vec<String>,
     /// What a reader does with a read it cannot complete now (set by the workload).
     pub mode: OnLoss,
     /// The last served read was given up.
@@ -164,6 +169,7 @@ impl FaultState {
                 _ => OnLoss::Wait,
             },
             reader,
+            job_names: cfg.jobs.iter().map(|j| j.name.clone()).collect(),
             last_lost: false,
             stats: FaultStats::default(),
         }))
@@ -380,5 +386,6 @@ fn resolve_one(
         errors,
         restart_delay,
         reads_failed: 0,
+        restarted_jobs: Vec::new(),
     })
 }

@@ -41,8 +41,12 @@ pub struct Restartable {
     next: Option<(Time, Time, usize)>,
     /// Recovering: the iterations the current instance must reach, since when.
     recovering: Option<(u64, Time)>,
-    /// Dense object ids of the job (its caches are emptied on a failure).
+    /// The failed node's caches drop objects `0..ids` (global ids): the job's own
+    /// (one `[workload]` job) or every job's (`[[jobs]]`).
     ids: u64,
+    /// The one `[workload]` job (every in-flight fill is abandoned on a failure), not
+    /// one of `[[jobs]]` (only the failed node's are).
+    sole: bool,
     stats: RestartStats,
 }
 
@@ -64,9 +68,20 @@ impl Restartable {
     /// Wraps a job; `make` builds its fresh instances.
     pub fn new(mut make: MakeInstance) -> Result<Self, ConfigError> {
         let inner = make(u64::MAX)?;
-        let total = inner.progress().map_or(u64::MAX, |p| p.1);
         let ids = inner.dense_ids().unwrap_or(0);
-        Ok(Restartable {
+        Ok(Self::wrap(inner, make, ids, true))
+    }
+
+    /// Wraps `inner`, one of `[[jobs]]` built already; `make` builds its fresh
+    /// instances; a failure empties the node's caches of objects `0..ids` (every
+    /// job's: the node comes back empty for everyone).
+    pub fn of_job(inner: Box<dyn Workload>, make: MakeInstance, ids: u64) -> Self {
+        Self::wrap(inner, make, ids, false)
+    }
+
+    fn wrap(inner: Box<dyn Workload>, make: MakeInstance, ids: u64, sole: bool) -> Self {
+        let total = inner.progress().map_or(u64::MAX, |p| p.1);
+        Restartable {
             make,
             inner,
             actor: 0,
@@ -78,8 +93,9 @@ impl Restartable {
             next: None,
             recovering: None,
             ids,
+            sole,
             stats: RestartStats::default(),
-        })
+        }
     }
 
     fn done_by_inner(&self) -> u64 {
@@ -109,7 +125,7 @@ impl Restartable {
         if at != ctx.now() || self.down {
             return;
         }
-        ctx.fail_node(fault, at, self.ids);
+        ctx.fail_node(fault, at, self.ids, self.sole);
         let local = ctx.now() - self.started;
         let reached = self.done_by_inner();
         let safe = self.inner.checkpointed_iterations(local).min(reached);

@@ -45,8 +45,9 @@ impl Hierarchy {
     }
 
     /// Empties node `node`'s instances of every cache tier of objects `0..ids` (a
-    /// node that failed comes back with empty caches).
-    pub fn clear_node(&mut self, node: u16, ids: u64) {
+    /// node that failed comes back with empty caches) and forgets fills in flight:
+    /// every one (`all_inflight`) or those into the node's instances.
+    pub fn clear_node(&mut self, node: u16, ids: u64, all_inflight: bool) {
         for i in 0..self.home() {
             let on_node = self.topo.is_flat() || self.topo.node_of(i) == node;
             if let (true, Some(c)) = (on_node, self.tiers[i].cache.as_mut()) {
@@ -55,8 +56,14 @@ impl Hierarchy {
                 }
             }
         }
-        self.inflight.clear();
-        self.inflight_until = 0;
+        if all_inflight || self.topo.is_flat() {
+            self.inflight.clear();
+            self.inflight_until = 0;
+        } else {
+            let topo = &self.topo;
+            self.inflight
+                .retain(|&(_, i), _| topo.node_of(i as usize) != node);
+        }
     }
 
     /// [`Hierarchy::charge`] (plus `route`'s links) under the fault schedule: see the
