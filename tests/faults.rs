@@ -36,6 +36,11 @@ fn storage_tier() -> &'static str {
 /// A storage-bound job: 1 rank, 1 worker reading one sample at a time, batches of
 /// one sample, prefetch 1, 80 us of compute per batch (less than half a read).
 fn job(samples: u64, faults: &str) -> String {
+    job_with(samples, 1, faults)
+}
+
+/// [`job`] with `workers` loader workers (so as many reads outstanding).
+fn job_with(samples: u64, workers: u64, faults: &str) -> String {
     format!(
         r#"
         seed = 3
@@ -44,7 +49,7 @@ fn job(samples: u64, faults: &str) -> String {
         kind = "training"
         dataset = {{ samples = {samples}, size = "100KiB" }}
         batch_size = 1
-        workers = 1
+        workers = {workers}
         prefetch_factor = 1
         worker_io = "sample"
         sampler = "sequential"
@@ -106,6 +111,47 @@ fn an_outage_with_wait_adds_its_length_and_with_skip_loses_the_reads_in_the_wind
         n - lost,
         "the batches went on without the lost samples"
     );
+}
+
+#[test]
+fn the_stall_an_outage_causes_is_its_length_on_the_critical_path_not_the_sum_over_reads() {
+    // The outage test's wait case with 8 loader workers: 8 reads are outstanding
+    // when storage goes out, and each waits about T for it; the job waits T once.
+    let (n, workers) = (20_000u64, 8u64);
+    let c = read_cost();
+    let s = 5_000 * c + c / 2;
+    let t = 500 * MS;
+    let base = run(&job_with(n, workers, ""));
+    assert_eq!(base.get("faults"), None);
+    assert_eq!(
+        base["workload"].get("stall_time_s"),
+        None,
+        "no faults, no key"
+    );
+    let base = base["simulated_time_ps"].as_u64().unwrap();
+    let wait = run(&job_with(n, workers, &outage(s, t, "wait")));
+    let grown = wait["simulated_time_ps"].as_u64().unwrap() as f64 - base as f64;
+    assert!((grown / t as f64 - 1.0).abs() < 0.01, "grew {grown} ps");
+    let t_s = t as f64 / S as f64;
+    let stall = wait["faults"]["stall_time_s"].as_f64().unwrap();
+    assert!(
+        (stall / t_s - 1.0).abs() < 0.01,
+        "stall {stall} s vs T {t_s} s"
+    );
+    assert_eq!(
+        wait["workload"]["stall_time_s"],
+        wait["faults"]["stall_time_s"]
+    );
+    // Every outstanding read waited about T: the per-read sum is ~ workers x T.
+    let per_read = wait["faults"]["read_time_lost_s"].as_f64().unwrap();
+    assert!(per_read > (workers - 1) as f64 * t_s, "{per_read} s");
+    // With one worker both measures are the outage (one read waits, the job waits).
+    let one = run(&job(n, &outage(s, t, "wait")));
+    let stall = one["faults"]["stall_time_s"].as_f64().unwrap();
+    assert!((stall / t_s - 1.0).abs() < 0.01, "{stall}");
+    // With skip nothing waits: no stall caused by the outage.
+    let skip = run(&job_with(n, workers, &outage(s, t, "skip")));
+    assert!(skip["faults"]["stall_time_s"].as_f64().unwrap() < 0.01 * t_s);
 }
 
 #[test]

@@ -64,6 +64,18 @@ pub struct FaultStats {
     pub read_delay: Time,
     /// Reads served per copy of a replicated tier.
     pub served_by_copy: Vec<u64>,
+    /// Since a reader last took it ([`FaultState::take_hurt`]): the first and last
+    /// instants its reads were held up by a fault (a failed attempt, a wait for a
+    /// target, a backoff, fail-slow extra time); (MAX, 0) when none was.
+    pub hurt: (Time, Time),
+}
+
+impl FaultStats {
+    /// Notes that a requester's read was held up by a fault in [from, until).
+    #[inline]
+    pub(crate) fn hurt(&mut self, from: Time, until: Time) {
+        self.hurt = (self.hurt.0.min(from), self.hurt.1.max(until));
+    }
 }
 
 /// The faults of a run and the readers' behaviour (see the module doc).
@@ -171,8 +183,18 @@ impl FaultState {
             reader,
             job_names: cfg.jobs.iter().map(|j| j.name.clone()).collect(),
             last_lost: false,
-            stats: FaultStats::default(),
+            stats: FaultStats {
+                hurt: (Time::MAX, 0),
+                ..FaultStats::default()
+            },
         }))
+    }
+
+    /// The span in which the reads since the last call were held up by faults, if
+    /// they were (see [`FaultStats::hurt`]); starts a new span.
+    pub fn take_hurt(&mut self) -> Option<(Time, Time)> {
+        let h = std::mem::replace(&mut self.stats.hurt, (Time::MAX, 0));
+        (h.0 < h.1).then_some(h)
     }
 
     /// Whether no fault acts on target `t`.

@@ -62,6 +62,8 @@ struct RestartStats {
     /// Checkpoint time of the instances that failed (seconds, per rank).
     checkpoint_s: f64,
     checkpoints: u64,
+    /// Data stall caused by faults in the instances that failed (seconds).
+    stall_s: f64,
 }
 
 impl Restartable {
@@ -136,6 +138,7 @@ impl Restartable {
         let v = self.inner.summary(local);
         s.checkpoint_s += v["checkpoint_s"].as_f64().unwrap_or(0.0);
         s.checkpoints += v["checkpoints"].as_u64().unwrap_or(0);
+        s.stall_s += v["stall_time_s"].as_f64().unwrap_or(0.0);
         // A recovery in progress continues: the target stays where the job had been.
         let target = match self.recovering {
             Some((t, since)) => (t.max(self.base + reached), since),
@@ -217,6 +220,10 @@ impl Workload for Restartable {
         });
         if let Value::Object(m) = &mut v {
             m.insert("restarts".into(), restarts);
+            if let Some(x) = inner["stall_time_s"].as_f64() {
+                // Over every attempt.
+                m.insert("stall_time_s".into(), json!(s.stall_s + x));
+            }
         }
         v
     }

@@ -131,6 +131,7 @@ impl Hierarchy {
                 }
                 if read {
                     f.stats.read_delay += back.saturating_sub(t);
+                    f.stats.hurt(t, back);
                 }
                 t = back;
                 continue;
@@ -145,7 +146,11 @@ impl Hierarchy {
                 done = done.saturating_add(extra as Time);
                 if read {
                     f.stats.read_delay += extra as Time;
+                    f.stats.hurt(done - extra as Time, done);
                 }
+            }
+            if read && bw > 1.0 {
+                f.stats.hurt(t, done);
             }
             // The far node's NIC (the route's last link) sees the data go the other way.
             let dir = Direction::of(op);
@@ -177,6 +182,7 @@ impl Hierarchy {
                 if read {
                     f.stats.reads_failed += 1;
                     f.stats.read_delay += s - t;
+                    f.stats.hurt(t, s);
                     // Count it on the window that made it fail.
                     f.down_until(i, copy, s, true);
                     counted_at = s;
@@ -212,6 +218,7 @@ impl Hierarchy {
                         let back = done.saturating_add(errs.backoff_before(retry));
                         f.stats.retries += 1;
                         f.stats.read_delay += back - t;
+                        f.stats.hurt(t, back);
                         t = back;
                         continue;
                     }

@@ -28,6 +28,15 @@ impl Ctx<'_> {
             .faults()
             .map_or(0, |f| f.stats.reads_lost)
     }
+
+    /// The span (this context's time) in which the reads since the last call were
+    /// held up by faults, if they were; starts a new span.
+    #[inline]
+    pub fn take_fault_hurt(&mut self) -> Option<(crate::engine::Time, crate::engine::Time)> {
+        let t0 = self.t0;
+        let (a, b) = self.data.hierarchy_mut().faults_mut()?.take_hurt()?;
+        Some((a.saturating_sub(t0), b.saturating_sub(t0)))
+    }
 }
 
 impl Ctx<'_> {

@@ -6,6 +6,7 @@
 
 use super::Training;
 use crate::config::faults::OnLoss;
+use crate::engine::Time;
 use crate::sim::Ctx;
 
 /// Samples lost per outstanding batch slot, and skips in the current epoch.
@@ -17,6 +18,12 @@ pub(super) struct Loss {
     budget: u64,
     /// Per rank x slot: samples of the batch in that slot that were lost.
     lost: Vec<u32>,
+    /// Per rank x slot: the span in which the batch's reads were held up by faults
+    /// ((MAX, 0): they were not).
+    hurt: Vec<(Time, Time)>,
+    /// Time the job's iterations waited on data held up by faults, on the critical
+    /// path (see [`Training::fault_stall`]).
+    pub stall: Time,
     skipped_in_epoch: u64,
     /// Samples lost over the run.
     pub total: u64,
@@ -31,6 +38,7 @@ impl Training {
                 skip: on_loss == OnLoss::Skip,
                 budget: budget.unwrap_or(u64::MAX),
                 lost: vec![0; self.p.ranks * self.slots],
+                hurt: vec![(Time::MAX, 0); self.p.ranks * self.slots],
                 ..Loss::default()
             };
         }
@@ -48,16 +56,25 @@ impl Training {
         }
     }
 
-    /// Before a loader's reads: a mark to count what they lose.
+    /// Before a loader's reads: a mark to count what they lose (and a fresh span of
+    /// fault hold-ups).
     #[inline]
-    pub(super) fn loss_mark(&self, ctx: &Ctx) -> Option<u64> {
-        self.loss.on.then(|| ctx.reads_lost())
+    pub(super) fn loss_mark(&self, ctx: &mut Ctx) -> Option<u64> {
+        if !self.loss.on {
+            return None;
+        }
+        ctx.take_fault_hurt();
+        Some(ctx.reads_lost())
     }
 
     /// After rank `r`'s reads for batch `k`: notes the samples lost since `mark`.
     #[inline]
     pub(super) fn loss_note(&mut self, r: usize, k: usize, mark: Option<u64>, ctx: &mut Ctx) {
         let Some(m) = mark else { return };
+        if let Some((a, b)) = ctx.take_fault_hurt() {
+            let h = &mut self.loss.hurt[r * self.slots + k % self.slots];
+            *h = (h.0.min(a), h.1.max(b));
+        }
         let lost = ctx.reads_lost() - m;
         if lost == 0 {
             return;
@@ -76,6 +93,26 @@ impl Training {
         if !self.loss.on {
             return 0;
         }
+        self.loss.hurt[r * self.slots + k % self.slots] = (Time::MAX, 0);
         std::mem::take(&mut self.loss.lost[r * self.slots + k % self.slots]) as usize
+    }
+
+    /// With faults: the data stall they caused on the critical path.
+    pub(super) fn loss_stall(&self) -> Option<Time> {
+        self.loss.on.then_some(self.loss.stall)
+    }
+
+    /// Rank `r` stalled on batch `k` in [since, until): the part of it during which
+    /// the batch's reads were held up by faults (zero without faults). Summed per
+    /// iteration for the rank that held the iteration back, this is the job's stall
+    /// caused by faults on its critical path: the time an iteration's compute start
+    /// was delayed by reads a fault delayed.
+    #[inline]
+    pub(super) fn fault_stall(&self, r: usize, k: usize, since: Time, until: Time) -> Time {
+        if !self.loss.on {
+            return 0;
+        }
+        let (a, b) = self.loss.hurt[r * self.slots + k % self.slots];
+        until.min(b).saturating_sub(since.max(a))
     }
 }
