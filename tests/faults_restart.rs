@@ -189,3 +189,77 @@ fn with_jobs_a_node_failure_restarts_only_the_job_on_that_node() {
     let line = csv.lines().nth(1).unwrap();
     assert!(line.ends_with("1 job restarts (b)"), "{line}");
 }
+
+/// 2 ranks, 1 s of compute per iteration, reads that cost nanoseconds, a ring
+/// all-reduce of 2 MiB over link `net` (10 us, 1 GB/s): 2 messages of 1 MiB, so
+/// an idle sync takes 2 (10 us + 1,048,576 B / 1 GB/s).
+fn synced(iterations: u64, faults: &str) -> String {
+    format!(
+        r#"
+        seed = 4
+        [[tiers]]
+        name = "disk"
+        read_latency = "1ns"
+        read_latency_seq = "1ns"
+        read_bandwidth = "1000GB/s"
+        channels = 64
+        [[links]]
+        name = "net"
+        read_latency = "10us"
+        read_latency_seq = "10us"
+        read_bandwidth = "1GB/s"
+        write_latency = "10us"
+        write_latency_seq = "10us"
+        write_bandwidth = "1GB/s"
+        [workload]
+        kind = "training"
+        ranks = 2
+        dataset = {{ samples = 1000, size = "1B" }}
+        batch_size = 1
+        max_iterations = {iterations}
+        compute = {{ per_batch = "1s" }}
+        sync = {{ kind = "ring", link = "net", bytes = "2MiB" }}
+        {faults}
+        "#
+    )
+}
+
+#[test]
+fn a_link_outage_during_a_gradient_sync_delays_the_iteration_by_what_is_left_of_it() {
+    const S: i128 = 1_000_000_000_000;
+    let n = 10i128;
+    let ps = |v: &serde_json::Value| v["simulated_time_ps"].as_u64().unwrap() as i128;
+    let alpha = 10_000_000i128; // 10 us
+    let step = 1_048_576i128 * 1_000; // 1 MiB at 1 GB/s, in ps
+    let sync = 2 * (alpha + step);
+    let base = ps(&run(&synced(n as u64, "")));
+    // The first batch's read r0 (nanoseconds) is the only time not hidden behind
+    // compute or sync: base = r0 + n (1 s + sync).
+    let r0 = base - n * (S + sync);
+    assert!((0..10_000).contains(&r0), "r0 = {r0} ps");
+    // The link is out in [0.5 s, 2.5 s): the first sync, due at r0 + 1 s, waits
+    // until 2.5 s; nothing else crosses the link then.
+    let f = "[[faults]]\nkind = \"outage\"\nlink = \"net\"\nstart = \"0.5s\"\nduration = \"2s\"\n";
+    let s = run(&synced(n as u64, f));
+    let left = 5 * S / 2 - (r0 + S);
+    assert_eq!(ps(&s) - base, left, "delayed by the rest of the outage");
+    let lost = s["faults"]["transfer_time_lost_s"].as_f64().unwrap();
+    assert!((lost - left as f64 / S as f64).abs() < 1e-9, "{lost}");
+    // An outage that starts in the middle of the first message: it fails then and
+    // is sent again when the link is back (at 2.5 s), so the iteration ends one sync
+    // after 2.5 s.
+    let mid = r0 + S + alpha + step / 2;
+    let f = format!(
+        "[[faults]]\nkind = \"outage\"\nlink = \"net\"\nstart = \"{mid}ps\"\nduration = \"{}ps\"\n",
+        5 * S / 2 - mid
+    );
+    let s = run(&synced(n as u64, &f));
+    assert_eq!(ps(&s) - base, 5 * S / 2 - (r0 + S), "{}", ps(&s) - base);
+    // Fail-slow for the whole run, latency x3 and bandwidth / 2: each message costs
+    // 3 alpha + 2 x its transfer.
+    let f = "[[faults]]\nkind = \"slow\"\nlink = \"net\"\nstart = \"0s\"\nlatency_factor = 3\n\
+             bandwidth_factor = 2\n";
+    let s = run(&synced(n as u64, f));
+    let slow_sync = 2 * (3 * alpha + 2 * step);
+    assert_eq!(ps(&s) - base, n * (slow_sync - sync));
+}

@@ -64,6 +64,9 @@ pub struct FaultStats {
     pub read_delay: Time,
     /// Reads served per copy of a replicated tier.
     pub served_by_copy: Vec<u64>,
+    /// Time workloads' own link transfers (gradient sync) lost to link faults:
+    /// waiting for the link, failed attempts, fail-slow extra latency (picoseconds).
+    pub transfer_delay: Time,
     /// Since a reader last took it ([`FaultState::take_hurt`]): the first and last
     /// instants its reads were held up by a fault (a failed attempt, a wait for a
     /// target, a backoff, fail-slow extra time); (MAX, 0) when none was.

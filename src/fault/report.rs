@@ -104,6 +104,7 @@ pub fn summary(state: &FaultState, end: Time) -> Value {
         "error_reads": s.error_reads,
         "mean_attempts": if s.error_reads > 0 { s.error_attempts as f64 / s.error_reads as f64 } else { 0.0 },
         "read_time_lost_s": secs(s.read_delay),
+        "transfer_time_lost_s": secs(s.transfer_delay),
         "served_by_copy": s.served_by_copy,
         "faults": per_fault,
     })

@@ -236,6 +236,51 @@ impl Hierarchy {
     }
 }
 
+impl Hierarchy {
+    /// [`Hierarchy::transfer_steps`] on a link with faults: a workload's own transfer
+    /// (gradient sync) waits while the link is out and, if the link goes out while
+    /// it is in flight, fails then and starts again when it is back (there is no
+    /// skipping a gradient); in a fail-slow window its bytes take `bandwidth_factor`
+    /// times as long and every message's latency is `latency_factor` times as long.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn transfer_faulted(&mut self, l: usize, t0: Time, bytes: u64, steps: u32) -> Time {
+        let f = self.faults.as_deref_mut().expect("called with faults");
+        let lt = f.link_target(l);
+        let mut t = t0;
+        loop {
+            if let Some(back) = f.down_until(lt, 0, t, false) {
+                t = back;
+                continue;
+            }
+            let (lat, bw) = f.slow_factors(lt, t);
+            let dev = &mut self.links[l].device;
+            let alpha = dev.spec().read_latency;
+            let first = dev.spec().latency(Op::Read, true);
+            let start = dev.submit(t, Op::Read, pad(bytes, bw), true);
+            let more = steps as Time - 1;
+            // Fail-slow extra latency: the first message's and each later one's.
+            let extra = if lat > 1.0 {
+                let each = ((lat - 1.0) * alpha as f64).round() as Time;
+                (((lat - 1.0) * first as f64).round() as Time)
+                    .saturating_add(each.saturating_mul(more))
+            } else {
+                0
+            };
+            let done = start
+                .saturating_add(alpha.saturating_mul(more))
+                .saturating_add(extra);
+            if let Some(s) = f.outage_starts(lt, 0, t, done) {
+                t = s;
+                continue;
+            }
+            // What faults cost it: waiting for the link, failed attempts, extra latency.
+            f.stats.transfer_delay += (t - t0) + extra;
+            return done;
+        }
+    }
+}
+
 /// `bytes` padded by a bandwidth factor (a device `factor` times slower moves them in
 /// the time it moves `bytes x factor`).
 #[inline]
