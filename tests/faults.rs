@@ -154,6 +154,62 @@ fn the_stall_an_outage_causes_is_its_length_on_the_critical_path_not_the_sum_ove
     assert!(skip["faults"]["stall_time_s"].as_f64().unwrap() < 0.01 * t_s);
 }
 
+/// [`job`] over samples in TFRecord files: 25,600 B samples, 40 to a file, read in
+/// 102,400 B chunks (4 samples each, aligned), batches of 4 read whole: each batch
+/// is one chunk read of [`SIZE`] bytes, so the pipeline's timing is [`job`]'s.
+fn files_job(batches: u64, faults: &str) -> String {
+    format!(
+        r#"
+        seed = 3
+        {}
+        [workload]
+        kind = "training"
+        dataset = {{ samples = {}, size = "25600B", samples_per_file = 40, format = "tfrecord", transfer_size = "102400B" }}
+        batch_size = 4
+        workers = 1
+        prefetch_factor = 1
+        worker_io = "batch"
+        sampler = "sequential"
+        compute = {{ per_batch = "80us" }}
+        {faults}
+        "#,
+        storage_tier(),
+        4 * batches
+    )
+}
+
+#[test]
+fn a_lost_chunk_read_of_a_file_dataset_drops_the_samples_in_the_chunk() {
+    let n = 20_000u64;
+    let c = read_cost();
+    let p = 80 * US;
+    let base = run(&files_job(n, ""))["simulated_time_ps"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(base, n * c + p, "one chunk read per batch, storage-bound");
+    let (s, t) = (5_000 * c + c / 2, 500 * MS);
+    let skip = run(&files_job(n, &outage(s, t, "skip")));
+    // As for per-sample reads: chunk read 5,000 fails in flight, then one chunk
+    // read per empty iteration p while the outage lasts; each took its batch's 4
+    // samples with it.
+    let chunks_lost = 1 + t.div_ceil(p);
+    assert_eq!(skip["faults"]["reads_lost"].as_u64().unwrap(), chunks_lost);
+    assert_eq!(
+        skip["workload"]["samples_lost"].as_u64().unwrap(),
+        4 * chunks_lost
+    );
+    assert_eq!(
+        skip["workload"]["samples"].as_u64().unwrap(),
+        4 * (n - chunks_lost)
+    );
+    let grown = skip["simulated_time_ps"].as_u64().unwrap() as f64 - base as f64;
+    assert!(grown < 0.01 * t as f64, "skip: grew {grown} ps");
+    // With wait nothing is lost.
+    let wait = run(&files_job(n, &outage(s, t, "wait")));
+    assert_eq!(wait["workload"]["samples_lost"], 0);
+    assert_eq!(wait["workload"]["samples"].as_u64().unwrap(), 4 * n);
+}
+
 #[test]
 fn read_errors_with_retries_follow_the_truncated_geometric_law() {
     for (p, r) in [(0.5f64, 2u32), (0.2, 1)] {

@@ -8,6 +8,7 @@ use super::Training;
 use crate::config::faults::OnLoss;
 use crate::engine::Time;
 use crate::sim::Ctx;
+use crate::trace::Request;
 
 /// Samples lost per outstanding batch slot, and skips in the current epoch.
 #[derive(Default)]
@@ -27,6 +28,18 @@ pub(super) struct Loss {
     skipped_in_epoch: u64,
     /// Samples lost over the run.
     pub total: u64,
+    /// Samples in files: the chunk-id span each position of the current reads
+    /// needs, and the chunk ids whose reads were given up (reused buffers).
+    pub spans: Vec<(u64, u64)>,
+    pub lost_chunks: Vec<u64>,
+}
+
+impl Loss {
+    /// Whether reads of samples in files go one by one to find lost chunks.
+    #[inline]
+    pub(super) fn checks_chunks(&self) -> bool {
+        self.on
+    }
 }
 
 impl Training {
@@ -67,15 +80,31 @@ impl Training {
         Some(ctx.reads_lost())
     }
 
-    /// After rank `r`'s reads for batch `k`: notes the samples lost since `mark`.
+    /// After rank `r`'s reads for batch `k`: notes the samples lost since `mark`
+    /// (one a read given up).
     #[inline]
     pub(super) fn loss_note(&mut self, r: usize, k: usize, mark: Option<u64>, ctx: &mut Ctx) {
         let Some(m) = mark else { return };
+        let lost = ctx.reads_lost() - m;
+        self.loss_note_samples(r, k, mark, lost, ctx);
+    }
+
+    /// After rank `r`'s reads for batch `k` since `mark`: notes `lost` samples lost.
+    pub(super) fn loss_note_samples(
+        &mut self,
+        r: usize,
+        k: usize,
+        mark: Option<u64>,
+        lost: u64,
+        ctx: &mut Ctx,
+    ) {
+        if mark.is_none() {
+            return;
+        }
         if let Some((a, b)) = ctx.take_fault_hurt() {
             let h = &mut self.loss.hurt[r * self.slots + k % self.slots];
             *h = (h.0.min(a), h.1.max(b));
         }
-        let lost = ctx.reads_lost() - m;
         if lost == 0 {
             return;
         }
@@ -95,6 +124,44 @@ impl Training {
         }
         self.loss.hurt[r * self.slots + k % self.slots] = (Time::MAX, 0);
         std::mem::take(&mut self.loss.lost[r * self.slots + k % self.slots]) as usize
+    }
+
+    /// Reads `batch` (chunks of files) one by one from node slot `slot`, noting in
+    /// `loss.lost_chunks` the chunk ids whose reads were given up; returns when the
+    /// last is done (as one batch of them would).
+    pub(super) fn checked_reads(
+        &mut self,
+        slot: usize,
+        batch: &[Request],
+        sequential: bool,
+        ctx: &mut Ctx,
+    ) -> Time {
+        let mut last = ctx.now();
+        for req in batch {
+            let before = ctx.reads_lost();
+            last = last.max(ctx.access_on(slot, req, sequential).done);
+            if ctx.reads_lost() > before {
+                self.loss.lost_chunks.push(req.id);
+            }
+        }
+        last
+    }
+
+    /// The positions of the current reads (`loss.spans`) that needed a chunk whose
+    /// read was given up: their samples are lost (a chunk lost takes every sample
+    /// of it these reads wanted, whether their read or their buffer held it). Clears
+    /// the lost chunks when none are left to check (the read-ahead's are kept for
+    /// the buffer reset).
+    pub(super) fn lost_in_chunks(&self) -> u64 {
+        let lost = &self.loss.lost_chunks;
+        if lost.is_empty() {
+            return 0;
+        }
+        self.loss
+            .spans
+            .iter()
+            .filter(|&&(a, b)| lost.iter().any(|&c| a <= c && c < b))
+            .count() as u64
     }
 
     /// With faults: the data stall they caused on the critical path.

@@ -217,6 +217,7 @@ pub fn summary(t: &Training, end: Time) -> serde_json::Value {
     if let (Some(m), Some(stall)) = (v.as_object_mut(), t.loss_stall()) {
         // With faults: the data stall they caused on the critical path.
         m.insert("stall_time_s".into(), json!(secs(stall)));
+        m.insert("samples_lost".into(), json!(t.loss.total));
     }
     v
 }
