@@ -18,23 +18,28 @@
 //! share system prompts and chat history; cached blocks skip the prefill and are
 //! loaded from the level holding them before the iteration computes.
 //!
+//! KV-cache swapping (optional, `kv_pool`; see `kv_pool.rs`): a bounded pool of GPU
+//! KV blocks; when it runs out, running requests are preempted (vLLM) and swapped to
+//! host memory or recomputed. `burst` makes the `rate` process bring requests in groups.
+//!
 //! Metrics: histograms `ttft` (arrival to first token), `tpot` (gap between consecutive
 //! tokens of a request), `e2e`; SLO attainment = fraction of requests with TTFT <=
 //! `ttft_slo` and mean TPOT (e2e - ttft) / (output - 1) <= `tpot_slo`.
 
+mod build;
+mod kv_pool;
 mod params;
 mod prefix;
 mod prefix_trace;
 
 use super::llm::ModelShape;
-use super::BuildCtx;
-use crate::config::{parse_table, ConfigError};
+use crate::config::ConfigError;
 use crate::engine::{Rng, Time};
 use crate::metrics::HistId;
 use crate::sim::{Ctx, Workload};
 use crate::trace::{Op, Request};
+pub use build::build;
 pub use params::Params;
-use params::{read_arrivals, Tokens};
 use prefix::{Owners, PrefixCache, Sharing};
 use rand_distr::{Distribution, Exp};
 use std::collections::VecDeque;
@@ -61,6 +66,9 @@ struct Req {
     cached: u64,
     owners: Owners,
     chat: u64,
+    /// KV blocks held in the pool, and swapped out (with `kv_pool`).
+    blocks_held: u64,
+    swap_blocks: u64,
 }
 
 /// See the module doc.
@@ -90,157 +98,12 @@ pub struct Inference {
     iterations: u64,
     sharing: Option<Sharing>,
     cache: Option<PrefixCache>,
+    pool: Option<kv_pool::KvPool>,
     trace: Option<prefix_trace::Trace>,
 }
 
 fn err(key: &str, msg: impl Into<String>) -> ConfigError {
     ConfigError::new(format!("workload.{key}"), msg)
-}
-
-pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
-    let mut p: Params = parse_table(toml::Value::Table(params), "workload")?;
-    let trace = prefix_trace::load(&mut p, &|path| ctx.resolve(path))?;
-    let base = match p.model.as_deref() {
-        Some(name) => Some(ModelShape::preset(name).ok_or_else(|| {
-            err(
-                "model",
-                format!(
-                    "unknown model '{name}'; known models: {}",
-                    super::llm::NAMES.join(", ")
-                ),
-            )
-        })?),
-        None => None,
-    };
-    let need = |v: Option<u64>, b: Option<u64>, key: &str| -> Result<u64, ConfigError> {
-        match v.or(b) {
-            Some(0) => Err(err(key, "must be greater than zero")),
-            Some(x) => Ok(x),
-            None => Err(err(key, "missing (or give model = \"llama3-8b\")")),
-        }
-    };
-    let shape = ModelShape {
-        layers: need(p.layers, base.map(|b| b.layers), "layers")?,
-        kv_heads: need(p.kv_heads, base.map(|b| b.kv_heads), "kv_heads")?,
-        head_dim: need(p.head_dim, base.map(|b| b.head_dim), "head_dim")?,
-        params: p
-            .params
-            .or(base.map(|b| b.params))
-            .ok_or_else(|| err("params", "missing (parameter count)"))?,
-        bytes_per_param: p.bytes_per_param.unwrap_or(2.0),
-    };
-    if !(shape.params > 0.0 && shape.params.is_finite()) {
-        return Err(err("params", "must be greater than zero"));
-    }
-    if !(shape.bytes_per_param > 0.0 && shape.bytes_per_param.is_finite()) {
-        return Err(err("bytes_per_param", "must be greater than zero"));
-    }
-    p.prompt_tokens.check("prompt_tokens")?;
-    p.output_tokens.check("output_tokens")?;
-    if p.max_batch == 0 {
-        return Err(err("max_batch", "must be at least 1"));
-    }
-    if p.kv_block_tokens == 0 {
-        return Err(err("kv_block_tokens", "must be at least 1"));
-    }
-    for (key, v) in [
-        ("layers", shape.layers),
-        ("kv_heads", shape.kv_heads),
-        ("head_dim", shape.head_dim),
-    ] {
-        if v > 1 << 20 {
-            return Err(err(key, "at most 2^20"));
-        }
-    }
-    if p.kv_block_tokens > MAX_TOKENS {
-        return Err(err("kv_block_tokens", "at most 2^32"));
-    }
-    let block_bytes = u32::try_from(p.kv_block_tokens as u128 * shape.kv_bytes_per_token() as u128)
-        .map_err(|_| err("kv_block_tokens", "a KV block must be at most 4GiB"))?;
-    let layer_bytes = shape.weight_bytes().div_ceil(shape.layers).max(1);
-    let per_layer = layer_bytes.div_ceil(MAX_CHUNK);
-    let chunk_bytes = layer_bytes.div_ceil(per_layer) as u32;
-    let (arrivals, interarrival, total) = match (&p.arrivals, p.rate) {
-        (Some(_), Some(_)) => return Err(err("rate", "give either rate or arrivals, not both")),
-        (None, None) if trace.is_some() => trace.as_ref().expect("some").arrivals(p.requests)?,
-        (None, None) => {
-            return Err(err(
-                "rate",
-                "missing: give rate (Poisson arrivals per second) or arrivals (a file)",
-            ))
-        }
-        (None, Some(r)) => {
-            if !(r > 0.0 && r.is_finite()) {
-                return Err(err(
-                    "rate",
-                    "must be greater than zero (requests per second)",
-                ));
-            }
-            let n = p
-                .requests
-                .ok_or_else(|| err("requests", "missing (number of requests)"))?;
-            (None, Some(Exp::new(r / 1e12).expect("positive rate")), n)
-        }
-        (Some(path), None) => {
-            let times = read_arrivals(&ctx.resolve(path))?;
-            let n = p.requests.unwrap_or(times.len() as u64);
-            if n > times.len() as u64 {
-                return Err(err(
-                    "requests",
-                    format!("the arrivals file holds only {} times", times.len()),
-                ));
-            }
-            (Some(times), None, n)
-        }
-    };
-    if total == 0 {
-        return Err(err("requests", "must be at least 1"));
-    }
-    let most = |t: Tokens| match t {
-        Tokens::Fixed(v) | Tokens::Range([_, v]) => v,
-    };
-    let mut kv_stride = (most(p.prompt_tokens) + most(p.output_tokens)).div_ceil(p.kv_block_tokens);
-    let sharing = p.prefix.clone().map(Sharing::new).transpose()?;
-    if sharing.is_some() {
-        // Chats grow: a request holds at most MAX_CONTEXT tokens of history.
-        kv_stride = (prefix::MAX_CONTEXT + most(p.prompt_tokens) + most(p.output_tokens))
-            .div_ceil(p.kv_block_tokens);
-    }
-    let cache = match &p.prefix_cache {
-        Some(c) => Some(PrefixCache::new(
-            c,
-            ctx.tiers,
-            block_bytes,
-            ctx.seed,
-            trace.as_ref(),
-        )?),
-        None => None,
-    };
-    Ok(Box::new(Inference {
-        arrival: 0,
-        shape,
-        kv_stride,
-        chunks: shape.layers * per_layer,
-        chunk_bytes,
-        block_bytes,
-        p,
-        arrivals,
-        interarrival,
-        total,
-        rng: crate::engine::stream(ctx.seed, "workload.inference"),
-        reqs: Vec::new(),
-        queue: VecDeque::new(),
-        active: Vec::new(),
-        admitted: 0,
-        busy: false,
-        finished: 0,
-        slo_met: 0,
-        hists: None,
-        iterations: 0,
-        sharing,
-        cache,
-        trace,
-    }))
 }
 
 impl Inference {
@@ -253,14 +116,20 @@ impl Inference {
         if self.busy {
             return;
         }
+        let now = ctx.now();
+        let mut last = now;
         let mut admitted = 0;
-        while self.active.len() < self.p.max_batch as usize {
-            match self.queue.pop_front() {
-                Some(r) => {
-                    self.active.push(r);
-                    admitted += 1;
+        if self.pool.is_some() {
+            admitted = self.schedule_with_pool(ctx, &mut last);
+        } else {
+            while self.active.len() < self.p.max_batch as usize {
+                match self.queue.pop_front() {
+                    Some(r) => {
+                        self.active.push(r);
+                        admitted += 1;
+                    }
+                    None => break,
                 }
-                None => break,
             }
         }
         if self.active.is_empty() {
@@ -270,12 +139,13 @@ impl Inference {
         self.admitted = admitted;
         self.busy = true;
         self.iterations += 1;
-        let now = ctx.now();
-        let mut last = now;
         if let Some(cache) = &mut self.cache {
             let bt = self.p.kv_block_tokens;
             for &r in &self.active[self.active.len() - admitted..] {
                 let q = &mut self.reqs[r];
+                if q.generated > 0 {
+                    continue; // a recompute after preemption
+                }
                 let (cached, ready) = cache.lookup(&q.owners, q.prompt, bt, ctx);
                 q.cached = cached;
                 last = last.max(ready);
@@ -311,7 +181,11 @@ impl Inference {
         while i < self.active.len() {
             let r = self.active[i];
             let q = &mut self.reqs[r];
-            if i >= first_new {
+            if i >= first_new && q.generated > 0 {
+                // Recomputed after preemption: prompt and generated tokens prefilled.
+                q.kv_tokens = q.prompt + q.generated;
+                ctx.record(h_tpot, now - q.last_token);
+            } else if i >= first_new {
                 q.first_token = now;
                 q.kv_tokens = q.prompt;
                 ctx.record(h_ttft, now - q.arrival);
@@ -368,6 +242,7 @@ impl Inference {
                 for b in 0..from {
                     ctx.discard(self.kv_id(r, b));
                 }
+                self.release_blocks(r);
                 self.active.remove(i);
                 if i < first_new {
                     first_new -= 1;
@@ -380,7 +255,30 @@ impl Inference {
         self.iterate(ctx);
     }
 
+    /// Arrivals: `burst` requests at once (one without `burst`), then the next wake.
     fn arrive(&mut self, ctx: &mut Ctx) {
+        for _ in 0..self.p.burst {
+            if self.reqs.len() as u64 >= self.total {
+                break;
+            }
+            self.new_request(ctx);
+        }
+        let n = self.reqs.len() as u64;
+        if n < self.total {
+            match (&self.arrivals, self.interarrival) {
+                (Some(times), _) => ctx.wake_at(times[n as usize].max(ctx.now()), self.arrival, 0),
+                (None, Some(exp)) => {
+                    let gap = exp.sample(&mut self.rng).round() as Time;
+                    ctx.wake_in(gap, self.arrival, 0);
+                }
+                (None, None) => unreachable!("validated in build"),
+            }
+        }
+        self.iterate(ctx);
+    }
+
+    /// One request arrives now.
+    fn new_request(&mut self, ctx: &Ctx) {
         let user = self.p.prompt_tokens.sample(&mut self.rng);
         let output = self.p.output_tokens.sample(&mut self.rng);
         let index = self.reqs.len() as u64;
@@ -414,20 +312,15 @@ impl Inference {
             cached: 0,
             owners,
             chat,
+            blocks_held: 0,
+            swap_blocks: 0,
         });
-        self.queue.push_back(self.reqs.len() - 1);
-        let n = self.reqs.len() as u64;
-        if n < self.total {
-            match (&self.arrivals, self.interarrival) {
-                (Some(times), _) => ctx.wake_at(times[n as usize].max(ctx.now()), self.arrival, 0),
-                (None, Some(exp)) => {
-                    let gap = exp.sample(&mut self.rng).round() as Time;
-                    ctx.wake_in(gap, self.arrival, 0);
-                }
-                (None, None) => unreachable!("validated in build"),
-            }
+        let r = self.reqs.len() - 1;
+        match &mut self.pool {
+            // Longer than the whole pool (a grown chat): rejected, as vLLM ignores it.
+            Some(pool) if pool.blocks_for(prompt + output - 1) > pool.total => pool.rejected += 1,
+            _ => self.queue.push_back(r),
         }
-        self.iterate(ctx);
     }
 }
 
@@ -438,6 +331,9 @@ impl Workload for Inference {
             ctx.histogram("tpot"),
             ctx.histogram("e2e"),
         ]);
+        if let Some(pool) = &mut self.pool {
+            pool.hists = Some([ctx.histogram("kv_swap_out"), ctx.histogram("kv_swap_in")]);
+        }
         self.arrival = ctx.new_actors(2);
         let first = self.arrivals.as_ref().map_or(0, |t| t[0]);
         ctx.wake_at(first, self.arrival, 0);
@@ -449,7 +345,10 @@ impl Workload for Inference {
             (_, TAG_IO) => {
                 let prompt: u64 = self.active[self.active.len() - self.admitted..]
                     .iter()
-                    .map(|&r| self.reqs[r].prompt - self.reqs[r].cached)
+                    .map(|&r| match &self.reqs[r] {
+                        q if q.generated > 0 => q.prompt + q.generated,
+                        q => q.prompt - q.cached,
+                    })
                     .sum();
                 let decoding = (self.active.len() - self.admitted) as u64;
                 let compute = (self.p.prefill_per_token.0.saturating_mul(prompt))
@@ -461,7 +360,7 @@ impl Workload for Inference {
     }
 
     fn is_done(&self) -> bool {
-        self.finished >= self.total
+        self.finished + self.pool.as_ref().map_or(0, |p| p.rejected) >= self.total
     }
 
     fn progress(&self) -> Option<(u64, u64)> {
@@ -484,6 +383,9 @@ impl Workload for Inference {
         });
         if let Some(c) = &self.cache {
             s["prefix_cache"] = c.summary();
+        }
+        if let Some(p) = &self.pool {
+            s["kv_pool"] = p.summary();
         }
         s
     }

@@ -57,6 +57,9 @@ pub struct Params {
     pub(super) rate: Option<f64>,
     /// A file of arrival times in seconds, one per line (instead of `rate`).
     pub(super) arrivals: Option<std::path::PathBuf>,
+    /// Requests per arrival of the `rate` process (bursts; 1: plain Poisson).
+    #[serde(default = "one_u64")]
+    pub(super) burst: u64,
     pub(super) requests: Option<u64>,
     /// Required unless a `trace` gives them.
     #[serde(default = "unset")]
@@ -77,6 +80,8 @@ pub struct Params {
     pub(super) prefix_cache: Option<super::prefix::CacheParams>,
     /// A request trace (times, tokens, prefix hash ids) instead of rate/arrivals/prefix.
     pub(super) trace: Option<super::prefix_trace::TraceParams>,
+    /// A bounded pool of GPU KV blocks with preemption; absent: unbounded.
+    pub(super) kv_pool: Option<super::kv_pool::PoolParams>,
 }
 
 impl ComponentParams for Params {
@@ -92,6 +97,9 @@ fn unset() -> Tokens {
 }
 
 fn one() -> u32 {
+    1
+}
+fn one_u64() -> u64 {
     1
 }
 fn block() -> u64 {
