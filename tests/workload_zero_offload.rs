@@ -287,3 +287,19 @@ fn bad_keys_are_named() {
     let e = build_err(&config(32.0, 10.0, "").replace("peak_flops = 70e12", "peak_flops = 0.0"));
     assert!(e.contains("workload.peak_flops"), "{e}");
 }
+
+#[test]
+fn the_example_config_runs_and_its_nvme_carries_the_optimizer_states() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("configs/training-zero-infinity.toml");
+    let cfg = Config::load(&path).unwrap().0;
+    let mut sim = model::build(&cfg, cfg.seed).unwrap();
+    let out = sim.run();
+    assert!(out.finished);
+    let s = sim.workload.summary(out.end);
+    // Llama-3-70B: 70.6e9 x 16 B read and written per iteration on NVMe (ZeRO-Infinity).
+    let opt = num(&s, "/bytes_moved_per_iteration/optimizer");
+    assert!(within(opt, 2.0 * 16.0 * 70.6e9, 1e-6), "{opt}");
+    let eff = num(&s, "/gpu_efficiency");
+    assert!(eff > 0.0 && eff < 1.0, "{eff}");
+}
