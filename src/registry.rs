@@ -17,7 +17,8 @@ use crate::config::{parse_table, ConfigError, KindTable};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::path::Path;
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
 
 /// A component's declared parameters. See the module doc.
 pub trait ComponentParams: Serialize + DeserializeOwned {
@@ -27,9 +28,13 @@ pub trait ComponentParams: Serialize + DeserializeOwned {
         Ok(())
     }
 
-    /// Makes relative file paths absolute, the way the run opens them (`base` is the
-    /// folder of the config file), so a resolved config works from any folder.
-    fn rebase(&mut self, _base: &Path) {}
+    /// The files the component reads (traces, arrival lists, size files, DLIO YAML).
+    /// Resolving makes them absolute against the config file's folder, the way the run
+    /// opens them, so a resolved config works from any folder; runs digest them into
+    /// manifest.json and sweeps into run ids (an edited input is a different run).
+    fn files(&mut self) -> Vec<&mut PathBuf> {
+        Vec::new()
+    }
 }
 
 /// The parameters of a component that takes none: any key is rejected.
@@ -45,6 +50,21 @@ pub struct ResolveCtx<'a> {
     /// The config file's folder when the config came from a file: relative paths are
     /// made absolute against it. None keeps paths as written.
     pub base_dir: Option<&'a Path>,
+    /// Where to list the files components read (see [`ComponentParams::files`]).
+    pub inputs: Option<&'a RefCell<Vec<PathBuf>>>,
+}
+
+impl ResolveCtx<'_> {
+    /// Resolves a file path a component reads: absolute against the config's folder,
+    /// and listed in `inputs` when asked.
+    pub fn file(&self, f: &mut PathBuf) {
+        if let Some(base) = self.base_dir {
+            *f = absolute(base, f);
+        }
+        if let Some(list) = self.inputs {
+            list.borrow_mut().push(f.clone());
+        }
+    }
 }
 
 /// Resolves a component's parameter table (`kind` removed): the full table, every
@@ -274,8 +294,8 @@ pub fn resolve_params<P: ComponentParams>(
     ctx: &ResolveCtx,
 ) -> Result<Map<String, Value>, ConfigError> {
     let mut p: P = parse(table, path)?;
-    if let Some(base) = ctx.base_dir {
-        p.rebase(base);
+    for f in p.files() {
+        ctx.file(f);
     }
     to_map(&p, path)
 }

@@ -45,18 +45,33 @@ pub fn run_config_watched(
         git_commit: manifest::git_commit(),
         seed,
         resolved_config: resolved_config(cfg, seed)?,
-        inputs: inputs
-            .iter()
-            .map(|(p, b)| InputDigest {
-                path: p.clone(),
-                sha256: report::digest(b),
-            })
-            .collect(),
+        inputs: input_digests(cfg, inputs)?,
         wall_clock_start,
         wall_clock_end: manifest::now_rfc3339(),
         wall_clock_seconds: start_wall.elapsed().as_secs_f64(),
     };
     report::write_run(out_dir, &sim, &outcome, &manifest)
+}
+
+/// Digests of `inputs` (the config file as read) and of every file the config's
+/// components read.
+fn input_digests(cfg: &Config, inputs: &[(String, Vec<u8>)]) -> anyhow::Result<Vec<InputDigest>> {
+    let mut out: Vec<InputDigest> = inputs
+        .iter()
+        .map(|(p, b)| InputDigest {
+            path: p.clone(),
+            sha256: report::digest(b),
+        })
+        .collect();
+    for f in cfg.input_files() {
+        let sha256 = manifest::digest_file(&f)
+            .map_err(|e| anyhow::anyhow!("cannot digest input {}: {e}", f.display()))?;
+        out.push(InputDigest {
+            path: f.display().to_string(),
+            sha256,
+        });
+    }
+    Ok(out)
 }
 
 /// Each job's run time alone: the same model and seed with only that job started

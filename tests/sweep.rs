@@ -315,3 +315,75 @@ fn an_unknown_key_path_is_named_before_any_run() {
         assert!(!out.exists(), "a run started for {path}");
     }
 }
+
+/// A run's id covers the contents of the files its config reads (here an empirical
+/// size file): an edited file gives new ids, so `--resume` runs them again instead of
+/// keeping stale results; the original contents give the original ids back. Each
+/// run's manifest.json records the file's SHA-256.
+#[test]
+fn run_ids_cover_the_files_a_config_reads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sizes = tmp.path().join("sizes.txt");
+    let body = format!(
+        "[grid]\n\"workload.alpha\" = [0.8, 0.9]\n{}",
+        BASE.replace(
+            "size = \"4KiB\"",
+            "size = { dist = \"empirical\", file = \"sizes.txt\" }"
+        )
+    );
+    let s = tmp.path().join("files.toml");
+    std::fs::write(&s, body).unwrap();
+    let ids = |out: &Path| -> Vec<String> {
+        let csv = String::from_utf8(read(&out.join("runs.csv"))).unwrap();
+        csv.lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap().to_string())
+            .collect()
+    };
+    let out = tmp.path().join("out");
+    std::fs::write(&sizes, "4096\n8192\n").unwrap();
+    ok(&sweep(&s, &out, &["--jobs", "1", "--quiet"]));
+    let first = ids(&out);
+    assert_eq!(first.len(), 2);
+
+    // manifest.json digests the size file (SHA-256 computed here, independently).
+    use sha2::Digest;
+    let want: String = sha2::Sha256::digest(read(&sizes))
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let m: serde_json::Value = serde_json::from_slice(&read(
+        &out.join("runs").join(&first[0]).join("manifest.json"),
+    ))
+    .unwrap();
+    let inputs = m["inputs"].as_array().unwrap();
+    assert!(
+        inputs
+            .iter()
+            .any(|i| i["path"].as_str().unwrap().ends_with("sizes.txt")
+                && i["sha256"] == want.as_str()),
+        "manifest inputs: {inputs:?}"
+    );
+
+    // Edited: new ids, and --resume runs them.
+    std::fs::write(&sizes, "4096\n16384\n").unwrap();
+    ok(&sweep(&s, &out, &["--jobs", "1", "--quiet", "--resume"]));
+    let second = ids(&out);
+    assert_eq!(second.len(), 2);
+    for id in &second {
+        assert!(
+            !first.contains(id),
+            "run {id} kept its id after its input changed"
+        );
+        assert!(out.join("runs").join(id).join("summary.json").exists());
+    }
+
+    // Restored: the original ids.
+    std::fs::write(&sizes, "4096\n8192\n").unwrap();
+    let listed = sweep(&s, &out, &["--list"]);
+    ok(&listed);
+    let text = String::from_utf8_lossy(&listed.stdout);
+    for id in &first {
+        assert!(text.contains(id.as_str()), "--list: {text}");
+    }
+}

@@ -187,7 +187,10 @@ impl Config {
         check_finite(&value, "")?;
         let mut cfg: Config = parse_table(value, "")?;
         cfg.check()?;
-        cfg.resolve_components(&crate::registry::ResolveCtx { base_dir })?;
+        cfg.resolve_components(&crate::registry::ResolveCtx {
+            base_dir,
+            inputs: None,
+        })?;
         cfg.base_dir = base_dir.map(Path::to_path_buf);
         Ok(cfg)
     }

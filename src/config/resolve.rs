@@ -133,6 +133,30 @@ impl Config {
         Ok(Value::Object(out))
     }
 
+    /// The files the config's components read (traces, arrival lists, size files, DLIO
+    /// YAML; see [`crate::registry::ComponentParams::files`]), in config order, each once.
+    pub fn input_files(&self) -> Vec<std::path::PathBuf> {
+        let list = std::cell::RefCell::new(Vec::new());
+        // Paths as the run opens them: against the config's folder (already absolute
+        // when it was parsed from a file; as written for text, which the model also
+        // resolves against `base_dir`).
+        let ctx = ResolveCtx {
+            base_dir: self.base_dir.as_deref(),
+            inputs: Some(&list),
+        };
+        let tables = self
+            .workload
+            .iter()
+            .chain(self.jobs.iter().map(|j| &j.workload));
+        for w in tables {
+            let _ = workload::REGISTRY.resolve(w.clone(), "workload", &ctx);
+        }
+        let mut files = list.into_inner();
+        let mut seen = std::collections::HashSet::new();
+        files.retain(|f| seen.insert(f.clone()));
+        files
+    }
+
     /// [`Config::resolved`] as TOML text: a valid config that runs identically.
     pub fn resolved_toml(&self) -> Result<String, ConfigError> {
         let v = self.resolved()?;

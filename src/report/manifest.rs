@@ -33,6 +33,22 @@ pub fn digest(bytes: &[u8]) -> String {
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// SHA-256 of the file at `path` as lower-case hex, read in 1 MiB pieces (traces may
+/// be larger than memory).
+pub fn digest_file(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match f.read(&mut buf)? {
+            0 => break,
+            n => h.update(&buf[..n]),
+        }
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// The build's git commit (set by build.rs).
 pub fn git_commit() -> &'static str {
     option_env!("TIERSIM_GIT_COMMIT")

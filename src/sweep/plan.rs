@@ -10,7 +10,10 @@
 //!   the config's own.
 //! - Run id: the first 16 hex digits of SHA-256 of the canonical JSON (keys sorted,
 //!   no whitespace) of the resolved config (`runner::resolved_config`: every default
-//!   filled in, presets resolved, seed included). A combination that does not parse
+//!   filled in, presets resolved, seed included). When the config reads files (a
+//!   trace, arrival list, size file or DLIO YAML), the hashed JSON is
+//!   `{"config": <resolved>, "inputs": [<SHA-256 of each file>]}` instead, so an edited
+//!   input is a new run that `--resume` does not skip. A combination that does not parse
 //!   gets the hash of its unparsed config instead and is recorded as failed without
 //!   running.
 
@@ -117,6 +120,8 @@ pub(super) fn grid_points(spec: &Spec) -> anyhow::Result<Vec<(toml::Value, Vec<S
 pub(super) struct Planner {
     pub runs: Vec<PlannedRun>,
     seen: std::collections::HashMap<String, usize>,
+    /// SHA-256 of each input file read so far (each file is read once per plan).
+    digests: std::collections::HashMap<std::path::PathBuf, String>,
 }
 
 impl Planner {
@@ -145,7 +150,16 @@ impl Planner {
             .map_err(Clone::clone)
             .and_then(|c| crate::runner::resolved_config(c, c.seed).map_err(|e| format!("{e:#}")));
         let (id, config) = match resolved {
-            Ok(json) => (short_hash(&canonical_json(&json)), config),
+            Ok(json) => {
+                let files = config.as_ref().map(Config::input_files).unwrap_or_default();
+                let json = if files.is_empty() {
+                    json
+                } else {
+                    let sums: Vec<Value> = files.iter().map(|f| self.digest(f).into()).collect();
+                    json!({ "config": json, "inputs": sums })
+                };
+                (short_hash(&canonical_json(&json)), config)
+            }
             Err(e) => {
                 let raw = serde_json::to_value(&v).unwrap_or(Value::Null);
                 let id = short_hash(&canonical_json(&json!({ "unparsed_config": raw })));
@@ -174,6 +188,17 @@ impl Planner {
             config,
         });
         Ok(&self.runs[index])
+    }
+
+    /// The file's SHA-256, or why it cannot be read (the run then fails when it builds).
+    fn digest(&mut self, f: &std::path::Path) -> String {
+        self.digests
+            .entry(f.to_path_buf())
+            .or_insert_with(|| {
+                crate::report::manifest::digest_file(f)
+                    .unwrap_or_else(|e| format!("unreadable: {e}"))
+            })
+            .clone()
     }
 }
 

@@ -33,11 +33,11 @@ pub enum SizeDist {
 }
 
 impl SizeSpec {
-    /// Makes an empirical size file's path absolute against `base` (the config file's
-    /// folder), as the workload reads it.
-    pub fn rebase(&mut self, base: &std::path::Path) {
-        if let SizeSpec::Dist(SizeDist::Empirical { file }) = self {
-            *file = crate::registry::absolute(base, file);
+    /// An empirical size file's path (the file the workload reads), if any.
+    pub fn file(&mut self) -> Option<&mut std::path::PathBuf> {
+        match self {
+            SizeSpec::Dist(SizeDist::Empirical { file }) => Some(file),
+            _ => None,
         }
     }
 }

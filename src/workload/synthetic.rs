@@ -75,8 +75,8 @@ pub struct Params {
 }
 
 impl ComponentParams for Params {
-    fn rebase(&mut self, base: &std::path::Path) {
-        self.size.rebase(base);
+    fn files(&mut self) -> Vec<&mut std::path::PathBuf> {
+        self.size.file().into_iter().collect()
     }
 }
 

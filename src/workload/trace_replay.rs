@@ -56,8 +56,8 @@ pub struct Params {
 }
 
 impl ComponentParams for Params {
-    fn rebase(&mut self, base: &std::path::Path) {
-        self.path = crate::registry::absolute(base, &self.path);
+    fn files(&mut self) -> Vec<&mut std::path::PathBuf> {
+        vec![&mut self.path]
     }
 }
 

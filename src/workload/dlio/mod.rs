@@ -68,8 +68,8 @@ impl ComponentParams for Params {
         Ok(())
     }
 
-    fn rebase(&mut self, base: &std::path::Path) {
-        self.yaml = crate::registry::absolute(base, &self.yaml);
+    fn files(&mut self) -> Vec<&mut PathBuf> {
+        vec![&mut self.yaml]
     }
 }
 

@@ -71,10 +71,8 @@ pub struct Params {
 }
 
 impl ComponentParams for Params {
-    fn rebase(&mut self, base: &std::path::Path) {
-        if let Some(a) = &mut self.arrivals {
-            *a = crate::registry::absolute(base, a);
-        }
+    fn files(&mut self) -> Vec<&mut std::path::PathBuf> {
+        self.arrivals.iter_mut().collect()
     }
 }
 

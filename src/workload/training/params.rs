@@ -121,9 +121,13 @@ pub fn resolve_table(
     let mut raw: Raw = parse_table(toml::Value::Table(table), path)?;
     let dataset_path = format!("{path}.dataset");
     raw.dataset = super::dataset::resolve_spec(&raw.dataset, &dataset_path)?;
-    if let (Some(base), DatasetSpec::Table(t)) = (ctx.base_dir, &mut raw.dataset) {
-        if let Some(size) = &mut t.size {
-            size.rebase(base);
+    if let DatasetSpec::Table(t) = &mut raw.dataset {
+        if let Some(f) = t
+            .size
+            .as_mut()
+            .and_then(crate::workload::sizes::SizeSpec::file)
+        {
+            ctx.file(f);
         }
     }
     let sampler = SAMPLERS.resolve(
