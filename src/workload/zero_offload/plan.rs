@@ -188,7 +188,7 @@ pub(super) fn plan(params: toml::Table, ctx: &BuildCtx) -> Result<(Params, Plan)
     if layers == 0 || layers > 1 << 16 {
         return Err(err("layers", "must be between 1 and 65536"));
     }
-    if !(params >= 1.0 && params < 1e15) {
+    if !(1.0..1e15).contains(&params) {
         return Err(err("params", "must be between 1 and 1e15"));
     }
     if p.batch == 0 || p.batch > 1 << 20 {
