@@ -24,6 +24,7 @@
 
 mod params;
 mod prefix;
+mod prefix_trace;
 
 use super::llm::ModelShape;
 use super::BuildCtx;
@@ -89,6 +90,7 @@ pub struct Inference {
     iterations: u64,
     sharing: Option<Sharing>,
     cache: Option<PrefixCache>,
+    trace: Option<prefix_trace::Trace>,
 }
 
 fn err(key: &str, msg: impl Into<String>) -> ConfigError {
@@ -96,7 +98,8 @@ fn err(key: &str, msg: impl Into<String>) -> ConfigError {
 }
 
 pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
-    let p: Params = parse_table(toml::Value::Table(params), "workload")?;
+    let mut p: Params = parse_table(toml::Value::Table(params), "workload")?;
+    let trace = prefix_trace::load(&mut p, &|path| ctx.resolve(path))?;
     let base = match p.model.as_deref() {
         Some(name) => Some(ModelShape::preset(name).ok_or_else(|| {
             err(
@@ -159,6 +162,7 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
     let chunk_bytes = layer_bytes.div_ceil(per_layer) as u32;
     let (arrivals, interarrival, total) = match (&p.arrivals, p.rate) {
         (Some(_), Some(_)) => return Err(err("rate", "give either rate or arrivals, not both")),
+        (None, None) if trace.is_some() => trace.as_ref().expect("some").arrivals(p.requests)?,
         (None, None) => {
             return Err(err(
                 "rate",
@@ -203,7 +207,13 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
             .div_ceil(p.kv_block_tokens);
     }
     let cache = match &p.prefix_cache {
-        Some(c) => Some(PrefixCache::new(c, ctx.tiers, block_bytes, ctx.seed)?),
+        Some(c) => Some(PrefixCache::new(
+            c,
+            ctx.tiers,
+            block_bytes,
+            ctx.seed,
+            trace.as_ref(),
+        )?),
         None => None,
     };
     Ok(Box::new(Inference {
@@ -229,6 +239,7 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
         iterations: 0,
         sharing,
         cache,
+        trace,
     }))
 }
 
@@ -386,6 +397,10 @@ impl Inference {
                 },
                 index,
             ),
+        };
+        let (prompt, output, owners) = match &self.trace {
+            Some(t) => t.request(index),
+            None => (prompt, output, owners),
         };
         self.reqs.push(Req {
             arrival: ctx.now(),

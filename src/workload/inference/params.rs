@@ -25,7 +25,11 @@ impl Tokens {
         if lo == 0 || lo > hi || hi > MAX_TOKENS {
             return Err(ConfigError::new(
                 format!("workload.{key}"),
-                "must be between 1 and 2^32 (a range [min, max] needs min <= max)",
+                if lo == 0 && hi == 0 {
+                    "missing or 0: give a token count between 1 and 2^32 (or a range [min, max])"
+                } else {
+                    "must be between 1 and 2^32 (a range [min, max] needs min <= max)"
+                },
             ));
         }
         Ok(())
@@ -54,7 +58,10 @@ pub struct Params {
     /// A file of arrival times in seconds, one per line (instead of `rate`).
     pub(super) arrivals: Option<std::path::PathBuf>,
     pub(super) requests: Option<u64>,
+    /// Required unless a `trace` gives them.
+    #[serde(default = "unset")]
     pub(super) prompt_tokens: Tokens,
+    #[serde(default = "unset")]
     pub(super) output_tokens: Tokens,
     pub(super) prefill_per_token: Duration,
     pub(super) decode_per_token: Duration,
@@ -68,12 +75,20 @@ pub struct Params {
     pub(super) prefix: Option<super::prefix::SharingParams>,
     /// Where earlier requests' KV blocks are kept; absent: no prefix cache.
     pub(super) prefix_cache: Option<super::prefix::CacheParams>,
+    /// A request trace (times, tokens, prefix hash ids) instead of rate/arrivals/prefix.
+    pub(super) trace: Option<super::prefix_trace::TraceParams>,
 }
 
 impl ComponentParams for Params {
     fn files(&mut self) -> Vec<&mut std::path::PathBuf> {
-        self.arrivals.iter_mut().collect()
+        let trace = self.trace.as_mut().map(|t| &mut t.path);
+        self.arrivals.iter_mut().chain(trace).collect()
     }
+}
+
+/// A token count not given (0: `check` asks for one).
+fn unset() -> Tokens {
+    Tokens::Fixed(0)
 }
 
 fn one() -> u32 {

@@ -1,7 +1,7 @@
 //! Prefix sharing and the prefix cache of the inference workload (vLLM automatic prefix
 //! caching, LMCache, Mooncake): requests share prefixes (a system prompt drawn from a
-//! Zipf reuse distribution, earlier turns of a multi-turn chat, or a `prefix_id` column
-//! of a request trace), and the KV blocks of earlier requests are kept in a chain of
+//! Zipf reuse distribution, earlier turns of a multi-turn chat, or the hash ids of a
+//! request trace: `prefix_trace.rs`), and the KV blocks of earlier requests are kept in a chain of
 //! levels (config tiers such as HBM, DRAM, NVMe), each with its own capacity and an
 //! eviction policy from the registry. A block evicted from one level is written to the
 //! next (dropped from the last); a block found below the first level is read from its
@@ -75,18 +75,22 @@ fn lru() -> String {
 }
 
 /// Who owns a request's blocks: block `b < shared_blocks` belongs to `shared`, the
-/// rest to `own` (the chat, or the request itself).
+/// rest to `own` (the chat, or the request itself). With a trace, blocks
+/// `b < trace_blocks` are keyed by the trace's hash ids instead (from `trace_from`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Owners {
     pub shared: u64,
     pub shared_blocks: u64,
     pub own: u64,
+    pub trace_from: u64,
+    pub trace_blocks: u64,
 }
 
 /// The longest chat context kept (tokens): a chat's prompt stops growing here.
 pub const MAX_CONTEXT: u64 = 1 << 24;
 const TAG_SHARED: u64 = 1 << 62;
 const TAG_OWN: u64 = 2 << 62;
+const TAG_TRACE: u64 = 3 << 62;
 
 impl Owners {
     /// The content key of block `b` (equal blocks, equal keys).
@@ -174,6 +178,7 @@ impl Sharing {
                 shared: system,
                 shared_blocks: self.p.system_tokens / block_tokens,
                 own: chat,
+                ..Default::default()
             },
             chat,
         }
@@ -206,6 +211,9 @@ pub struct PrefixCache {
     spill: Vec<Victim>,
     /// Bytes to read per level for the lookup in progress.
     pending: Vec<u64>,
+    /// A trace's dense hash ids and KV blocks per id (`Owners::trace_from`).
+    hashes: Vec<u64>,
+    per_hash: u64,
     pub lookups: u64,
     pub prompt_tokens: u64,
     pub hit_tokens: u64,
@@ -217,6 +225,7 @@ impl PrefixCache {
         tiers: &[String],
         block_bytes: u32,
         seed: u64,
+        trace: Option<&super::prefix_trace::Trace>,
     ) -> Result<Self, ConfigError> {
         let entry = EVICTION
             .get(&p.eviction)
@@ -252,6 +261,8 @@ impl PrefixCache {
         Ok(PrefixCache {
             names: p.levels.iter().map(|l| l.tier.clone()).collect(),
             pending: vec![0; levels.len()],
+            hashes: trace.map(|t| t.hashes.clone()).unwrap_or_default(),
+            per_hash: trace.map_or(1, |t| t.per_hash),
             levels,
             block_bytes,
             evicted: Vec::new(),
@@ -269,6 +280,16 @@ impl PrefixCache {
             size: self.block_bytes,
             op: Op::Read,
             next_access: u64::MAX,
+        }
+    }
+
+    /// The content key of block `b` of a request (equal blocks, equal keys).
+    fn key(&self, owners: &Owners, b: u64) -> u64 {
+        if b < owners.trace_blocks {
+            let id = self.hashes[(owners.trace_from + b / self.per_hash) as usize];
+            TAG_TRACE | id << 20 | (b % self.per_hash)
+        } else {
+            owners.key(b)
         }
     }
 
@@ -320,7 +341,7 @@ impl PrefixCache {
         // promotions' demotion writes queue behind them).
         let mut blocks = 0;
         for b in 0..prompt.saturating_sub(1) / block_tokens {
-            let Some(l) = self.level_of(owners.key(b)) else {
+            let Some(l) = self.level_of(self.key(owners, b)) else {
                 break;
             };
             self.levels[l].hits += 1;
@@ -338,7 +359,7 @@ impl PrefixCache {
         }
         // Then the blocks move to level 0 (or are touched there).
         for b in 0..blocks {
-            let key = owners.key(b);
+            let key = self.key(owners, b);
             match self.level_of(key) {
                 Some(0) => {
                     let req = self.req(key);
@@ -360,7 +381,7 @@ impl PrefixCache {
     /// Stores the full blocks `from..to` of a request's context (those not cached yet).
     pub fn store(&mut self, owners: &Owners, from: u64, to: u64, ctx: &mut Ctx) {
         for b in from..to {
-            let key = owners.key(b);
+            let key = self.key(owners, b);
             if self.level_of(key).is_none() {
                 self.insert_top(key, ctx);
             }
