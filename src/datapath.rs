@@ -350,8 +350,7 @@ impl DataPath {
         if steps == 0 {
             return now;
         }
-        let alpha = self.hier.links[link].device.spec().read_latency;
-        let done = self.hier.transfer(link, now, bytes) + alpha.saturating_mul(steps as Time - 1);
+        let done = self.hier.transfer_steps(link, now, bytes, steps);
         self.metrics.record(self.transfer_hist, done - now);
         done
     }

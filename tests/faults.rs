@@ -36,6 +36,11 @@ fn storage_tier() -> &'static str {
 /// A storage-bound job: 1 rank, 1 worker reading one sample at a time, batches of
 /// one sample, prefetch 1, 80 us of compute per batch (less than half a read).
 fn job(samples: u64, faults: &str) -> String {
+    job_with(samples, 1, faults)
+}
+
+/// [`job`] with `workers` loader workers (so as many reads outstanding).
+fn job_with(samples: u64, workers: u64, faults: &str) -> String {
     format!(
         r#"
         seed = 3
@@ -44,7 +49,7 @@ fn job(samples: u64, faults: &str) -> String {
         kind = "training"
         dataset = {{ samples = {samples}, size = "100KiB" }}
         batch_size = 1
-        workers = 1
+        workers = {workers}
         prefetch_factor = 1
         worker_io = "sample"
         sampler = "sequential"
@@ -106,6 +111,103 @@ fn an_outage_with_wait_adds_its_length_and_with_skip_loses_the_reads_in_the_wind
         n - lost,
         "the batches went on without the lost samples"
     );
+}
+
+#[test]
+fn the_stall_an_outage_causes_is_its_length_on_the_critical_path_not_the_sum_over_reads() {
+    // The outage test's wait case with 8 loader workers: 8 reads are outstanding
+    // when storage goes out, and each waits about T for it; the job waits T once.
+    let (n, workers) = (20_000u64, 8u64);
+    let c = read_cost();
+    let s = 5_000 * c + c / 2;
+    let t = 500 * MS;
+    let base = run(&job_with(n, workers, ""));
+    assert_eq!(base.get("faults"), None);
+    assert_eq!(
+        base["workload"].get("stall_time_s"),
+        None,
+        "no faults, no key"
+    );
+    let base = base["simulated_time_ps"].as_u64().unwrap();
+    let wait = run(&job_with(n, workers, &outage(s, t, "wait")));
+    let grown = wait["simulated_time_ps"].as_u64().unwrap() as f64 - base as f64;
+    assert!((grown / t as f64 - 1.0).abs() < 0.01, "grew {grown} ps");
+    let t_s = t as f64 / S as f64;
+    let stall = wait["faults"]["stall_time_s"].as_f64().unwrap();
+    assert!(
+        (stall / t_s - 1.0).abs() < 0.01,
+        "stall {stall} s vs T {t_s} s"
+    );
+    assert_eq!(
+        wait["workload"]["stall_time_s"],
+        wait["faults"]["stall_time_s"]
+    );
+    // Every outstanding read waited about T: the per-read sum is ~ workers x T.
+    let per_read = wait["faults"]["read_time_lost_s"].as_f64().unwrap();
+    assert!(per_read > (workers - 1) as f64 * t_s, "{per_read} s");
+    // With one worker both measures are the outage (one read waits, the job waits).
+    let one = run(&job(n, &outage(s, t, "wait")));
+    let stall = one["faults"]["stall_time_s"].as_f64().unwrap();
+    assert!((stall / t_s - 1.0).abs() < 0.01, "{stall}");
+    // With skip nothing waits: no stall caused by the outage.
+    let skip = run(&job_with(n, workers, &outage(s, t, "skip")));
+    assert!(skip["faults"]["stall_time_s"].as_f64().unwrap() < 0.01 * t_s);
+}
+
+/// [`job`] over samples in TFRecord files: 25,600 B samples, 40 to a file, read in
+/// 102,400 B chunks (4 samples each, aligned), batches of 4 read whole: each batch
+/// is one chunk read of [`SIZE`] bytes, so the pipeline's timing is [`job`]'s.
+fn files_job(batches: u64, faults: &str) -> String {
+    format!(
+        r#"
+        seed = 3
+        {}
+        [workload]
+        kind = "training"
+        dataset = {{ samples = {}, size = "25600B", samples_per_file = 40, format = "tfrecord", transfer_size = "102400B" }}
+        batch_size = 4
+        workers = 1
+        prefetch_factor = 1
+        worker_io = "batch"
+        sampler = "sequential"
+        compute = {{ per_batch = "80us" }}
+        {faults}
+        "#,
+        storage_tier(),
+        4 * batches
+    )
+}
+
+#[test]
+fn a_lost_chunk_read_of_a_file_dataset_drops_the_samples_in_the_chunk() {
+    let n = 20_000u64;
+    let c = read_cost();
+    let p = 80 * US;
+    let base = run(&files_job(n, ""))["simulated_time_ps"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(base, n * c + p, "one chunk read per batch, storage-bound");
+    let (s, t) = (5_000 * c + c / 2, 500 * MS);
+    let skip = run(&files_job(n, &outage(s, t, "skip")));
+    // As for per-sample reads: chunk read 5,000 fails in flight, then one chunk
+    // read per empty iteration p while the outage lasts; each took its batch's 4
+    // samples with it.
+    let chunks_lost = 1 + t.div_ceil(p);
+    assert_eq!(skip["faults"]["reads_lost"].as_u64().unwrap(), chunks_lost);
+    assert_eq!(
+        skip["workload"]["samples_lost"].as_u64().unwrap(),
+        4 * chunks_lost
+    );
+    assert_eq!(
+        skip["workload"]["samples"].as_u64().unwrap(),
+        4 * (n - chunks_lost)
+    );
+    let grown = skip["simulated_time_ps"].as_u64().unwrap() as f64 - base as f64;
+    assert!(grown < 0.01 * t as f64, "skip: grew {grown} ps");
+    // With wait nothing is lost.
+    let wait = run(&files_job(n, &outage(s, t, "wait")));
+    assert_eq!(wait["workload"]["samples_lost"], 0);
+    assert_eq!(wait["workload"]["samples"].as_u64().unwrap(), 4 * n);
 }
 
 #[test]

@@ -85,3 +85,181 @@ fn recurring_node_failures_are_deterministic_and_lose_work() {
     // 500 s of compute + 50 checkpoints x 2 s, plus at least the delays.
     assert!(t >= 600.0 + 5.0 * n as f64, "{t}");
 }
+
+/// Two jobs of [`job`]'s kind on a two-node cluster, `a` on node 0 and `b` on node 1,
+/// each node with its own checkpoint disk (scope node) and a shared storage of 64
+/// channels whose reads take nanoseconds: no device either job waits on for the
+/// other, so a job's timeline depends on nothing the other does.
+fn two_jobs(faults: &str) -> String {
+    let w = |name: &str, node: u32| {
+        format!(
+            r#"
+        [[jobs]]
+        name = "{name}"
+        nodes = [{node}]
+        [jobs.workload]
+        kind = "training"
+        dataset = {{ samples = 1000, size = "1B" }}
+        batch_size = 1
+        max_iterations = 40
+        epochs = 100
+        compute = {{ per_batch = "1s" }}
+        checkpoint = {{ every = 10, tier = "disk", bytes = "2GB" }}
+        "#
+        )
+    };
+    format!(
+        r#"
+        seed = 4
+        [cluster]
+        [[cluster.nodes]]
+        name = "n"
+        count = 2
+        gpus = 1
+        [[tiers]]
+        name = "disk"
+        scope = "node"
+        capacity = "1KB"
+        read_latency = "1ns"
+        read_latency_seq = "1ns"
+        read_bandwidth = "1000GB/s"
+        write_latency = "0ns"
+        write_latency_seq = "0ns"
+        write_bandwidth = "1GB/s"
+        [[tiers]]
+        name = "storage"
+        read_latency = "1ns"
+        read_latency_seq = "1ns"
+        read_bandwidth = "1000GB/s"
+        channels = 64
+        {faults}
+        {}
+        {}
+        "#,
+        w("a", 0),
+        w("b", 1)
+    )
+}
+
+fn run_tables(text: &str) -> (serde_json::Value, Vec<(String, String)>) {
+    let cfg = Config::parse(text).unwrap_or_else(|e| panic!("{e}"));
+    let mut sim = tiersim::model::build(&cfg, cfg.seed).unwrap_or_else(|e| panic!("{e}"));
+    let out = sim.run();
+    assert!(out.finished, "the jobs did not finish");
+    let tables = tiersim::report::sim_tables(&sim, &out);
+    (tiersim::report::summary(&sim, &out), tables)
+}
+
+#[test]
+fn with_jobs_a_node_failure_restarts_only_the_job_on_that_node() {
+    let secs = |s: &serde_json::Value, j: usize| s["jobs"][j]["run_time_s"].as_f64().unwrap();
+    let (base, _) = run_tables(&two_jobs(""));
+    // Each job alone: 40 iterations of 1 s and 4 blocking checkpoints of 2 s.
+    for j in 0..2 {
+        assert!((secs(&base, j) - 48.0).abs() < 1e-6, "{}", secs(&base, j));
+    }
+    // Node 1 fails at 25.5 s: job b (checkpoints done at 12 s and 24 s, iteration 21
+    // ended at 25 s) loses 1.5 s of work since its checkpoint and waits 3 s; job a,
+    // on node 0, runs as before.
+    let f = "[[faults]]\nkind = \"node_failure\"\nnode = 1\nstart = \"25.5s\"\n\
+             restart_delay = \"3s\"\n";
+    let (s, tables) = run_tables(&two_jobs(f));
+    assert!((secs(&s, 0) - 48.0).abs() < 1e-6, "a: {}", secs(&s, 0));
+    assert!(
+        (secs(&s, 1) - (48.0 + 3.0 + 1.5)).abs() < 1e-6,
+        "b: {}",
+        secs(&s, 1)
+    );
+    let (ra, rb) = (
+        &s["jobs"][0]["workload"]["restarts"],
+        &s["jobs"][1]["workload"]["restarts"],
+    );
+    assert_eq!(ra["restarts"], 0);
+    assert_eq!(ra["iterations_lost"], 0);
+    assert_eq!(rb["restarts"], 1);
+    assert_eq!(rb["iterations_lost"], 1);
+    assert_eq!(rb["iterations_done"], 40);
+    assert!((rb["down_s"].as_f64().unwrap() - 3.0).abs() < 1e-9);
+    let g = rb["goodput_iterations_per_s"].as_f64().unwrap();
+    assert!((g - 40.0 / 52.5).abs() < 1e-9, "{g}");
+    let g = ra["goodput_iterations_per_s"].as_f64().unwrap();
+    assert!((g - 40.0 / 48.0).abs() < 1e-9, "{g}");
+    // faults.csv names the job it restarted.
+    let csv = &tables.iter().find(|t| t.0 == "faults.csv").unwrap().1;
+    let line = csv.lines().nth(1).unwrap();
+    assert!(line.ends_with("1 job restarts (b)"), "{line}");
+}
+
+/// 2 ranks, 1 s of compute per iteration, reads that cost nanoseconds, a ring
+/// all-reduce of 2 MiB over link `net` (10 us, 1 GB/s): 2 messages of 1 MiB, so
+/// an idle sync takes 2 (10 us + 1,048,576 B / 1 GB/s).
+fn synced(iterations: u64, faults: &str) -> String {
+    format!(
+        r#"
+        seed = 4
+        [[tiers]]
+        name = "disk"
+        read_latency = "1ns"
+        read_latency_seq = "1ns"
+        read_bandwidth = "1000GB/s"
+        channels = 64
+        [[links]]
+        name = "net"
+        read_latency = "10us"
+        read_latency_seq = "10us"
+        read_bandwidth = "1GB/s"
+        write_latency = "10us"
+        write_latency_seq = "10us"
+        write_bandwidth = "1GB/s"
+        [workload]
+        kind = "training"
+        ranks = 2
+        dataset = {{ samples = 1000, size = "1B" }}
+        batch_size = 1
+        max_iterations = {iterations}
+        compute = {{ per_batch = "1s" }}
+        sync = {{ kind = "ring", link = "net", bytes = "2MiB" }}
+        {faults}
+        "#
+    )
+}
+
+#[test]
+fn a_link_outage_during_a_gradient_sync_delays_the_iteration_by_what_is_left_of_it() {
+    const S: i128 = 1_000_000_000_000;
+    let n = 10i128;
+    let ps = |v: &serde_json::Value| v["simulated_time_ps"].as_u64().unwrap() as i128;
+    let alpha = 10_000_000i128; // 10 us
+    let step = 1_048_576i128 * 1_000; // 1 MiB at 1 GB/s, in ps
+    let sync = 2 * (alpha + step);
+    let base = ps(&run(&synced(n as u64, "")));
+    // The first batch's read r0 (nanoseconds) is the only time not hidden behind
+    // compute or sync: base = r0 + n (1 s + sync).
+    let r0 = base - n * (S + sync);
+    assert!((0..10_000).contains(&r0), "r0 = {r0} ps");
+    // The link is out in [0.5 s, 2.5 s): the first sync, due at r0 + 1 s, waits
+    // until 2.5 s; nothing else crosses the link then.
+    let f = "[[faults]]\nkind = \"outage\"\nlink = \"net\"\nstart = \"0.5s\"\nduration = \"2s\"\n";
+    let s = run(&synced(n as u64, f));
+    let left = 5 * S / 2 - (r0 + S);
+    assert_eq!(ps(&s) - base, left, "delayed by the rest of the outage");
+    let lost = s["faults"]["transfer_time_lost_s"].as_f64().unwrap();
+    assert!((lost - left as f64 / S as f64).abs() < 1e-9, "{lost}");
+    // An outage that starts in the middle of the first message: it fails then and
+    // is sent again when the link is back (at 2.5 s), so the iteration ends one sync
+    // after 2.5 s.
+    let mid = r0 + S + alpha + step / 2;
+    let f = format!(
+        "[[faults]]\nkind = \"outage\"\nlink = \"net\"\nstart = \"{mid}ps\"\nduration = \"{}ps\"\n",
+        5 * S / 2 - mid
+    );
+    let s = run(&synced(n as u64, &f));
+    assert_eq!(ps(&s) - base, 5 * S / 2 - (r0 + S), "{}", ps(&s) - base);
+    // Fail-slow for the whole run, latency x3 and bandwidth / 2: each message costs
+    // 3 alpha + 2 x its transfer.
+    let f = "[[faults]]\nkind = \"slow\"\nlink = \"net\"\nstart = \"0s\"\nlatency_factor = 3\n\
+             bandwidth_factor = 2\n";
+    let s = run(&synced(n as u64, f));
+    let slow_sync = 2 * (3 * alpha + 2 * step);
+    assert_eq!(ps(&s) - base, n * (slow_sync - sync));
+}

@@ -42,6 +42,9 @@ pub struct Fault {
     pub restart_delay: Time,
     /// Reads it made fail (outage: in flight or on arrival; errors: attempts).
     pub reads_failed: u64,
+    /// Node failures of `[[jobs]]`: every restart it caused, as (its window's start,
+    /// the job's index).
+    pub restarted_jobs: Vec<(Time, u16)>,
 }
 
 /// Counters over every fault.
@@ -61,6 +64,21 @@ pub struct FaultStats {
     pub read_delay: Time,
     /// Reads served per copy of a replicated tier.
     pub served_by_copy: Vec<u64>,
+    /// Time workloads' own link transfers (gradient sync) lost to link faults:
+    /// waiting for the link, failed attempts, fail-slow extra latency (picoseconds).
+    pub transfer_delay: Time,
+    /// Since a reader last took it ([`FaultState::take_hurt`]): the first and last
+    /// instants its reads were held up by a fault (a failed attempt, a wait for a
+    /// target, a backoff, fail-slow extra time); (MAX, 0) when none was.
+    pub hurt: (Time, Time),
+}
+
+impl FaultStats {
+    /// Notes that a requester's read was held up by a fault in [from, until).
+    #[inline]
+    pub(crate) fn hurt(&mut self, from: Time, until: Time) {
+        self.hurt = (self.hurt.0.min(from), self.hurt.1.max(until));
+    }
 }
 
 /// The faults of a run and the readers' behaviour (see the module doc).
@@ -74,6 +92,8 @@ pub struct FaultState {
     /// Copies per tier instance.
     pub(crate) copies: Vec<u32>,
     pub reader: ReaderConfig,
+    /// The names of `[[jobs]]` (faults.csv names the jobs a node failure restarted).
+    pub job_names: Vec<String>,
     /// What a reader does with a read it cannot complete now (set by the workload).
     pub mode: OnLoss,
     /// The last served read was given up.
@@ -164,9 +184,20 @@ impl FaultState {
                 _ => OnLoss::Wait,
             },
             reader,
+            job_names: cfg.jobs.iter().map(|j| j.name.clone()).collect(),
             last_lost: false,
-            stats: FaultStats::default(),
+            stats: FaultStats {
+                hurt: (Time::MAX, 0),
+                ..FaultStats::default()
+            },
         }))
+    }
+
+    /// The span in which the reads since the last call were held up by faults, if
+    /// they were (see [`FaultStats::hurt`]); starts a new span.
+    pub fn take_hurt(&mut self) -> Option<(Time, Time)> {
+        let h = std::mem::replace(&mut self.stats.hurt, (Time::MAX, 0));
+        (h.0 < h.1).then_some(h)
     }
 
     /// Whether no fault acts on target `t`.
@@ -380,5 +411,6 @@ fn resolve_one(
         errors,
         restart_delay,
         reads_failed: 0,
+        restarted_jobs: Vec::new(),
     })
 }

@@ -11,8 +11,9 @@ fn secs(t: Time) -> f64 {
     t as f64 / 1e12
 }
 
-/// The effect column of a window of fault `kind` that made `hits` reads fail.
-fn effect(f: &super::Fault, hits: u64) -> String {
+/// The effect column of a window of fault `f` starting at `start` that made `hits`
+/// reads fail (or restarted `hits` jobs: with `[[jobs]]`, named).
+fn effect(state: &FaultState, f: &super::Fault, start: Time, hits: u64) -> String {
     match f.kind {
         FaultKind::Outage => format!("{hits} reads failed"),
         FaultKind::Slow => format!(
@@ -24,7 +25,16 @@ fn effect(f: &super::Fault, hits: u64) -> String {
             f.errors.as_ref().map_or(0.0, |e| e.probability),
             f.errors.as_ref().map_or(0, |e| e.retries)
         ),
-        FaultKind::NodeFailure => format!("{hits} job restarts"),
+        FaultKind::NodeFailure if f.restarted_jobs.is_empty() => format!("{hits} job restarts"),
+        FaultKind::NodeFailure => {
+            let names: Vec<&str> = f
+                .restarted_jobs
+                .iter()
+                .filter(|x| x.0 == start)
+                .map(|x| state.job_names[x.1 as usize].as_str())
+                .collect();
+            format!("{hits} job restarts ({})", names.join(" "))
+        }
     }
 }
 
@@ -52,7 +62,7 @@ pub fn csv(state: &FaultState, end: Time) -> String {
             f.kind.name(),
             secs(start),
             secs(stop.min(end)),
-            effect(f, hits)
+            effect(state, f, start, hits)
         );
     }
     out
@@ -94,6 +104,7 @@ pub fn summary(state: &FaultState, end: Time) -> Value {
         "error_reads": s.error_reads,
         "mean_attempts": if s.error_reads > 0 { s.error_attempts as f64 / s.error_reads as f64 } else { 0.0 },
         "read_time_lost_s": secs(s.read_delay),
+        "transfer_time_lost_s": secs(s.transfer_delay),
         "served_by_copy": s.served_by_copy,
         "faults": per_fault,
     })

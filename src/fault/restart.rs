@@ -41,8 +41,12 @@ pub struct Restartable {
     next: Option<(Time, Time, usize)>,
     /// Recovering: the iterations the current instance must reach, since when.
     recovering: Option<(u64, Time)>,
-    /// Dense object ids of the job (its caches are emptied on a failure).
+    /// The failed node's caches drop objects `0..ids` (global ids): the job's own
+    /// (one `[workload]` job) or every job's (`[[jobs]]`).
     ids: u64,
+    /// The one `[workload]` job (every in-flight fill is abandoned on a failure), not
+    /// one of `[[jobs]]` (only the failed node's are).
+    sole: bool,
     stats: RestartStats,
 }
 
@@ -58,15 +62,28 @@ struct RestartStats {
     /// Checkpoint time of the instances that failed (seconds, per rank).
     checkpoint_s: f64,
     checkpoints: u64,
+    /// Data stall caused by faults in the instances that failed (seconds).
+    stall_s: f64,
 }
 
 impl Restartable {
     /// Wraps a job; `make` builds its fresh instances.
     pub fn new(mut make: MakeInstance) -> Result<Self, ConfigError> {
         let inner = make(u64::MAX)?;
-        let total = inner.progress().map_or(u64::MAX, |p| p.1);
         let ids = inner.dense_ids().unwrap_or(0);
-        Ok(Restartable {
+        Ok(Self::wrap(inner, make, ids, true))
+    }
+
+    /// Wraps `inner`, one of `[[jobs]]` built already; `make` builds its fresh
+    /// instances; a failure empties the node's caches of objects `0..ids` (every
+    /// job's: the node comes back empty for everyone).
+    pub fn of_job(inner: Box<dyn Workload>, make: MakeInstance, ids: u64) -> Self {
+        Self::wrap(inner, make, ids, false)
+    }
+
+    fn wrap(inner: Box<dyn Workload>, make: MakeInstance, ids: u64, sole: bool) -> Self {
+        let total = inner.progress().map_or(u64::MAX, |p| p.1);
+        Restartable {
             make,
             inner,
             actor: 0,
@@ -78,8 +95,9 @@ impl Restartable {
             next: None,
             recovering: None,
             ids,
+            sole,
             stats: RestartStats::default(),
-        })
+        }
     }
 
     fn done_by_inner(&self) -> u64 {
@@ -109,7 +127,7 @@ impl Restartable {
         if at != ctx.now() || self.down {
             return;
         }
-        ctx.fail_node(fault, at, self.ids);
+        ctx.fail_node(fault, at, self.ids, self.sole);
         let local = ctx.now() - self.started;
         let reached = self.done_by_inner();
         let safe = self.inner.checkpointed_iterations(local).min(reached);
@@ -120,6 +138,7 @@ impl Restartable {
         let v = self.inner.summary(local);
         s.checkpoint_s += v["checkpoint_s"].as_f64().unwrap_or(0.0);
         s.checkpoints += v["checkpoints"].as_u64().unwrap_or(0);
+        s.stall_s += v["stall_time_s"].as_f64().unwrap_or(0.0);
         // A recovery in progress continues: the target stays where the job had been.
         let target = match self.recovering {
             Some((t, since)) => (t.max(self.base + reached), since),
@@ -201,6 +220,10 @@ impl Workload for Restartable {
         });
         if let Value::Object(m) = &mut v {
             m.insert("restarts".into(), restarts);
+            if let Some(x) = inner["stall_time_s"].as_f64() {
+                // Over every attempt.
+                m.insert("stall_time_s".into(), json!(s.stall_s + x));
+            }
         }
         v
     }

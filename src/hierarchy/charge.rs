@@ -136,6 +136,21 @@ impl Hierarchy {
 
     /// Moves `bytes` over link `l` at `t` (gradient exchange, remote reads).
     pub fn transfer(&mut self, l: usize, t: Time, bytes: u64) -> Time {
-        self.links[l].device.submit(t, Op::Read, bytes, true)
+        self.transfer_steps(l, t, bytes, 1)
+    }
+
+    /// Moves `bytes` over link `l` at `t` as `steps` >= 1 back-to-back messages: one
+    /// reservation of all the bytes, plus the link's latency for every message after
+    /// the first. Under link faults it waits for the link (see
+    /// [`Hierarchy::transfer_faulted`]).
+    pub fn transfer_steps(&mut self, l: usize, t: Time, bytes: u64, steps: u32) -> Time {
+        if let Some(f) = self.faults.as_deref() {
+            if !f.quiet(f.link_target(l)) {
+                return self.transfer_faulted(l, t, bytes, steps);
+            }
+        }
+        let dev = &mut self.links[l].device;
+        let alpha = dev.spec().read_latency;
+        dev.submit(t, Op::Read, bytes, true) + alpha.saturating_mul(steps as Time - 1)
     }
 }

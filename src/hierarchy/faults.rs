@@ -45,8 +45,9 @@ impl Hierarchy {
     }
 
     /// Empties node `node`'s instances of every cache tier of objects `0..ids` (a
-    /// node that failed comes back with empty caches).
-    pub fn clear_node(&mut self, node: u16, ids: u64) {
+    /// node that failed comes back with empty caches) and forgets fills in flight:
+    /// every one (`all_inflight`) or those into the node's instances.
+    pub fn clear_node(&mut self, node: u16, ids: u64, all_inflight: bool) {
         for i in 0..self.home() {
             let on_node = self.topo.is_flat() || self.topo.node_of(i) == node;
             if let (true, Some(c)) = (on_node, self.tiers[i].cache.as_mut()) {
@@ -55,8 +56,14 @@ impl Hierarchy {
                 }
             }
         }
-        self.inflight.clear();
-        self.inflight_until = 0;
+        if all_inflight || self.topo.is_flat() {
+            self.inflight.clear();
+            self.inflight_until = 0;
+        } else {
+            let topo = &self.topo;
+            self.inflight
+                .retain(|&(_, i), _| topo.node_of(i as usize) != node);
+        }
     }
 
     /// [`Hierarchy::charge`] (plus `route`'s links) under the fault schedule: see the
@@ -124,6 +131,7 @@ impl Hierarchy {
                 }
                 if read {
                     f.stats.read_delay += back.saturating_sub(t);
+                    f.stats.hurt(t, back);
                 }
                 t = back;
                 continue;
@@ -138,7 +146,11 @@ impl Hierarchy {
                 done = done.saturating_add(extra as Time);
                 if read {
                     f.stats.read_delay += extra as Time;
+                    f.stats.hurt(done - extra as Time, done);
                 }
+            }
+            if read && bw > 1.0 {
+                f.stats.hurt(t, done);
             }
             // The far node's NIC (the route's last link) sees the data go the other way.
             let dir = Direction::of(op);
@@ -170,6 +182,7 @@ impl Hierarchy {
                 if read {
                     f.stats.reads_failed += 1;
                     f.stats.read_delay += s - t;
+                    f.stats.hurt(t, s);
                     // Count it on the window that made it fail.
                     f.down_until(i, copy, s, true);
                     counted_at = s;
@@ -205,6 +218,7 @@ impl Hierarchy {
                         let back = done.saturating_add(errs.backoff_before(retry));
                         f.stats.retries += 1;
                         f.stats.read_delay += back - t;
+                        f.stats.hurt(t, back);
                         t = back;
                         continue;
                     }
@@ -217,6 +231,51 @@ impl Hierarchy {
                     f.stats.served_by_copy[c] += 1;
                 }
             }
+            return done;
+        }
+    }
+}
+
+impl Hierarchy {
+    /// [`Hierarchy::transfer_steps`] on a link with faults: a workload's own transfer
+    /// (gradient sync) waits while the link is out and, if the link goes out while
+    /// it is in flight, fails then and starts again when it is back (there is no
+    /// skipping a gradient); in a fail-slow window its bytes take `bandwidth_factor`
+    /// times as long and every message's latency is `latency_factor` times as long.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn transfer_faulted(&mut self, l: usize, t0: Time, bytes: u64, steps: u32) -> Time {
+        let f = self.faults.as_deref_mut().expect("called with faults");
+        let lt = f.link_target(l);
+        let mut t = t0;
+        loop {
+            if let Some(back) = f.down_until(lt, 0, t, false) {
+                t = back;
+                continue;
+            }
+            let (lat, bw) = f.slow_factors(lt, t);
+            let dev = &mut self.links[l].device;
+            let alpha = dev.spec().read_latency;
+            let first = dev.spec().latency(Op::Read, true);
+            let start = dev.submit(t, Op::Read, pad(bytes, bw), true);
+            let more = steps as Time - 1;
+            // Fail-slow extra latency: the first message's and each later one's.
+            let extra = if lat > 1.0 {
+                let each = ((lat - 1.0) * alpha as f64).round() as Time;
+                (((lat - 1.0) * first as f64).round() as Time)
+                    .saturating_add(each.saturating_mul(more))
+            } else {
+                0
+            };
+            let done = start
+                .saturating_add(alpha.saturating_mul(more))
+                .saturating_add(extra);
+            if let Some(s) = f.outage_starts(lt, 0, t, done) {
+                t = s;
+                continue;
+            }
+            // What faults cost it: waiting for the link, failed attempts, extra latency.
+            f.stats.transfer_delay += (t - t0) + extra;
             return done;
         }
     }

@@ -12,6 +12,7 @@
 use crate::config::cluster::NodeInfo;
 use crate::config::{Config, ConfigError, KindTable};
 use crate::engine::{stream, stream_indexed};
+use crate::fault::restart::{MakeInstance, Restartable};
 use crate::hierarchy::partition::Partitioned;
 use crate::hierarchy::{Tier, Topology};
 use crate::policy::eviction;
@@ -29,6 +30,7 @@ pub fn build(
     nodes: &[NodeInfo],
 ) -> Result<Box<dyn Workload>, ConfigError> {
     let mut jobs = Vec::with_capacity(cfg.jobs.len());
+    let mut makers = Vec::with_capacity(cfg.jobs.len());
     for (i, jc) in cfg.jobs.iter().enumerate() {
         let job_seed = stream(seed, &format!("job.{}", jc.name)).next_u64();
         let dataset_seed = match &jc.shared_dataset {
@@ -57,6 +59,14 @@ pub fn build(
             },
             msg: e.msg,
         })?;
+        makers.push(instance_maker(
+            cfg,
+            jc.workload.clone(),
+            (job_seed, dataset_seed),
+            tiers,
+            links,
+            infos.clone(),
+        ));
         let kind = KindTable::from_value(jc.workload.clone(), &format!("{prefix}workload"))?.kind;
         jobs.push(Job {
             name: jc.name.clone(),
@@ -71,7 +81,64 @@ pub fn build(
         });
     }
     let dense = assign_namespaces(&mut jobs)?;
+    if cfg
+        .faults
+        .iter()
+        .any(|f| f.kind == crate::config::faults::FaultKind::NodeFailure)
+    {
+        // Each job restarts on its own from its checkpoints; a failed node's caches
+        // come back empty of every job's objects.
+        for (job, make) in jobs.iter_mut().zip(makers) {
+            let inner = std::mem::replace(&mut job.workload, Box::new(Idle));
+            job.workload = Box::new(Restartable::of_job(inner, make, dense.unwrap_or(0)));
+        }
+    }
     Ok(Box::new(Jobs::new(jobs, dense)))
+}
+
+/// Builds fresh instances of a job's workload to run n iterations (for restarts
+/// after node failures, [`Restartable`]).
+pub(super) fn instance_maker(
+    cfg: &Config,
+    w: toml::Value,
+    (seed, dataset_seed): (u64, u64),
+    tiers: &[String],
+    links: &[String],
+    nodes: Vec<NodeInfo>,
+) -> MakeInstance {
+    let (tiers, links) = (tiers.to_vec(), links.to_vec());
+    let base_dir = cfg.base_dir.clone();
+    Box::new(move |iterations: u64| {
+        let mut w = w.clone();
+        if let (Some(t), true) = (w.as_table_mut(), iterations < u64::MAX) {
+            // At least 1: an instance with nothing left to do is never made.
+            let n = i64::try_from(iterations.max(1)).unwrap_or(i64::MAX);
+            t.insert("max_iterations".into(), toml::Value::Integer(n));
+        }
+        let bctx = BuildCtx {
+            seed,
+            dataset_seed,
+            tiers: &tiers,
+            links: &links,
+            base_dir: base_dir.as_deref(),
+            nodes: &nodes,
+        };
+        workload::build(w, &bctx)
+    })
+}
+
+/// A placeholder while a job's workload is moved into its restart wrapper.
+struct Idle;
+
+impl Workload for Idle {
+    fn start(&mut self, _: &mut crate::sim::Ctx) {}
+    fn on_event(&mut self, _: u32, _: u64, _: &mut crate::sim::Ctx) {}
+    fn is_done(&self) -> bool {
+        true
+    }
+    fn summary(&self, _: crate::engine::Time) -> serde_json::Value {
+        serde_json::Value::Null
+    }
 }
 
 /// Gives each job its object base (see the module doc); returns the dense id count of

@@ -78,12 +78,6 @@ pub fn build(cfg: &Config, seed: u64) -> Result<Simulation, ConfigError> {
                 workload::build(w.clone(), &bctx)?
             }
         }
-        None if cfg.faults.iter().any(|f| f.kind == FaultKind::NodeFailure) => {
-            return Err(ConfigError::new(
-                "faults",
-                "node_failure restarts a [workload] job; with [[jobs]] it is not modelled yet",
-            ))
-        }
         None => jobs::build(cfg, seed, &tier_names, &link_names, &nodes)?,
     };
     if cfg.jobs.iter().any(|j| !j.quota.is_empty()) {
@@ -167,28 +161,8 @@ fn restartable(
     links: &[String],
     nodes: &[crate::config::cluster::NodeInfo],
 ) -> Result<Box<dyn crate::sim::Workload>, ConfigError> {
-    let (w, tiers, links, nodes) = (w.clone(), tiers.to_vec(), links.to_vec(), nodes.to_vec());
-    let base_dir = cfg.base_dir.clone();
-    let make = move |iterations: u64| {
-        let mut w = w.clone();
-        if let (Some(t), true) = (w.as_table_mut(), iterations < u64::MAX) {
-            // At least 1: an instance with nothing left to do is never made.
-            let n = i64::try_from(iterations.max(1)).unwrap_or(i64::MAX);
-            t.insert("max_iterations".into(), toml::Value::Integer(n));
-        }
-        let bctx = BuildCtx {
-            seed,
-            dataset_seed: seed,
-            tiers: &tiers,
-            links: &links,
-            base_dir: base_dir.as_deref(),
-            nodes: &nodes,
-        };
-        workload::build(w, &bctx)
-    };
-    Ok(Box::new(crate::fault::restart::Restartable::new(
-        Box::new(make),
-    )?))
+    let make = jobs::instance_maker(cfg, w.clone(), (seed, seed), tiers, links, nodes.to_vec());
+    Ok(Box::new(crate::fault::restart::Restartable::new(make)?))
 }
 
 /// Each instance of a tier with `bounce_through` bounces through its node's instance

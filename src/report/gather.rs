@@ -319,6 +319,18 @@ impl RunSummary {
     ) -> RunSummary {
         let end = out.end;
         let warnings = super::warnings::warnings(sim, out, &tiers, &links);
+        let workload = sim.workload.summary(end);
+        let mut faults = sim
+            .hier()
+            .faults()
+            .map(|f| crate::fault::report::summary(f, end));
+        // The job's data stall caused by faults on its critical path (per job with
+        // [[jobs]]: in each job's workload figures).
+        if let (Some(serde_json::Value::Object(m)), Some(s)) =
+            (&mut faults, workload.get("stall_time_s"))
+        {
+            m.insert("stall_time_s".into(), s.clone());
+        }
         RunSummary {
             seed: sim.seed,
             simulated_time_s: secs(end),
@@ -328,7 +340,7 @@ impl RunSummary {
             tiers,
             links,
             latency: Named(sim.metrics().summaries()),
-            workload: sim.workload.summary(end),
+            workload,
             migration: sim.data.migration().map(|m| {
                 let mut v = m.summary();
                 if let Some(p) = sim.data.pacing() {
@@ -340,10 +352,7 @@ impl RunSummary {
             warnings,
             nodes,
             jobs: jobs(sim, end),
-            faults: sim
-                .hier()
-                .faults()
-                .map(|f| crate::fault::report::summary(f, end)),
+            faults,
             cpu: sim
                 .data
                 .cpu()

@@ -28,6 +28,15 @@ impl Ctx<'_> {
             .faults()
             .map_or(0, |f| f.stats.reads_lost)
     }
+
+    /// The span (this context's time) in which the reads since the last call were
+    /// held up by faults, if they were; starts a new span.
+    #[inline]
+    pub fn take_fault_hurt(&mut self) -> Option<(crate::engine::Time, crate::engine::Time)> {
+        let t0 = self.t0;
+        let (a, b) = self.data.hierarchy_mut().faults_mut()?.take_hurt()?;
+        Some((a.saturating_sub(t0), b.saturating_sub(t0)))
+    }
 }
 
 impl Ctx<'_> {
@@ -71,20 +80,24 @@ impl Ctx<'_> {
     }
 
     /// Node failure `i` whose window starts at `start` (this context's time) takes
-    /// this workload down: counted on the window; the node's cache tiers drop the
-    /// workload's objects `0..ids` (it comes back with empty caches).
-    pub fn fail_node(&mut self, i: usize, start: crate::engine::Time, ids: u64) {
+    /// this workload down: counted on the window (and on this job); the node's cache
+    /// tiers drop objects `0..ids` (global ids: it comes back with empty caches). The
+    /// sole `[workload]` job abandons every fill in flight, one of `[[jobs]]` only the
+    /// failed node's.
+    pub fn fail_node(&mut self, i: usize, start: crate::engine::Time, ids: u64, sole: bool) {
         let t0 = self.t0;
-        let base = self.object_base;
+        let job = self.job;
         let h = self.data.hierarchy_mut();
         let Some(f) = h.faults_mut() else { return };
         let node = f.faults[i].node.unwrap_or(0);
-        let s = &mut f.faults[i].schedule;
-        if let Some(w) = s.containing(start + t0) {
-            s.windows[w].hits += 1;
+        let fault = &mut f.faults[i];
+        if let Some(w) = fault.schedule.containing(start + t0) {
+            fault.schedule.windows[w].hits += 1;
+            if !sole {
+                let at = fault.schedule.windows[w].start;
+                fault.restarted_jobs.push((at, job));
+            }
         }
-        if base == 0 {
-            h.clear_node(node, ids);
-        }
+        h.clear_node(node, ids, sole);
     }
 }

@@ -226,6 +226,20 @@ impl FileLayout {
         bytes
     }
 
+    /// The chunk ids sample `id` (of `size` bytes) lies in: [first, end).
+    pub fn sample_chunks(&self, id: u32, size: u32) -> (u64, u64) {
+        let f = (id / self.per_file) as usize;
+        let (c0, c1) = match self.format {
+            FileFormat::Npz => (0, 1),
+            _ => {
+                let start = self.offsets[id as usize];
+                let end = start + size.max(1) as u64;
+                (start / self.chunk, (end - 1) / self.chunk + 1)
+            }
+        };
+        (self.first_chunk[f] + c0, self.first_chunk[f] + c1)
+    }
+
     /// Appends the read-ahead past what `stream` holds (up to `read_ahead` chunks,
     /// within its file) and takes them into the stream; returns their bytes.
     pub fn read_ahead(&self, stream: &mut Stream, now: Time, out: &mut Vec<Request>) -> u64 {

@@ -130,6 +130,7 @@ impl Training {
             // The rank that finished last ends the run: its wait for data is the
             // job's data stall on the critical path.
             self.stats.critical_stall = self.ranks[r].times.stall;
+            self.loss.stall = self.ranks[r].fault_stall;
             self.done = true;
         }
     }

@@ -26,9 +26,11 @@ impl Training {
         // the iteration's data stall on the critical path (the others' barrier wait
         // is compute imbalance or their own earlier data).
         self.stats.critical_stall += self.ranks[r].iteration_stall;
+        self.loss.stall += self.ranks[r].iteration_fault_stall;
         for rank in &mut self.ranks {
             rank.times.barrier += now - rank.arrived_at;
             rank.iteration_stall = 0;
+            rank.iteration_fault_stall = 0;
         }
         self.sync_start = now;
         match &self.p.sync.cluster {

@@ -89,6 +89,9 @@ struct Rank {
     arrived_at: Time,
     /// Data stall in the current iteration.
     iteration_stall: Time,
+    /// Data stall caused by faults: in the current iteration, and in all.
+    iteration_fault_stall: Time,
+    fault_stall: Time,
     /// Independent ranks only: the rank's own place in the run ([`independent`]).
     own: independent::RankProgress,
 }
@@ -169,6 +172,8 @@ impl Training {
                 waiting: None,
                 arrived_at: 0,
                 iteration_stall: 0,
+                iteration_fault_stall: 0,
+                fault_stall: 0,
                 own: independent::RankProgress::default(),
             })
             .collect();
@@ -370,8 +375,12 @@ impl Training {
                     if want == k {
                         self.ranks[r].waiting = None;
                         let stall = ctx.now() - since;
-                        self.ranks[r].times.stall += stall;
-                        self.ranks[r].iteration_stall += stall;
+                        let by_faults = self.fault_stall(r, k, since, ctx.now());
+                        let rank = &mut self.ranks[r];
+                        rank.times.stall += stall;
+                        rank.iteration_stall += stall;
+                        rank.iteration_fault_stall += by_faults;
+                        rank.fault_stall += by_faults;
                         self.stats.epoch_stall += stall;
                         self.start_compute(r, k, ctx);
                     }

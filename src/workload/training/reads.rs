@@ -11,10 +11,13 @@ use std::ops::Range;
 
 impl Training {
     /// Issues the reads of positions `reads` of rank `r`'s sequence for worker `w`
-    /// now; returns when the needed ones are done.
+    /// now; returns when the needed ones are done. With faults, the reads go one by
+    /// one so that a chunk read given up loses the samples of these positions that
+    /// needed it ([`Training::lost_in_chunks`]).
     pub(super) fn file_reads(&mut self, w: usize, reads: Range<usize>, ctx: &mut Ctx) -> Time {
         let files = self.p.dataset.files.clone().expect("a file layout");
         let r = w / self.p.workers;
+        let k = self.workers[w].batch;
         let now = ctx.now();
         let sampler = match self.ranks[r].own.sampler {
             0 => &self.p.sampler,
@@ -24,17 +27,44 @@ impl Training {
         let mut batch = std::mem::take(&mut self.batch);
         batch.clear();
         let mut bytes = 0;
+        let checked = self.loss.checks_chunks();
+        if checked {
+            self.loss.spans.clear();
+            self.loss.lost_chunks.clear();
+        }
         for pos in reads {
             let id = sampler.index(r, pos);
-            bytes += files.sample_reads(id, self.p.dataset.size(id), stream, now, &mut batch);
+            let size = self.p.dataset.size(id);
+            if checked {
+                self.loss.spans.push(files.sample_chunks(id, size));
+            }
+            bytes += files.sample_reads(id, size, stream, now, &mut batch);
         }
         let slot = self.p.rank_slots[r] as usize;
         let sequential = self.p.sampler.sequential_io();
-        let last = ctx.access_batch_on(slot, &mut batch, sequential);
+        let mark = self.loss_mark(ctx);
+        let last = if checked {
+            self.checked_reads(slot, &batch, sequential, ctx)
+        } else {
+            ctx.access_batch_on(slot, &mut batch, sequential)
+        };
+        if checked {
+            let lost = self.lost_in_chunks();
+            self.loss_note_samples(r, k, mark, lost, ctx);
+        }
         batch.clear();
+        let stream = &mut self.workers[w].stream;
         let ahead = files.read_ahead(stream, now, &mut batch);
         if ahead > 0 {
-            ctx.access_batch_on(slot, &mut batch, sequential);
+            if checked {
+                self.checked_reads(slot, &batch, sequential, ctx);
+            } else {
+                ctx.access_batch_on(slot, &mut batch, sequential);
+            }
+        }
+        if checked && !self.loss.lost_chunks.is_empty() {
+            // The worker's buffer does not hold what it could not read.
+            self.workers[w].stream = super::files::Stream::default();
         }
         self.stats.bytes_read += bytes + ahead;
         self.batch = batch;

@@ -182,7 +182,7 @@ pub fn summary(t: &Training, end: Time) -> serde_json::Value {
     } else {
         epoch_times.iter().sum::<f64>() / epoch_times.len() as f64
     };
-    json!({
+    let mut v = json!({
         "kind": "training",
         "dataset": t.p.dataset.source,
         "dataset_samples": t.p.dataset.samples,
@@ -213,7 +213,13 @@ pub fn summary(t: &Training, end: Time) -> serde_json::Value {
         "mean_sync_ms": if s.iteration_count > 0 { secs(s.sync_sum) * 1e3 / s.iteration_count as f64 } else { 0.0 },
         "checkpoints": s.checkpoints,
         "checkpoint_write_s": secs(s.checkpoint_write),
-    })
+    });
+    if let (Some(m), Some(stall)) = (v.as_object_mut(), t.loss_stall()) {
+        // With faults: the data stall they caused on the critical path.
+        m.insert("stall_time_s".into(), json!(secs(stall)));
+        m.insert("samples_lost".into(), json!(t.loss.total));
+    }
+    v
 }
 
 pub fn tables(t: &Training, end: Time) -> Vec<(String, String)> {
