@@ -31,6 +31,7 @@ fn small(kind: &str, dir: &std::path::Path) -> Option<String> {
         "embedding" => "tables = 2\nrows = 5000\nrow_bytes = 128\nalpha = 1.0\nbatch_size = 32\nbatches = 10\nupdate = true".to_string(),
         "inference" => "model = \"llama3-8b\"\nrate = 50.0\nrequests = 4\nprompt_tokens = 64\noutput_tokens = 8\nprefill_per_token = \"10us\"\ndecode_per_token = \"50us\"\nmax_batch = 2\nkv_block_tokens = 16".to_string(),
         "weight-offload" => "model = \"llama3-8b\"\nweights_tier = \"nvme\"\nbatch = 2\ntokens = 2\ncompute_per_token = \"1ms\"\nprompt_tokens = 64\nkv_offload = true".to_string(),
+        "zero-offload" => "params = 1e8\nlayers = 4\nseq = 128\npeak_flops = 1e14\niterations = 2\nparams_tier = \"nvme\"\ngrads_tier = \"nvme\"\noptimizer_tier = \"nvme\"".to_string(),
         "training" => "dataset = { preset = \"imagenet-1k\", samples = 2_000 }\nranks = 2\nepochs = 2\nbatch_size = 50\nworkers = 2\ncompute = { per_batch = \"2ms\" }\nparams = 1_000_000\nsync = { kind = \"ring\", link = \"net\" }".to_string(),
         "trace" => {
             let path = dir.join("small.txt");

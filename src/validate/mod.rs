@@ -23,6 +23,7 @@ mod queueing;
 pub mod report;
 mod shuffle;
 mod ssd;
+mod zero;
 
 use crate::config::Config;
 use crate::model;
@@ -241,6 +242,7 @@ pub const REGISTRY: &[Check] = &[
     Check { name: "libcachesim-s3fifo", group: "libcachesim", about: "S3-FIFO (variant v0, libCacheSim's S3FIFOv0) miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "s3fifo") },
     Check { name: "libcachesim-belady", group: "libcachesim", about: "Belady miss counts on cloudPhysicsIO = libCacheSim's, exactly", run: |e| libcachesim::check(e, "belady") },
     Check { name: "weight-streaming", group: "offload", about: "weight-offload decoding step = layers x max(layer compute, layer bytes / link bandwidth) (FlexGen, ZeRO-Inference; REFERENCES s5)", run: offload::weight_streaming },
+    Check { name: "zero-infinity-efficiency", group: "offload", about: "zero-offload training without overlap, one state class over a link of bandwidth bw: efficiency = ait x bw / (ait x bw + peak_tp) on the paper's figures (ZeRO-Infinity SC'21 s4; REFERENCES s5)", run: zero::efficiency },
     Check { name: "checkpoint-interval", group: "faults", about: "node failures (MTBF M) and checkpoint cost C: the best-goodput checkpoint interval is within 10% of Young's sqrt(2CM) and in Daly's range (REFERENCES s5)", run: faults::checkpoint_interval },
     Check { name: "pcie-copies", group: "gpu", about: "PCIe Gen4/Gen5 presets' host-device copy bandwidth vs nvbandwidth: A100 H2D 25.1, H100 H2D 35.2, D2H 52.8 GB/s (REFERENCES s5)", run: gpu::pcie_copies },
     Check { name: "duplex-link", group: "gpu", about: "swap-out + swap-in together on a duplex PCIe link: each latency + S/B; half duplex: twice as long (closed form)", run: gpu::duplex_link },

@@ -12,6 +12,7 @@ pub mod sizes;
 mod synthetic;
 mod trace_replay;
 mod weight_offload;
+mod zero_offload;
 
 pub mod training;
 
@@ -72,6 +73,7 @@ pub const REGISTRY: Registry<Entry<Constructor>> = Registry {
         Entry::new::<inference::Params>("inference", inference::build),
         Entry::new::<trace_replay::Params>("trace", trace_replay::build),
         Entry::new::<weight_offload::Params>("weight-offload", weight_offload::build),
+        Entry::new::<zero_offload::Params>("zero-offload", zero_offload::build),
         Entry::with_resolve::<training::params::Raw>(
             "training",
             training::params::resolve_table,
