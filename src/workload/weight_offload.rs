@@ -11,7 +11,7 @@
 //! = `prompt_tokens` + tokens decoded so far) from the same tier. The prefill is not
 //! simulated.
 
-use super::llm::ModelShape;
+use super::llm::{self, ModelShape};
 use super::BuildCtx;
 use crate::config::{parse_table, ConfigError, Duration};
 use crate::engine::Time;
@@ -86,26 +86,8 @@ pub struct WeightOffload {
 
 pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
     let p: Params = parse_table(toml::Value::Table(params), "workload")?;
-    let base = match p.model.as_deref() {
-        Some(name) => Some(ModelShape::preset(name).ok_or_else(|| {
-            err(
-                "model",
-                format!(
-                    "unknown model '{name}'; known models: {}",
-                    super::llm::NAMES.join(", ")
-                ),
-            )
-        })?),
-        None => None,
-    };
-    let layers = p
-        .layers
-        .or(base.map(|b| b.layers))
-        .ok_or_else(|| err("layers", "missing (or give model = \"llama3-70b\")"))?;
-    let params = p
-        .params
-        .or(base.map(|b| b.params))
-        .ok_or_else(|| err("params", "missing (parameter count)"))?;
+    let base = llm::named(p.model.as_deref())?;
+    let (layers, params) = llm::layers_and_params(p.layers, p.params, base.as_ref())?;
     if layers == 0 || layers > 1 << 20 {
         return Err(err("layers", "must be between 1 and 2^20"));
     }

@@ -17,18 +17,7 @@ use std::collections::VecDeque;
 pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
     let mut p: Params = parse_table(toml::Value::Table(params), "workload")?;
     let trace = prefix_trace::load(&mut p, &|path| ctx.resolve(path))?;
-    let base = match p.model.as_deref() {
-        Some(name) => Some(ModelShape::preset(name).ok_or_else(|| {
-            err(
-                "model",
-                format!(
-                    "unknown model '{name}'; known models: {}",
-                    crate::workload::llm::NAMES.join(", ")
-                ),
-            )
-        })?),
-        None => None,
-    };
+    let base = crate::workload::llm::named(p.model.as_deref())?;
     let need = |v: Option<u64>, b: Option<u64>, key: &str| -> Result<u64, ConfigError> {
         match v.or(b) {
             Some(0) => Err(err(key, "must be greater than zero")),

@@ -2,7 +2,7 @@
 //! iteration (loads, compute, stores), each load and store resolved to the pinned
 //! accesses that move it (see the parent module's doc for the model).
 
-use super::super::llm::ModelShape;
+use super::super::llm;
 use super::super::BuildCtx;
 use crate::config::{parse_table, ConfigError};
 use crate::engine::Time;
@@ -165,26 +165,8 @@ pub(super) struct Plan {
 /// Parses and checks the parameters and plans one iteration.
 pub(super) fn plan(params: toml::Table, ctx: &BuildCtx) -> Result<(Params, Plan), ConfigError> {
     let p: Params = parse_table(toml::Value::Table(params), "workload")?;
-    let base = match p.model.as_deref() {
-        Some(name) => Some(ModelShape::preset(name).ok_or_else(|| {
-            err(
-                "model",
-                format!(
-                    "unknown model '{name}'; known models: {}",
-                    super::super::llm::NAMES.join(", ")
-                ),
-            )
-        })?),
-        None => None,
-    };
-    let layers = p
-        .layers
-        .or(base.map(|b| b.layers))
-        .ok_or_else(|| err("layers", "missing (or give model = \"llama3-70b\")"))?;
-    let params = p
-        .params
-        .or(base.map(|b| b.params))
-        .ok_or_else(|| err("params", "missing (parameter count)"))?;
+    let base = llm::named(p.model.as_deref())?;
+    let (layers, params) = llm::layers_and_params(p.layers, p.params, base.as_ref())?;
     if layers == 0 || layers > 1 << 16 {
         return Err(err("layers", "must be between 1 and 65536"));
     }
