@@ -42,54 +42,60 @@ const DRIVE_BYTES_PER_S: f64 = 7.0e9;
 
 const SOURCE: &str = "MLPerf Storage v1.0 closed, one Micron 9400 NVMe, one host";
 
-fn case(name: &str) -> Case {
-    match name {
-        "mlperf-unet3d-h100" => Case {
-            check: "mlperf-unet3d-h100",
-            toml: include_str!("../../configs/dlio-unet3d-h100.toml"),
-            yaml: include_str!("../../configs/dlio/unet3d_h100.yaml"),
-            au: 0.9,
-            published: 2,
-            high: 16,
-            max_iterations: None,
-        },
-        "mlperf-unet3d-a100" => Case {
-            check: "mlperf-unet3d-a100",
-            toml: include_str!("../../configs/dlio-unet3d-a100.toml"),
-            yaml: include_str!("../../configs/dlio/unet3d_a100.yaml"),
-            au: 0.9,
-            published: 4,
-            high: 16,
-            max_iterations: None,
-        },
-        "mlperf-resnet50-h100" => Case {
-            check: "mlperf-resnet50-h100",
-            toml: include_str!("../../configs/dlio-resnet50-h100.toml"),
-            yaml: include_str!("../../configs/dlio/resnet50_h100.yaml"),
-            au: 0.9,
-            published: 38,
-            high: 64,
-            max_iterations: None,
-        },
-        "mlperf-cosmoflow-h100" => Case {
-            check: "mlperf-cosmoflow-h100",
-            toml: include_str!("../../configs/dlio-cosmoflow-h100.toml"),
-            yaml: include_str!("../../configs/dlio/cosmoflow_h100.yaml"),
-            au: 0.7,
-            published: 12,
-            high: 64,
-            max_iterations: Some(2000),
-        },
-        _ => Case {
-            check: "mlperf-cosmoflow-a100",
-            toml: include_str!("../../configs/dlio-cosmoflow-a100.toml"),
-            yaml: include_str!("../../configs/dlio/cosmoflow_a100.yaml"),
-            au: 0.7,
-            published: 18,
-            high: 64,
-            max_iterations: Some(2000),
-        },
-    }
+/// The five checks, by name.
+const CASES: [Case; 5] = [
+    Case {
+        check: "mlperf-unet3d-h100",
+        toml: include_str!("../../configs/dlio-unet3d-h100.toml"),
+        yaml: include_str!("../../configs/dlio/unet3d_h100.yaml"),
+        au: 0.9,
+        published: 2,
+        high: 16,
+        max_iterations: None,
+    },
+    Case {
+        check: "mlperf-unet3d-a100",
+        toml: include_str!("../../configs/dlio-unet3d-a100.toml"),
+        yaml: include_str!("../../configs/dlio/unet3d_a100.yaml"),
+        au: 0.9,
+        published: 4,
+        high: 16,
+        max_iterations: None,
+    },
+    Case {
+        check: "mlperf-resnet50-h100",
+        toml: include_str!("../../configs/dlio-resnet50-h100.toml"),
+        yaml: include_str!("../../configs/dlio/resnet50_h100.yaml"),
+        au: 0.9,
+        published: 38,
+        high: 64,
+        max_iterations: None,
+    },
+    Case {
+        check: "mlperf-cosmoflow-h100",
+        toml: include_str!("../../configs/dlio-cosmoflow-h100.toml"),
+        yaml: include_str!("../../configs/dlio/cosmoflow_h100.yaml"),
+        au: 0.7,
+        published: 12,
+        high: 64,
+        max_iterations: Some(2000),
+    },
+    Case {
+        check: "mlperf-cosmoflow-a100",
+        toml: include_str!("../../configs/dlio-cosmoflow-a100.toml"),
+        yaml: include_str!("../../configs/dlio/cosmoflow_a100.yaml"),
+        au: 0.7,
+        published: 18,
+        high: 64,
+        max_iterations: Some(2000),
+    },
+];
+
+fn case(name: &str) -> anyhow::Result<&'static Case> {
+    CASES
+        .iter()
+        .find(|c| c.check == name)
+        .ok_or_else(|| anyhow::anyhow!("no MLPerf case named {name}"))
 }
 
 /// The shipped config's tiers (everything before its `[workload]`), with `env`'s
@@ -131,14 +137,14 @@ fn au_with(c: &Case, spec: &yaml::DlioSpec, tiers: &str, n: i64) -> anyhow::Resu
 
 /// The check `name` (see the module doc).
 pub fn check(env: &Env, name: &str) -> anyhow::Result<CheckOutput> {
-    let c = case(name);
+    let c = case(name)?;
     let spec = yaml::parse(c.yaml).map_err(|e| anyhow::anyhow!("{}: {e}", c.check))?;
-    let tiers = tiers(&c, env)?;
+    let tiers = tiers(c, env)?;
     let demand = spec.batch_size as f64 * spec.record_length / spec.computation_time;
     let closed = (DRIVE_BYTES_PER_S / (c.au * demand)).floor();
     let mut probes = Vec::new();
     let found = crate::sweep::search::bisect(1, c.high, |n| {
-        let au = au_with(&c, &spec, &tiers, n)?;
+        let au = au_with(c, &spec, &tiers, n)?;
         probes.push(format!("{n}: {au:.3}"));
         anyhow::Ok(au >= c.au)
     })?;
@@ -191,16 +197,9 @@ mod tests {
         assert_eq!(closed(400.0, 114_660.07, 0.224, 0.9), 37.0);
         assert_eq!(closed(1.0, 2_828_486.0, 0.00350, 0.7), 12.0);
         assert_eq!(closed(1.0, 2_828_486.0, 0.00551, 0.7), 19.0);
-        for name in [
-            "mlperf-unet3d-h100",
-            "mlperf-unet3d-a100",
-            "mlperf-resnet50-h100",
-            "mlperf-cosmoflow-h100",
-            "mlperf-cosmoflow-a100",
-        ] {
-            let c = case(name);
-            assert_eq!(c.check, name);
+        for c in &CASES {
             yaml::parse(c.yaml).unwrap();
         }
+        assert!(case("mlperf-nothing").is_err());
     }
 }
