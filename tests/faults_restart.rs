@@ -263,3 +263,36 @@ fn a_link_outage_during_a_gradient_sync_delays_the_iteration_by_what_is_left_of_
     let slow_sync = 2 * (3 * alpha + 2 * step);
     assert_eq!(ps(&s) - base, n * (slow_sync - sync));
 }
+
+/// A node failure restarts jobs from checkpoints, which a synthetic workload has not:
+/// the config is refused up front, naming the fault, instead of failing mid-run.
+#[test]
+fn a_node_failure_under_a_workload_without_checkpoints_is_a_config_error() {
+    let text = r#"
+[[tiers]]
+name = "dram"
+preset = "ddr4-3200"
+capacity = "1MiB"
+[[tiers]]
+name = "nvme"
+preset = "nvme-tlc-pcie3"
+[workload]
+kind = "synthetic"
+pattern = "zipf"
+objects = 1000
+requests = 10000
+size = "4KiB"
+[[faults]]
+kind = "node_failure"
+start = "1ms"
+"#;
+    let cfg = Config::parse(text).unwrap();
+    let e = tiersim::model::build(&cfg, cfg.seed)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        e.contains("faults[0].kind") && e.contains("synthetic"),
+        "{e}"
+    );
+}

@@ -59,6 +59,7 @@ pub fn build(
             },
             msg: e.msg,
         })?;
+        check_restartable(cfg, &jc.workload, &node_ids, &format!("jobs[{i}].workload"))?;
         makers.push(instance_maker(
             cfg,
             jc.workload.clone(),
@@ -94,6 +95,41 @@ pub fn build(
         }
     }
     Ok(Box::new(Jobs::new(jobs, dense)))
+}
+
+/// A node failure restarts a job as a fresh instance running its remaining iterations
+/// (`max_iterations`, which training and DLIO workloads take). A workload on node
+/// `node_ids` that a `node_failure` could hit and that has no such key is a config
+/// error naming the fault, not a failure mid-run.
+pub(super) fn check_restartable(
+    cfg: &Config,
+    w: &toml::Value,
+    node_ids: &[u16],
+    path: &str,
+) -> Result<(), ConfigError> {
+    use crate::config::faults::FaultKind;
+    let hit = cfg.faults.iter().position(|f| {
+        f.kind == FaultKind::NodeFailure && f.node.is_none_or(|n| node_ids.contains(&n))
+    });
+    let Some(i) = hit else { return Ok(()) };
+    let mut probe = w.clone();
+    if let Some(t) = probe.as_table_mut() {
+        t.insert("max_iterations".into(), toml::Value::Integer(1));
+    }
+    let ctx = crate::registry::ResolveCtx::default();
+    workload::REGISTRY
+        .resolve(probe, path, &ctx)
+        .map(|_| ())
+        .map_err(|_| {
+            let kind = w.get("kind").and_then(|k| k.as_str()).unwrap_or("?");
+            ConfigError::new(
+                format!("faults[{i}].kind"),
+                format!(
+                    "node_failure restarts {path} from its last checkpoint, which only \
+                 training and dlio workloads do ({path} is kind '{kind}')"
+                ),
+            )
+        })
 }
 
 /// Builds fresh instances of a job's workload to run n iterations (for restarts

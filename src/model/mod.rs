@@ -161,6 +161,8 @@ fn restartable(
     links: &[String],
     nodes: &[crate::config::cluster::NodeInfo],
 ) -> Result<Box<dyn crate::sim::Workload>, ConfigError> {
+    let all: Vec<u16> = (0..nodes.len() as u16).collect();
+    jobs::check_restartable(cfg, w, &all, "workload")?;
     let make = jobs::instance_maker(cfg, w.clone(), (seed, seed), tiers, links, nodes.to_vec());
     Ok(Box::new(crate::fault::restart::Restartable::new(make)?))
 }
