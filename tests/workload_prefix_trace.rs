@@ -263,6 +263,11 @@ fn conflicting_keys_and_bad_block_sizes_are_named() {
     let text = config(&trace, "mooncake", "").replace("block_tokens = 32", "block_tokens = 24");
     let e = build_err(&text);
     assert!(e.starts_with("workload.trace.block_tokens"), "{e}");
+    // Zero KV-block tokens is named (checked before the trace's multiple of it).
+    let text =
+        config(&trace, "mooncake", "").replace("kv_block_tokens = 16", "kv_block_tokens = 0");
+    let e = build_err(&text);
+    assert!(e.starts_with("workload.kv_block_tokens"), "{e}");
     let text = config(&dir.path().join("none.jsonl"), "mooncake", "");
     let e = build_err(&text);
     assert!(

@@ -16,8 +16,14 @@ use std::collections::VecDeque;
 
 pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, ConfigError> {
     let mut p: Params = parse_table(toml::Value::Table(params), "workload")?;
+    // Before the trace, whose block size must be a multiple of it.
+    if p.kv_block_tokens == 0 {
+        return Err(err("kv_block_tokens", "must be at least 1"));
+    }
     let trace = prefix_trace::load(&mut p, &|path| ctx.resolve(path))?;
     let base = crate::workload::llm::named(p.model.as_deref())?;
+    let (layers, params) =
+        crate::workload::llm::layers_and_params(p.layers, p.params, base.as_ref())?;
     let need = |v: Option<u64>, b: Option<u64>, key: &str| -> Result<u64, ConfigError> {
         match v.or(b) {
             Some(0) => Err(err(key, "must be greater than zero")),
@@ -26,13 +32,10 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
         }
     };
     let shape = ModelShape {
-        layers: need(p.layers, base.map(|b| b.layers), "layers")?,
+        layers: need(Some(layers), None, "layers")?,
         kv_heads: need(p.kv_heads, base.map(|b| b.kv_heads), "kv_heads")?,
         head_dim: need(p.head_dim, base.map(|b| b.head_dim), "head_dim")?,
-        params: p
-            .params
-            .or(base.map(|b| b.params))
-            .ok_or_else(|| err("params", "missing (parameter count)"))?,
+        params,
         bytes_per_param: p.bytes_per_param.unwrap_or(2.0),
     };
     if !(shape.params > 0.0 && shape.params.is_finite()) {
@@ -45,9 +48,6 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
     p.output_tokens.check("output_tokens")?;
     if p.max_batch == 0 {
         return Err(err("max_batch", "must be at least 1"));
-    }
-    if p.kv_block_tokens == 0 {
-        return Err(err("kv_block_tokens", "must be at least 1"));
     }
     for (key, v) in [
         ("layers", shape.layers),
