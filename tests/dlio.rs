@@ -147,6 +147,44 @@ fn sweep(args: &[&str]) -> std::process::Output {
     Command::new(BIN).arg("sweep").args(args).output().unwrap()
 }
 
+/// A probe the config refuses (so many accelerators that each reads fewer of the
+/// 2,400 samples than a batch of 2) misses the threshold, its error in runs.csv, and
+/// the search goes on to the answer.
+#[test]
+fn a_probe_that_cannot_run_counts_as_a_miss() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = search_spec(tmp.path());
+    let edit = |p: &Path, from: &str, to: &str| {
+        let text = std::fs::read_to_string(p).unwrap().replace(from, to);
+        std::fs::write(p, text).unwrap();
+    };
+    edit(&spec, "high = 40", "high = 5000");
+    // Batches of 2: 100 MB per 50 ms = 2 GB/s per accelerator on the 10 GB/s drive,
+    // floor(10 / (0.9 x 2)) = 5 by the closed form, at most that in the simulation.
+    edit(&tmp.path().join("w.yaml"), "batch_size: 1", "batch_size: 2");
+    let a = tmp.path().join("a");
+    let o = sweep(&[spec.to_str().unwrap(), "--out", a.to_str().unwrap(), "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let runs = std::fs::read_to_string(a.join("runs.csv")).unwrap();
+    // The first probe is (0 + 5001) / 2 = 2500 accelerators: one sample each.
+    let first = runs.lines().nth(1).unwrap();
+    assert!(
+        first.contains(",failed,") && first.contains("2500 accelerators each read 1"),
+        "{runs}"
+    );
+    let found = std::fs::read_to_string(a.join("search.csv")).unwrap();
+    let answer: i64 = found
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((4..=5).contains(&answer), "{found}");
+}
+
 #[test]
 fn a_search_bisects_records_every_probe_and_resumes_to_the_same_bytes() {
     let tmp = tempfile::tempdir().unwrap();

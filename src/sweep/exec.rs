@@ -27,6 +27,9 @@ pub struct Options {
     /// SLURM_ARRAY_TASK_ID).
     pub shard: Option<(usize, usize)>,
     pub resume: bool,
+    /// With `resume`: run failed runs again (a user's `--resume`), or keep their
+    /// recorded error (a search's later rounds: a failed probe is a known miss).
+    pub rerun_failed: bool,
     pub quiet: bool,
     /// Input files digested into each run's manifest (the spec, the base config).
     pub inputs: Vec<(String, Vec<u8>)>,
@@ -197,9 +200,10 @@ pub fn run_plan(plan: &Plan, opts: &Options) -> anyhow::Result<Report> {
 
     let keep = |i: usize| opts.shard.is_none_or(|(k, n)| i % n == k);
     let selected: Vec<usize> = (0..plan.runs.len()).filter(|&i| keep(i)).collect();
-    let (done, pending): (Vec<usize>, Vec<usize>) = selected
-        .iter()
-        .partition(|&&i| is_finished(out, &plan.runs[i].id));
+    let (done, pending): (Vec<usize>, Vec<usize>) = selected.iter().partition(|&&i| {
+        let id = &plan.runs[i].id;
+        is_finished(out, id) || (!opts.rerun_failed && run_dir(out, id).join("error.txt").is_file())
+    });
     let mut report = Report {
         selected: selected.len(),
         skipped: done.len(),

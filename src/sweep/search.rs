@@ -11,7 +11,10 @@
 //!   skips finished runs).
 //! - Result: `search.csv` (the grid's columns, then `found`: the largest value
 //!   meeting the threshold, empty when even `low` misses; `probes`), written
-//!   atomically after the last round. A failed probe stops the search with its error.
+//!   atomically after the last round. A probe that fails (its config is refused at
+//!   that value, e.g. more accelerators than the dataset has batches, or it times
+//!   out) misses the threshold: the value cannot run there. Its error stays in its
+//!   runs.csv row; a probe without a result or without the metric stops the search.
 //! - Shards (`--shard`, Slurm arrays) cannot express it: each probe waits for the
 //!   previous ones; a sharded search is refused.
 
@@ -157,6 +160,7 @@ pub fn run_search(spec: &Spec, opts: &Options) -> anyhow::Result<(Report, Vec<Fo
         };
         let opts = Options {
             resume: opts.resume || round > 0,
+            rerun_failed: round == 0,
             ..opts.clone()
         };
         let r = run_plan(&plan, &opts)?;
@@ -168,12 +172,16 @@ pub fn run_search(spec: &Spec, opts: &Options) -> anyhow::Result<(Report, Vec<Fo
         let file = plan.to_file();
         for (i, x, index) in this_round {
             let result = result_of(&opts.out, &file.runs[index])?;
-            let m = metric_of(&result, s)
-                .map_err(|e| anyhow::anyhow!("search probe {} ({}={x}) {e}", index, s.key))?;
-            let meets = if s.at_least {
-                m >= s.threshold
+            let meets = if matches!(result, RunResult::Failed(_)) {
+                false
             } else {
-                m <= s.threshold
+                let m = metric_of(&result, s)
+                    .map_err(|e| anyhow::anyhow!("search probe {} ({}={x}) {e}", index, s.key))?;
+                if s.at_least {
+                    m >= s.threshold
+                } else {
+                    m <= s.threshold
+                }
             };
             states[i].record(x, meets);
             probes[i] += 1;

@@ -197,6 +197,14 @@ impl Spec {
                         s.low, s.high
                     ));
                 }
+                // The bisection works on low - 1 ..= high + 1.
+                const BOUND: i64 = 1 << 62;
+                if s.low < -BOUND || s.high > BOUND {
+                    return Err(format!(
+                        "search: low and high must lie within -2^62..=2^62, got {}..={}",
+                        s.low, s.high
+                    ));
+                }
                 if repeats > 1 {
                     return Err("search: repeats must be 1 (each probe is one run)".into());
                 }
