@@ -296,3 +296,65 @@ start = "1ms"
         "{e}"
     );
 }
+
+/// `[reader] on_loss = "skip"` is the training job's own: a synthetic job beside it
+/// on another node waits out the outage (its reads are not skipped), so its run time
+/// is the same with skip as with wait: 1,000 closed-loop reads of 10 ms (10 s) plus
+/// the 1 s outage they meet.
+#[test]
+fn skipping_is_the_training_jobs_own_other_jobs_wait() {
+    let text = |on_loss: &str| {
+        format!(
+            r#"
+        seed = 4
+        [cluster]
+        [[cluster.nodes]]
+        name = "n"
+        count = 2
+        gpus = 1
+        [[tiers]]
+        name = "storage"
+        read_latency = "10ms"
+        read_latency_seq = "10ms"
+        read_bandwidth = "1000GB/s"
+        channels = 64
+        [[faults]]
+        kind = "outage"
+        tier = "storage"
+        start = "5s"
+        duration = "1s"
+        [reader]
+        on_loss = "{on_loss}"
+        [[jobs]]
+        name = "t"
+        nodes = [0]
+        [jobs.workload]
+        kind = "training"
+        dataset = {{ samples = 1000, size = "1B" }}
+        batch_size = 1
+        max_iterations = 20
+        compute = {{ per_batch = "1s" }}
+        [[jobs]]
+        name = "s"
+        nodes = [1]
+        [jobs.workload]
+        kind = "synthetic"
+        pattern = "uniform"
+        objects = 100
+        requests = 1000
+        clients = 1
+        size = "1B"
+        "#
+        )
+    };
+    let secs = |s: &serde_json::Value| s["jobs"][1]["run_time_s"].as_f64().unwrap();
+    let (wait, _) = run_tables(&text("wait"));
+    let (skip, _) = run_tables(&text("skip"));
+    assert!((secs(&wait) - 11.0).abs() < 0.11, "wait: {}", secs(&wait));
+    assert_eq!(secs(&skip), secs(&wait));
+    // The training job did skip: it lost samples.
+    let lost = skip["jobs"][0]["workload"]["samples_lost"]
+        .as_u64()
+        .unwrap();
+    assert!(lost > 0, "{skip}");
+}

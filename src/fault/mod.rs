@@ -103,7 +103,21 @@ pub struct FaultState {
 
 const NO_END: Time = Time::MAX;
 
+/// The mode of reads outside a skipping job's own: replica when configured, else
+/// wait (skipping is per job, with its budget).
+fn default_mode(on_loss: OnLoss) -> OnLoss {
+    match on_loss {
+        OnLoss::Replica => OnLoss::Replica,
+        _ => OnLoss::Wait,
+    }
+}
+
 impl FaultState {
+    /// See [`default_mode`].
+    pub fn default_mode(&self) -> OnLoss {
+        default_mode(self.reader.on_loss)
+    }
+
     /// Resolves `cfg`'s faults for a model laid out by `topo`; None when the config
     /// has no faults (the data path then pays nothing).
     pub fn resolve(
@@ -179,10 +193,7 @@ impl FaultState {
             by_target,
             tier_targets: topo.instances(),
             copies,
-            mode: match reader.on_loss {
-                OnLoss::Replica => OnLoss::Replica,
-                _ => OnLoss::Wait,
-            },
+            mode: default_mode(reader.on_loss),
             reader,
             job_names: cfg.jobs.iter().map(|j| j.name.clone()).collect(),
             last_lost: false,

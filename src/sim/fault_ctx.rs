@@ -12,10 +12,12 @@ impl Ctx<'_> {
         Some((f.reader.on_loss, f.reader.skip_budget))
     }
 
-    /// What this workload's reads do from now on when their target is out.
-    pub fn set_loss_mode(&mut self, mode: OnLoss) {
+    /// What the reads from now on do when their target is out: `mode` for a
+    /// workload's own reads (set before them), None to restore the default after
+    /// them (wait, or replica), so one job's skipping never applies to another's.
+    pub fn set_loss_mode(&mut self, mode: Option<OnLoss>) {
         if let Some(f) = self.data.hierarchy_mut().faults_mut() {
-            f.mode = mode;
+            f.mode = mode.unwrap_or(f.default_mode());
         }
     }
 

@@ -67,7 +67,7 @@ impl Training {
     fn begin_rank_epoch(&mut self, r: usize, ctx: &mut Ctx) {
         let now = ctx.now();
         if r == 0 {
-            self.loss_new_epoch(ctx);
+            self.loss_new_epoch();
         }
         self.use_sampler_of_epoch(r);
         let rank = &mut self.ranks[r];

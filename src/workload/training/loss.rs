@@ -17,6 +17,9 @@ pub(super) struct Loss {
     on: bool,
     skip: bool,
     budget: u64,
+    /// This job's reads' mode while its skip budget lasts (`Skip`), then `Wait`: set
+    /// around its own reads only, so other jobs' reads keep the default.
+    mode: OnLoss,
     /// Per rank x slot: samples of the batch in that slot that were lost.
     lost: Vec<u32>,
     /// Per rank x slot: the span in which the batch's reads were held up by faults
@@ -58,14 +61,14 @@ impl Training {
     }
 
     /// A new epoch: a fresh skip budget.
-    pub(super) fn loss_new_epoch(&mut self, ctx: &mut Ctx) {
+    pub(super) fn loss_new_epoch(&mut self) {
         if self.loss.on && self.loss.skip {
             self.loss.skipped_in_epoch = 0;
-            ctx.set_loss_mode(if self.loss.budget > 0 {
+            self.loss.mode = if self.loss.budget > 0 {
                 OnLoss::Skip
             } else {
                 OnLoss::Wait
-            });
+            };
         }
     }
 
@@ -75,6 +78,9 @@ impl Training {
     pub(super) fn loss_mark(&self, ctx: &mut Ctx) -> Option<u64> {
         if !self.loss.on {
             return None;
+        }
+        if self.loss.skip {
+            ctx.set_loss_mode(Some(self.loss.mode));
         }
         ctx.take_fault_hurt();
         Some(ctx.reads_lost())
@@ -101,6 +107,9 @@ impl Training {
         if mark.is_none() {
             return;
         }
+        if self.loss.skip {
+            ctx.set_loss_mode(None);
+        }
         if let Some((a, b)) = ctx.take_fault_hurt() {
             let h = &mut self.loss.hurt[r * self.slots + k % self.slots];
             *h = (h.0.min(a), h.1.max(b));
@@ -112,7 +121,7 @@ impl Training {
         self.loss.total += lost;
         self.loss.skipped_in_epoch += lost;
         if self.loss.skip && self.loss.skipped_in_epoch >= self.loss.budget {
-            ctx.set_loss_mode(OnLoss::Wait);
+            self.loss.mode = OnLoss::Wait;
         }
     }
 

@@ -263,7 +263,7 @@ impl Training {
         }
         self.iter = 0;
         self.stats.epoch_start(ctx.now());
-        self.loss_new_epoch(ctx);
+        self.loss_new_epoch();
         for r in 0..self.p.ranks {
             self.ranks[r].ready.fill(NOT_READY);
         }
