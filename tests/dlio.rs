@@ -121,7 +121,16 @@ fn bad_yaml_values_are_errors_naming_the_yaml_key() {
     );
     let (cfg, _) = Config::load(&path).unwrap();
     let e = model::build(&cfg, 1).err().expect("an error");
-    assert_eq!(e.path, "workload.accelerators", "{e}");
+    assert_eq!(e.path, "workload.accelerators", "{e}"); // A sample count past 2^63 is named, not wrapped.
+    let path = write(
+        tmp.path(),
+        "dataset:\n  num_files_train: 10\n  num_samples_per_file: 4\n",
+        "num_files_train = 4611686018427387904",
+        "1GB/s",
+    );
+    let (cfg, _) = Config::load(&path).unwrap();
+    let e = model::build(&cfg, 1).err().expect("an error");
+    assert_eq!(e.path, "workload.num_files_train", "{e}");
 }
 
 /// A search spec over a base config in `dir` (see the test below).

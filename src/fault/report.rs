@@ -4,12 +4,8 @@
 //! start, end, effect).
 
 use super::{FaultKind, FaultState};
-use crate::engine::Time;
+use crate::engine::{secs, Time};
 use serde_json::{json, Value};
-
-fn secs(t: Time) -> f64 {
-    t as f64 / 1e12
-}
 
 /// The effect column of a window of fault `f` starting at `start` that made `hits`
 /// reads fail (or restarted `hits` jobs: with `[[jobs]]`, named).
@@ -79,12 +75,12 @@ pub fn spans(state: &FaultState, end: Time) -> Vec<(Time, Time, FaultKind)> {
 /// The summary.json "faults" section.
 pub fn summary(state: &FaultState, end: Time) -> Value {
     let s = &state.stats;
+    let w = windows(state, end);
     let per_fault: Vec<Value> = state
         .faults
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let w = windows(state, end);
             let mine: Vec<_> = w.iter().filter(|x| x.0 == i).collect();
             let down: Time = mine.iter().map(|x| x.2.min(end) - x.1).sum();
             json!({

@@ -174,7 +174,17 @@ pub fn build(table: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, Co
         Some(a) => a as u64,
         None => ctx.nodes.iter().map(|n| n.gpus as u64).sum::<u64>().max(1),
     };
-    let samples = p.num_files_train.unwrap_or(d.num_files_train) * d.samples_per_file;
+    let samples = p
+        .num_files_train
+        .unwrap_or(d.num_files_train)
+        .checked_mul(d.samples_per_file)
+        .filter(|&n| n <= i64::MAX as u64)
+        .ok_or_else(|| {
+            ConfigError::new(
+                "workload.num_files_train",
+                "files x dataset.num_samples_per_file exceeds 2^63 samples",
+            )
+        })?;
     let per_rank = samples.div_ceil(ranks);
     if d.batch_size > per_rank {
         return Err(ConfigError::new(
