@@ -95,3 +95,19 @@ fn bad_keys_are_named() {
     let e = model::build(&cfg, 5).err().unwrap().to_string();
     assert!(e.contains("workload.batch"), "{e}");
 }
+
+#[test]
+fn kv_offload_streams_each_layers_share_of_the_growing_context() {
+    // Llama-3-70B: 70.6e9 x 2 B over 80 layers = 1.765 GB a layer; KV per token per
+    // layer 2 (K, V) x 8 heads x 128 x 2 B = 4,096 B. Batch 2, prompt 1,024, 4 steps:
+    // step s reads 4,096 x 80 x 2 x (1,024 + s) bytes of KV.
+    let s = run(&config(
+        "batch = 2\nprompt_tokens = 1024\nkv_offload = true\ncompute_per_token = \"1ms\"",
+    ));
+    assert_eq!(s["layer_bytes"].as_u64().unwrap(), 1_765_000_000);
+    let kv: u64 = (0..4).map(|step| 4096 * 80 * 2 * (1024 + step)).sum();
+    assert_eq!(
+        s["bytes_streamed"].as_u64().unwrap(),
+        4 * 80 * 1_765_000_000 + kv
+    );
+}

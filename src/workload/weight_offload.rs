@@ -11,7 +11,7 @@
 //! = `prompt_tokens` + tokens decoded so far) from the same tier. The prefill is not
 //! simulated.
 
-use super::llm::{self, ModelShape};
+use super::llm;
 use super::BuildCtx;
 use crate::config::{parse_table, ConfigError, Duration};
 use crate::engine::Time;
@@ -116,21 +116,15 @@ pub fn build(params: toml::Table, ctx: &BuildCtx) -> Result<Box<dyn Workload>, C
                 format!("no [[tiers]] entry named '{}'", p.weights_tier),
             )
         })?;
-    let shape = base.unwrap_or(ModelShape {
-        layers,
-        kv_heads: 8,
-        head_dim: 128,
-        params,
-        bytes_per_param: p.bytes_per_param,
-    });
     let weight_bytes = (params * p.bytes_per_param).round() as u64;
     let kv_layer = if p.kv_offload {
-        if p.model.is_none() {
+        // The KV shape (heads, head size) comes from a named model only.
+        let Some(shape) = base else {
             return Err(err(
                 "kv_offload",
                 "needs model = (a preset with the KV shape)",
             ));
-        }
+        };
         shape.kv_bytes_per_token() / shape.layers
     } else {
         0
