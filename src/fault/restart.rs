@@ -201,10 +201,10 @@ impl Workload for Restartable {
     }
 
     fn summary(&self, end: Time) -> Value {
-        let mut v = self.inner.summary(end.saturating_sub(self.started));
+        let inner = self.inner.summary(end.saturating_sub(self.started));
+        let mut v = inner.clone();
         let s = &self.stats;
         let useful = (self.base + self.done_by_inner()).min(self.total);
-        let inner = self.inner.summary(end.saturating_sub(self.started));
         let ckpt_s = s.checkpoint_s + inner["checkpoint_s"].as_f64().unwrap_or(0.0);
         let ckpts = s.checkpoints + inner["checkpoints"].as_u64().unwrap_or(0);
         let restarts = json!({
