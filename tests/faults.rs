@@ -353,6 +353,22 @@ fn recurring_outages_are_deterministic_and_written_to_faults_csv() {
     assert_eq!(a, b);
     let w = a["faults"]["faults"][0]["windows"].as_u64().unwrap();
     assert!(w > 5, "{w} windows");
+    // faults.csv: a header and one line per window, each an outage of the storage.
+    let cfg = Config::parse(&job(3_000, faults)).unwrap();
+    let mut sim = tiersim::model::build(&cfg, cfg.seed).unwrap();
+    let out = sim.run();
+    let tables = tiersim::report::sim_tables(&sim, &out);
+    let csv = &tables
+        .iter()
+        .find(|(n, _)| n == "faults.csv")
+        .expect("faults.csv")
+        .1;
+    let lines: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(lines.len() as u64, w, "{csv}");
+    assert!(
+        lines.iter().all(|l| l.contains("tier storage,outage")),
+        "{csv}"
+    );
     // Outages of ~9% of the time on a storage-bound job: it runs longer.
     let base = run(&job(3_000, ""))["simulated_time_s"].as_f64().unwrap();
     assert!(a["simulated_time_s"].as_f64().unwrap() > base * 1.03);

@@ -81,9 +81,18 @@ fn recurring_node_failures_are_deterministic_and_lose_work() {
     let n = r["restarts"].as_u64().unwrap();
     assert!(n >= 5, "{n} restarts");
     assert_eq!(r["iterations_done"], 500);
+    // Each failure is down for exactly the restart delay.
+    let down = r["down_s"].as_f64().unwrap();
+    assert!(
+        (down - 5.0 * n as f64).abs() < 1e-9,
+        "down {down} for {n} restarts"
+    );
+    let lost = r["iterations_lost"].as_u64().unwrap();
+    assert!(lost > 0, "{r}");
     let t = a["simulated_time_s"].as_f64().unwrap();
-    // 500 s of compute + 50 checkpoints x 2 s, plus at least the delays.
-    assert!(t >= 600.0 + 5.0 * n as f64, "{t}");
+    // 500 s of compute + 50 checkpoints x 2 s, plus the delays and at least 1 s of
+    // compute per iteration lost.
+    assert!(t >= 600.0 + down + lost as f64, "{t}");
 }
 
 /// Two jobs of [`job`]'s kind on a two-node cluster, `a` on node 0 and `b` on node 1,
