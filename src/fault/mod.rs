@@ -99,6 +99,10 @@ pub struct FaultState {
     /// The last served read was given up.
     pub last_lost: bool,
     pub stats: FaultStats,
+    /// Some fault acts on reads or transfers (anything but node failures), or reads
+    /// pick among replicas: charges take the fault path. Without, they take the plain
+    /// one (node failures act on jobs and caches, not on each access).
+    pub(crate) on_access: bool,
 }
 
 const NO_END: Time = Time::MAX;
@@ -188,7 +192,10 @@ impl FaultState {
                 faults.push(f);
             }
         }
+        let on_access = reader.on_loss == OnLoss::Replica
+            || faults.iter().any(|f| f.kind != FaultKind::NodeFailure);
         Ok(Some(FaultState {
+            on_access,
             faults,
             by_target,
             tier_targets: topo.instances(),

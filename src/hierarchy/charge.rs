@@ -43,7 +43,7 @@ impl Hierarchy {
         kind: Traffic,
         from: u16,
     ) -> Time {
-        if self.faults.is_some() {
+        if self.faults.as_deref().is_some_and(|f| f.on_access) {
             self.count_traffic(i, kind);
             let route = self.topo.route(from, i);
             let done = self.charge_faulted(i, t, op, bytes, sequential, kind, route);
@@ -78,7 +78,7 @@ impl Hierarchy {
         kind: Traffic,
     ) -> Time {
         self.count_traffic(i, kind);
-        if self.faults.is_some() {
+        if self.faults.as_deref().is_some_and(|f| f.on_access) {
             let done = self.charge_faulted(i, t, op, bytes, sequential, kind, [None; 3]);
             return self.bounced(i, t, op, bytes, sequential, kind, done);
         }
