@@ -148,7 +148,7 @@ fn run_search(spec: &Spec, args: Args) -> anyhow::Result<ExitCode> {
             f.probes
         );
     }
-    if report.failed > 0 {
+    if report.failed > 0 && !args.quiet {
         // Failed probes are misses (the value cannot run), part of the answer.
         eprintln!(
             "note: {} probe(s) failed and counted as missing the threshold (errors in runs.csv)",
